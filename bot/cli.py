@@ -1,0 +1,71 @@
+"""The ``mhhs-bot`` command group.
+
+Errors raised inside (:class:`bot.errors.AssistantError`) are turned into one clear message and exit code 2 here,
+at the edge, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+
+from bot.config import Settings, load_settings, settings_table_markdown
+from bot.errors import AssistantError
+
+
+class AssistantGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AssistantError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def get_settings(ctx: click.Context) -> Settings:
+    """The settings for this run, loaded once (bad values stop here with the setting's name)."""
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = {}
+    if "settings" not in root.obj:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+        root.obj["settings"] = settings
+    return root.obj["settings"]
+
+
+@click.group(cls=AssistantGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mhhs-qualification-assistant", prog_name="mhhs-bot")
+def cli() -> None:
+    """MHHS Qualification Assistant: cited guidance answers, inbox triage, deadline nudges and cases.
+
+    Settings come from environment variables or a .env file; `mhhs-bot settings` lists them.
+    """
+
+
+@cli.command("settings")
+@click.option("--markdown", is_flag=True, help="Print the README table of settings and defaults instead.")
+@click.option("--json", "as_json", is_flag=True, help="Print the current values as one JSON object.")
+@click.pass_context
+def settings_command(ctx: click.Context, markdown: bool, as_json: bool) -> None:
+    """Show every setting and its current value (secrets hidden)."""
+    if markdown:
+        click.echo(settings_table_markdown())
+        return
+    items = get_settings(ctx).public_items()
+    if as_json:
+        click.echo(json.dumps(dict(items), indent=2))
+        return
+    width = max(len(name) for name, _ in items)
+    for name, value in items:
+        click.echo(f"{name.ljust(width)}  {value}")
+
+
+def main() -> None:
+    cli(prog_name="mhhs-bot")

@@ -1,0 +1,47 @@
+"""The project's exception types.
+
+Code inside raises these; the edges (the CLI, the Slack error handler) translate them once into a message
+for the person in front of the tool.
+"""
+
+
+class AssistantError(Exception):
+    """Base class for errors the assistant reports to its user as a plain message."""
+
+
+class ConfigError(AssistantError):
+    """A setting is missing or has a bad value. The message names the setting."""
+
+    def __init__(self, setting: str, problem: str):
+        self.setting = setting
+        self.problem = problem
+        super().__init__(f"setting {setting}: {problem}")
+
+
+class IndexMissingError(AssistantError):
+    """No search index exists yet in the data directory."""
+
+
+class IndexMismatchError(AssistantError):
+    """The saved index was built with another embedding model or dimension: it must be rebuilt."""
+
+
+class DocumentError(AssistantError):
+    """A document could not be read. ``path`` names it, the message gives the reason."""
+
+    def __init__(self, path: str, reason: str):
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class MailError(AssistantError):
+    """A mail could not be fetched, parsed or processed."""
+
+
+class DeadlinesFileError(AssistantError):
+    """The deadlines file is invalid. The message names the entry and the field."""
+
+
+class CaseError(AssistantError):
+    """A case operation was refused (unknown reference, invalid transition, no permission)."""
