@@ -1,0 +1,5 @@
+"""Shared fixtures. Each feature keeps its fixtures in tests/fixtures/ and is listed here."""
+
+pytest_plugins = [
+    "tests.fixtures.slack_api",
+]
