@@ -67,5 +67,8 @@ def settings_command(ctx: click.Context, markdown: bool, as_json: bool) -> None:
         click.echo(f"{name.ljust(width)}  {value}")
 
 
+# --- feature commands: each feature's module adds its commands here ----------------------------------------------
+
+
 def main() -> None:
     cli(prog_name="mhhs-bot")

@@ -12,3 +12,15 @@ def test_fake_web_api_records_calls_and_rate_limits(slack_api):
     calls = slack_api.wait_for("chat.postMessage", count=2)
     assert calls[-1].args["text"] == "hello"
     assert calls[-1].headers["authorization"] == "Bearer xoxb-test"
+
+
+def test_shared_client_waits_out_rate_limits(slack_api, tmp_path, monkeypatch):
+    from bot.config import load_settings
+    from bot.slack_client import web_client
+
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings({"SLACK_API_URL": slack_api.api_url})
+    slack_api.rate_limited["chat.postMessage"] = 2
+    client = web_client(settings, token="xoxb-test")
+    assert client.chat_postMessage(channel="C1", text="still delivered")["ok"]
+    assert len(slack_api.wait_for("chat.postMessage", count=3)) == 3

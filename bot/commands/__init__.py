@@ -1,0 +1,1 @@
+"""The ``mhhs-bot`` subcommands, one module a feature; ``bot.cli`` adds them to the group."""
