@@ -160,6 +160,8 @@ def _deadlines_0001(db: sqlite_utils.Database) -> None:
             PRIMARY KEY (deadline_key, due, audience)
         )"""
     )
+    # How far the scheduler has looked: nudges planned after this moment and not yet in the sent-log are due.
+    db.execute("CREATE TABLE nudge_marks (name TEXT PRIMARY KEY, at TEXT NOT NULL)")
     db.execute(
         """CREATE TABLE digest_log (
             day TEXT PRIMARY KEY,         -- the London date of the morning digest

@@ -42,11 +42,11 @@ def format_day(moment: datetime) -> str:
     return f"{local.strftime('%a')} {local.day} {local.strftime('%b')}, {local.strftime('%H:%M')}"
 
 
-def days_left_phrase(days: int) -> str:
+def days_left_phrase(days: int, due_today: bool = True) -> str:
     if days < 0:
         return f"overdue by {-days} working day{'s' if days != -1 else ''}"
     if days == 0:
-        return "due today"
+        return "due today" if due_today else "no working days left"
     return f"{days} working day{'s' if days != 1 else ''} left"
 
 
@@ -83,10 +83,11 @@ def nudge_message(
     late: bool,
     guidance_base_url: str | None = None,
     snooze_reminder: bool = False,
+    due_today: bool = False,
 ) -> tuple[str, list[dict[str, Any]]]:
     """The nudge for one deadline and audience: what is due, when, working days left, guidance link, buttons."""
     when = format_due(deadline.due)
-    left = days_left_phrase(working_days_left)
+    left = days_left_phrase(working_days_left, due_today)
     lead = "Reminder (snoozed)" if snooze_reminder else "Deadline reminder"
     if late:
         lead += " - sent late: the assistant was offline at the planned time"

@@ -106,6 +106,7 @@ class NudgePlan:
     to_send: list[PlannedNudge] = field(default_factory=list)
     superseded: list[PlannedNudge] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # why a due nudge is not going now
+    earliest_held: datetime | None = None  # the scheduler's mark must not pass this
 
 
 @dataclass(frozen=True)
@@ -170,14 +171,47 @@ def _retryable(row: dict[str, Any]) -> bool:
     return row["state"] == "failed" and row["attempts"] < MAX_ATTEMPTS
 
 
+MARK = "nudges"
+
+
+def read_mark(db: sqlite_utils.Database) -> datetime | None:
+    """How far earlier runs have looked (None before the first run)."""
+    row = db.execute("SELECT at FROM nudge_marks WHERE name = ?", [MARK]).fetchone()
+    return datetime.fromisoformat(row[0]) if row else None
+
+
+def _advance_mark(db: sqlite_utils.Database, to: datetime) -> None:
+    current = read_mark(db)
+    if current is None or to > current:
+        db.execute(
+            "INSERT INTO nudge_marks (name, at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at",
+            [MARK, to.isoformat()],
+        )
+
+
+def window_start(db: sqlite_utils.Database, settings: Settings, now: datetime) -> datetime:
+    """Nudges planned after this moment are considered at ``now``: the mark of the last run (so nudges missed
+    during downtime are caught up), or, before any run, the last ``MHHS_NUDGE_LATE_AFTER_MINUTES``."""
+    fresh = now - timedelta(minutes=settings.nudge_late_after_minutes)
+    mark = read_mark(db)
+    return min(mark, fresh) if mark is not None else fresh
+
+
 def plan_nudges(
     settings: Settings,
     db: sqlite_utils.Database,
     now: datetime,
     deadlines: list[Deadline],
     calendar: WorkingCalendar,
+    since: datetime | None = None,
 ) -> NudgePlan:
-    """What should be sent at ``now`` and why; reads the database, writes nothing."""
+    """What should be sent at ``now`` and why; reads the database, writes nothing.
+
+    A nudge is due when it was planned after ``since`` (default :func:`window_start`) and at or before ``now``
+    and is not in the sent-log, or when an earlier try failed and may be retried. A deadline added after one of
+    its nudge times does not get that nudge late; it gets its next one.
+    """
+    since = window_start(db, settings, now) if since is None else since
     plan = NudgePlan()
     logs = _log_rows(db)
     states = _states(db)
@@ -209,13 +243,16 @@ def plan_nudges(
                 s
                 for s in slots
                 if s.send_at <= now
-                and (s.name not in logged or _retryable(logged[s.name]))
+                and ((s.name not in logged and s.send_at > since) or (s.name in logged and _retryable(logged[s.name])))
                 and (latest_settled is None or s.send_at > latest_settled)
             ]
             if not candidates:
                 continue
             if not in_sending_window(now, deadline.due, settings, calendar):
                 plan.held.append(f"{deadline.key} to {audience}: waits for {settings.nudge_hour}:00 on a working day")
+                earliest = min(s.send_at for s in candidates)
+                if plan.earliest_held is None or earliest < plan.earliest_held:
+                    plan.earliest_held = earliest
                 continue
             candidates.sort(key=lambda s: (s.send_at, s.name.startswith("snooze:")))
             chosen = candidates[-1]
@@ -229,6 +266,7 @@ def plan_nudges(
                     late=late,
                     guidance_base_url=settings.guidance_base_url,
                     snooze_reminder=slot.lead_days is None,
+                    due_today=to_london(now).date() == to_london(deadline.due).date(),
                 )
                 if slot is chosen:
                     why = (
@@ -434,6 +472,8 @@ def send_due_nudges(
             report.sent.append(nudge)
         else:
             report.failed.append((nudge, outcome))
+    mark = now if plan.earliest_held is None else min(now, plan.earliest_held - timedelta(microseconds=1))
+    _advance_mark(db, mark)
     return report
 
 
