@@ -146,7 +146,7 @@ def test_no_nudges_for_a_deadline_in_the_past(deadlines_env, slack_api):
 def test_a_deadline_added_late_gets_its_next_nudge_not_a_late_one(deadlines_env, slack_api):
     settings = deadlines_env.settings("deadlines: []\n")
     # The scheduler has been running before the deadline exists.
-    run_hourly(deadlines_env, settings, london(2026, 12, 30, 8), london(2026, 12, 30, 12), slack_api)
+    run_hourly(deadlines_env, settings, london(2026, 12, 30, 8), london(2027, 1, 5, 9), slack_api)
     assert slack_api.calls_to("chat.postMessage") == []
     # Added on 5 January (10 and 5 working days before have passed): the next nudge is 1 working day before.
     (deadlines_env.tmp_path / "deadlines.yml").write_text(ACROSS_CHRISTMAS.replace("2027-01-06", "2027-01-08"))
