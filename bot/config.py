@@ -330,7 +330,10 @@ class Settings:
         _hour,
     )
     digest_enabled: bool = setting(
-        "MHHS_DIGEST", "true", "Post the team's morning digest of the week's deadlines and overdue case actions.", _bool
+        "MHHS_DIGEST",
+        "true",
+        "Post the team's morning digest of the week's deadlines and overdue case actions.",
+        _bool,
     )
     nudge_late_after_minutes: int = setting(
         "MHHS_NUDGE_LATE_AFTER_MINUTES",

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -146,7 +146,9 @@ def parse_due(text: str, default_time: time = DEFAULT_DUE_TIME) -> datetime:
         except NonexistentLocalTime as exc:
             raise ValueError(str(exc)) from None
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?", value):
-        raise ValueError(f"expected a date like 2026-03-31 or a date and time like 2026-03-31 17:00, got {value!r}")
+        raise ValueError(
+            f"expected a date like 2026-03-31 or a date and time like 2026-03-31 17:00, got {value!r}"
+        )
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -196,7 +198,9 @@ def parse_audience(spec: Any, path: Path | str, entry: str, field_name: str = "a
     return tuple(dict.fromkeys(result))
 
 
-def parse_lead_days(value: Any, path: Path | str, entry: str, field_name: str = "lead_days") -> tuple[int, ...]:
+def parse_lead_days(
+    value: Any, path: Path | str, entry: str, field_name: str = "lead_days"
+) -> tuple[int, ...]:
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
@@ -241,13 +245,18 @@ def parse_deadlines(text: str, calendar: WorkingCalendar, source_name: str = "<t
     for key in defaults:
         if key not in DEFAULT_FIELDS:
             raise _fail(
-                path, "defaults", str(key), f"unknown field (expected one of {', '.join(sorted(DEFAULT_FIELDS))})"
+                path,
+                "defaults",
+                str(key),
+                f"unknown field (expected one of {', '.join(sorted(DEFAULT_FIELDS))})",
             )
     try:
         default_time = parse_time_of_day(defaults["time"]) if "time" in defaults else DEFAULT_DUE_TIME
     except ValueError as exc:
         raise _fail(path, "defaults", "time", str(exc)) from None
-    default_lead = parse_lead_days(defaults["lead_days"], path, "defaults") if "lead_days" in defaults else None
+    default_lead = (
+        parse_lead_days(defaults["lead_days"], path, "defaults") if "lead_days" in defaults else None
+    )
     default_audience = parse_audience(defaults.get("audience"), path, "defaults")
 
     entries = document.get("deadlines") or []
@@ -269,7 +278,10 @@ def parse_deadlines(text: str, calendar: WorkingCalendar, source_name: str = "<t
         for key in entry:
             if key not in ENTRY_FIELDS:
                 raise _fail(
-                    path, entry_id, str(key), f"unknown field (expected one of {', '.join(sorted(ENTRY_FIELDS))})"
+                    path,
+                    entry_id,
+                    str(key),
+                    f"unknown field (expected one of {', '.join(sorted(ENTRY_FIELDS))})",
                 )
         raw[entry_id] = entry
 
@@ -371,7 +383,9 @@ def _check_entry(
 
     relative_keys = [k for k in ("after", "before") if k in entry]
     if "due" in entry and relative_keys:
-        raise _fail(path, entry_id, relative_keys[0], "give either 'due' or a rule ('after'/'before'), not both")
+        raise _fail(
+            path, entry_id, relative_keys[0], "give either 'due' or a rule ('after'/'before'), not both"
+        )
     if len(relative_keys) > 1:
         raise _fail(path, entry_id, "before", "give either 'after' or 'before', not both")
     spec["due"] = None
@@ -396,12 +410,18 @@ def _check_entry(
         if days is None:
             raise _fail(path, entry_id, "working_days", f"missing (needed with '{direction}')")
         if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 500:
-            raise _fail(path, entry_id, "working_days", f"expected a whole number from 0 to 500, got {days!r}")
+            raise _fail(
+                path, entry_id, "working_days", f"expected a whole number from 0 to 500, got {days!r}"
+            )
         spec["relative"] = (direction, ref, days)
     else:
-        raise _fail(path, entry_id, "due", "missing: give 'due' or a rule ('after'/'before' with 'working_days')")
+        raise _fail(
+            path, entry_id, "due", "missing: give 'due' or a rule ('after'/'before' with 'working_days')"
+        )
 
-    spec["lead_days"] = parse_lead_days(entry["lead_days"], path, entry_id) if "lead_days" in entry else default_lead
+    spec["lead_days"] = (
+        parse_lead_days(entry["lead_days"], path, entry_id) if "lead_days" in entry else default_lead
+    )
     spec["audience"] = (
         parse_audience(entry["audience"], path, entry_id) if "audience" in entry else default_audience
     )
@@ -471,9 +491,10 @@ def add_team_deadline(
     file_ids = {d.key for d in file_deadlines(settings, calendar)}
     if key in file_ids:
         raise AssistantError(f"deadline {key!r} is defined in the deadlines file; change it there")
-    if "team_deadlines" in db.table_names() and db.execute(
-        "SELECT 1 FROM team_deadlines WHERE id = ?", [key]
-    ).fetchone():
+    if (
+        "team_deadlines" in db.table_names()
+        and db.execute("SELECT 1 FROM team_deadlines WHERE id = ?", [key]).fetchone()
+    ):
         raise AssistantError(f"deadline {key!r} already exists; remove it first to change it")
     lead = tuple(sorted(set(lead_days), reverse=True)) if lead_days is not None else None
     due = to_london(due)
@@ -642,7 +663,3 @@ def all_deadlines(
 def upcoming(deadlines: Iterable[Deadline], now: datetime, include_cases: bool = True) -> list[Deadline]:
     """Deadlines not yet due at ``now`` (case deadlines left out unless ``include_cases``)."""
     return [d for d in deadlines if d.due > now and (include_cases or d.source != "case")]
-
-
-def with_due(deadline: Deadline, due: datetime) -> Deadline:
-    return replace(deadline, due=due)

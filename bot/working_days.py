@@ -45,7 +45,9 @@ def london_time(day: date, at: time) -> datetime:
     local = datetime.combine(day, at.replace(tzinfo=None), tzinfo=LONDON)
     round_trip = local.astimezone(ZoneInfo("UTC")).astimezone(LONDON)
     if round_trip.replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise NonexistentLocalTime(f"{day.isoformat()} {at.strftime('%H:%M')} does not exist in Europe/London")
+        raise NonexistentLocalTime(
+            f"{day.isoformat()} {at.strftime('%H:%M')} does not exist in Europe/London"
+        )
     return local
 
 

@@ -137,9 +137,7 @@ def nudge_message(
     return text, blocks
 
 
-def resolved_message(
-    original_blocks: list[dict[str, Any]], note: str
-) -> tuple[str, list[dict[str, Any]]]:
+def resolved_message(original_blocks: list[dict[str, Any]], note: str) -> tuple[str, list[dict[str, Any]]]:
     """The nudge after a button: its text kept, the buttons replaced by ``note`` (e.g. who marked it done)."""
     kept = [b for b in original_blocks if b.get("type") != "actions"][:49]
     kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note[:SECTION_LIMIT]}]})
@@ -172,7 +170,10 @@ def _sections(lines: list[str]) -> list[dict[str, Any]]:
 
 
 def deadlines_list_message(
-    items: list[tuple[Deadline, int]], *, guidance_base_url: str | None = None, heading: str = "Next deadlines"
+    items: list[tuple[Deadline, int]],
+    *,
+    guidance_base_url: str | None = None,
+    heading: str = "Next deadlines",
 ) -> tuple[str, list[dict[str, Any]]]:
     """The list ``/mhhs deadlines`` shows: (deadline, working days left) pairs, soonest first."""
     if not items:
@@ -184,7 +185,9 @@ def deadlines_list_message(
     blocks.append(
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": "UK time; working days exclude weekends and bank holidays."}],
+            "elements": [
+                {"type": "mrkdwn", "text": "UK time; working days exclude weekends and bank holidays."}
+            ],
         }
     )
     return text, blocks[:50]
@@ -200,12 +203,16 @@ def digest_message(
     """The team's morning digest: this week's deadlines and overdue case actions."""
     heading = f"Deadlines digest for {to_london(day).strftime('%A')} {to_london(day).day} {to_london(day).strftime('%B %Y')}"
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": heading[:150]}}]
-    text = f"{heading}: {len(week)} deadline(s) in the next 7 days, {len(overdue_cases)} overdue case action(s)."
+    text = (
+        f"{heading}: {len(week)} deadline(s) in the next 7 days, {len(overdue_cases)} overdue case action(s)."
+    )
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*This week*"}})
     if week:
         blocks += _sections([_deadline_line(d, left, guidance_base_url) for d, left in week])
     else:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "No deadlines in the next 7 days."}})
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": "No deadlines in the next 7 days."}}
+        )
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "*Overdue case actions*"}})
     if overdue_cases:
         blocks += _sections([_deadline_line(d, left, guidance_base_url) for d, left in overdue_cases])

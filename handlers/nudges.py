@@ -130,7 +130,9 @@ def nudge_slots(deadline: Deadline, settings: Settings, calendar: WorkingCalenda
     return [Slot(f"lead:{lead}", lead, at) for at, lead in sorted(by_time.items())]
 
 
-def resolve_audience(audience: str, deadline: Deadline, settings: Settings, db: sqlite_utils.Database) -> str | None:
+def resolve_audience(
+    audience: str, deadline: Deadline, settings: Settings, db: sqlite_utils.Database
+) -> str | None:
     """``team`` and ``case-owner`` → a channel or user; None when nobody can be reached."""
     team = f"channel:{settings.slack_team_channel}" if settings.slack_team_channel else None
     if audience == "team":
@@ -230,7 +232,9 @@ def plan_nudges(
             state = states.get((deadline.key, due_key, audience)) or {}
             if state.get("done_at"):
                 continue
-            snoozed_until = datetime.fromisoformat(state["snoozed_until"]) if state.get("snoozed_until") else None
+            snoozed_until = (
+                datetime.fromisoformat(state["snoozed_until"]) if state.get("snoozed_until") else None
+            )
             if snoozed_until and now < snoozed_until:
                 continue
             slots = nudge_slots(deadline, settings, calendar)
@@ -243,13 +247,18 @@ def plan_nudges(
                 s
                 for s in slots
                 if s.send_at <= now
-                and ((s.name not in logged and s.send_at > since) or (s.name in logged and _retryable(logged[s.name])))
+                and (
+                    (s.name not in logged and s.send_at > since)
+                    or (s.name in logged and _retryable(logged[s.name]))
+                )
                 and (latest_settled is None or s.send_at > latest_settled)
             ]
             if not candidates:
                 continue
             if not in_sending_window(now, deadline.due, settings, calendar):
-                plan.held.append(f"{deadline.key} to {audience}: waits for {settings.nudge_hour}:00 on a working day")
+                plan.held.append(
+                    f"{deadline.key} to {audience}: waits for {settings.nudge_hour}:00 on a working day"
+                )
                 earliest = min(s.send_at for s in candidates)
                 if plan.earliest_held is None or earliest < plan.earliest_held:
                     plan.earliest_held = earliest
@@ -280,7 +289,9 @@ def plan_nudges(
                         why += f"; planned for {to_london(slot.send_at).isoformat()}, sent late"
                 else:
                     why = f"superseded by the later nudge {chosen.name}"
-                nudge = PlannedNudge(deadline, audience, slot.name, slot.send_at, late, left, text, blocks, why)
+                nudge = PlannedNudge(
+                    deadline, audience, slot.name, slot.send_at, late, left, text, blocks, why
+                )
                 (plan.to_send if slot is chosen else plan.superseded).append(nudge)
     plan.to_send.sort(key=lambda n: (n.send_at, n.deadline.key, n.audience))
     return plan
@@ -302,7 +313,9 @@ def nudge_client(settings: Settings) -> WebClient:
     """The Web API client for nudges: rate limits are waited out, but a dropped connection is not retried
     blindly (the request may have reached Slack); the sent-log's reconciliation decides instead."""
     client = web_client(settings)
-    client.retry_handlers[:] = [h for h in client.retry_handlers if not isinstance(h, ConnectionErrorRetryHandler)]
+    client.retry_handlers[:] = [
+        h for h in client.retry_handlers if not isinstance(h, ConnectionErrorRetryHandler)
+    ]
     return client
 
 
@@ -364,7 +377,9 @@ def _record_skipped(db: sqlite_utils.Database, nudge: PlannedNudge, now: datetim
     )
 
 
-def send_nudge(client: WebClient, db: sqlite_utils.Database, nudge: PlannedNudge, row_id: int, now: datetime) -> str:
+def send_nudge(
+    client: WebClient, db: sqlite_utils.Database, nudge: PlannedNudge, row_id: int, now: datetime
+) -> str:
     """Post one claimed nudge and record the outcome: 'sent', 'failed' or (interrupted) 'sending'."""
     try:
         response = client.chat_postMessage(
@@ -378,13 +393,19 @@ def send_nudge(client: WebClient, db: sqlite_utils.Database, nudge: PlannedNudge
         # Slack answered: the message was not posted.
         error = str(exc.response.get("error") or exc)
         db.execute(
-            "UPDATE nudge_log SET state = 'failed', attempts = attempts + 1, error = ? WHERE id = ?", [error, row_id]
+            "UPDATE nudge_log SET state = 'failed', attempts = attempts + 1, error = ? WHERE id = ?",
+            [error, row_id],
         )
         log.warning("nudge %s to %s failed: %s", nudge.deadline.key, nudge.audience, error)
         return "failed"
     except Exception as exc:  # noqa: BLE001 - no answer: it may have been posted; reconciled on a later run
         db.execute("UPDATE nudge_log SET error = ? WHERE id = ?", [f"no answer from Slack: {exc}", row_id])
-        log.warning("nudge %s to %s: no answer from Slack (%s); checked on a later run", nudge.deadline.key, nudge.audience, exc)
+        log.warning(
+            "nudge %s to %s: no answer from Slack (%s); checked on a later run",
+            nudge.deadline.key,
+            nudge.audience,
+            exc,
+        )
         return "sending"
     db.execute(
         "UPDATE nudge_log SET state = 'sent', channel = ?, ts = ?, sent_at = ?, attempts = attempts + 1, error = NULL"
@@ -394,7 +415,9 @@ def send_nudge(client: WebClient, db: sqlite_utils.Database, nudge: PlannedNudge
     return "sent"
 
 
-def reconcile_interrupted(db: sqlite_utils.Database, client: WebClient, now: datetime) -> tuple[int, int, int]:
+def reconcile_interrupted(
+    db: sqlite_utils.Database, client: WebClient, now: datetime
+) -> tuple[int, int, int]:
     """Settle sent-log rows left 'sending' by an interrupted run, using the channel history.
 
     Returns (found and marked sent, not found and made retryable, unconfirmed).
@@ -418,7 +441,11 @@ def reconcile_interrupted(db: sqlite_utils.Database, client: WebClient, now: dat
                 "UPDATE nudge_log SET state = 'unconfirmed', error = ? WHERE id = ?",
                 [f"interrupted; the channel history could not be checked: {exc}", row["id"]],
             )
-            log.warning("nudge %s to %s: interrupted and unconfirmed; not sent again", row["deadline_key"], row["audience"])
+            log.warning(
+                "nudge %s to %s: interrupted and unconfirmed; not sent again",
+                row["deadline_key"],
+                row["audience"],
+            )
             unconfirmed += 1
             continue
         match = next(
@@ -480,7 +507,9 @@ def send_due_nudges(
 # --- Done and Snooze -------------------------------------------------------------------------------------------
 
 
-def _upsert_state(db: sqlite_utils.Database, key: str, due: str, audience: str, now: datetime, **values: Any) -> None:
+def _upsert_state(
+    db: sqlite_utils.Database, key: str, due: str, audience: str, now: datetime, **values: Any
+) -> None:
     db["nudge_state"].upsert(
         {"deadline_key": key, "due": due, "audience": audience, "updated_at": now.isoformat(), **values},
         pk=("deadline_key", "due", "audience"),
@@ -529,7 +558,9 @@ def digest_content(
     """(text, blocks, number of items) of the digest at ``now``."""
     week_end = now + timedelta(days=7)
     week = [(d, calendar.working_days_left(now, d.due)) for d in deadlines if now < d.due <= week_end]
-    overdue = [(d, calendar.working_days_left(now, d.due)) for d in deadlines if d.source == "case" and d.due <= now]
+    overdue = [
+        (d, calendar.working_days_left(now, d.due)) for d in deadlines if d.source == "case" and d.due <= now
+    ]
     text, blocks = digest_message(week, overdue, day=now, guidance_base_url=settings.guidance_base_url)
     return text, blocks, len(week) + len(overdue)
 
@@ -576,7 +607,8 @@ def send_team_digest(
     except SlackApiError as exc:
         error = str(exc.response.get("error") or exc)
         db.execute(
-            "UPDATE digest_log SET state = 'failed', attempts = attempts + 1, error = ? WHERE day = ?", [error, day]
+            "UPDATE digest_log SET state = 'failed', attempts = attempts + 1, error = ? WHERE day = ?",
+            [error, day],
         )
         return "failed"
     except Exception as exc:  # noqa: BLE001 - may have been posted: never sent again (at most once a day)
@@ -675,7 +707,8 @@ def deadlines_reply(
     sources = DeadlineSources(cases=False)
     items = upcoming(all_deadlines(settings, db, calendar, sources), now, include_cases=False)[:limit]
     return deadlines_list_message(
-        [(d, calendar.working_days_left(now, d.due)) for d in items], guidance_base_url=settings.guidance_base_url
+        [(d, calendar.working_days_left(now, d.due)) for d in items],
+        guidance_base_url=settings.guidance_base_url,
     )
 
 

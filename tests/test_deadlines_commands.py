@@ -1,8 +1,8 @@
 """The command line (`mhhs-bot deadlines`, `mhhs-bot nudges`), `/mhhs deadlines` and the iCalendar export."""
 
 import json
-import sqlite3
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -54,7 +54,6 @@ def test_nudges_dry_run_json_shows_what_would_be_sent_and_sends_nothing(tmp_path
     assert {i["audience"] for i in final} == {f"channel:{TEAM_CHANNEL}", "user:U0123ACME1"}
     assert "10 working days left" in final[0]["text"]
 
-
     db = sqlite3.connect(tmp_path / "data" / "assistant.db")
     assert db.execute("SELECT count(*) FROM nudge_log").fetchone()[0] == 0
 
@@ -95,17 +94,32 @@ def test_deadlines_json_lists_upcoming_with_working_days_left(tmp_path):
 def test_team_deadlines_added_and_removed(tmp_path):
     added = invoke(
         tmp_path,
-        ["deadlines", "add", "acme-work-off-plan", "--name", "Work-off plan", "--due", "2027-01-15", "--user", "U0LEAD001"],
+        [
+            "deadlines",
+            "add",
+            "acme-work-off-plan",
+            "--name",
+            "Work-off plan",
+            "--due",
+            "2027-01-15",
+            "--user",
+            "U0LEAD001",
+        ],
     )
     assert added.exit_code == 0, added.output
-    items = {i["id"]: i for i in json.loads(invoke(tmp_path, ["deadlines", "--json", "--now", "2027-01-04"]).output)}
+    items = {
+        i["id"]: i
+        for i in json.loads(invoke(tmp_path, ["deadlines", "--json", "--now", "2027-01-04"]).output)
+    }
     assert items["acme-work-off-plan"]["source"] == "team"
     assert items["acme-work-off-plan"]["audience"] == ["team", "user:U0LEAD001"]
     assert items["acme-work-off-plan"]["due"] == "2027-01-15T17:00:00+00:00"
     clash = invoke(tmp_path, ["deadlines", "add", "final-qad", "--name", "X", "--due", "2027-01-15"])
     assert clash.exit_code != 0 and "defined in the deadlines file" in clash.output
     assert invoke(tmp_path, ["deadlines", "remove", "acme-work-off-plan"]).exit_code == 0
-    items = {i["id"] for i in json.loads(invoke(tmp_path, ["deadlines", "--json", "--now", "2027-01-04"]).output)}
+    items = {
+        i["id"] for i in json.loads(invoke(tmp_path, ["deadlines", "--json", "--now", "2027-01-04"]).output)
+    }
     assert "acme-work-off-plan" not in items
     gone = invoke(tmp_path, ["deadlines", "remove", "final-qad"])
     assert gone.exit_code != 0 and "remove it there" in gone.output
@@ -135,8 +149,13 @@ def test_ics_and_slack_list_leave_out_case_deadlines(deadlines_env):
     )
     db = deadlines_env.db
     db["cases"].insert(
-        {"ref": "PR-0007", "status": "new", "owner": None, "received_at": "2027-01-04T10:00:00+00:00",
-         "status_changed_at": "2027-01-04T10:00:00+00:00"}
+        {
+            "ref": "PR-0007",
+            "status": "new",
+            "owner": None,
+            "received_at": "2027-01-04T10:00:00+00:00",
+            "status_changed_at": "2027-01-04T10:00:00+00:00",
+        }
     )
     text, blocks = deadlines_reply(settings, db, london(2027, 1, 4, 12))
     assert "Final QAD submission" in text and "PR-0007" not in json.dumps(blocks)

@@ -90,13 +90,18 @@ def test_the_shipped_example_loads(calendar):
     [
         # unknown fields
         (("    nudge: false", "    nudge: false\n    colour: red"), "qt-exit", "colour", "unknown field"),
-        (("  time: \"17:00\"", "  time: \"17:00\"\n  hour: 9"), "defaults", "hour", "unknown field"),
-        (("audience: {channels", "audience: {groups: [C1], channels"), "final-qad", "audience.groups", "unknown"),
+        (('  time: "17:00"', '  time: "17:00"\n  hour: 9'), "defaults", "hour", "unknown field"),
+        (
+            ("audience: {channels", "audience: {groups: [C1], channels"),
+            "final-qad",
+            "audience.groups",
+            "unknown",
+        ),
         # bad dates and times
         (("due: 2026-12-18", "due: 2026-02-30"), "qt-exit", "due", "not a valid date"),
         (("due: 2026-12-18", "due: next friday"), "qt-exit", "due", "expected a date"),
         (("due: 2026-12-18", "due: 2026-03-29 01:30"), "qt-exit", "due", "does not exist"),
-        (("time: \"10:30\"", "time: \"25:00\""), "readiness-call", "time", "expected a time"),
+        (('time: "10:30"', 'time: "25:00"'), "readiness-call", "time", "expected a time"),
         # a rule that refers to nothing
         (("after: qt-exit", "after: qt-exot"), "final-qad", "after", "refers to no entry"),
         (("    working_days: 10\n", ""), "final-qad", "working_days", "missing"),
@@ -105,7 +110,12 @@ def test_the_shipped_example_loads(calendar):
         (("due: 2026-12-18", "after: readiness-call\n    working_days: 1"), "final-qad", "after", "cycle"),
         # other mistakes
         (("    name: QT exit\n", ""), "qt-exit", "name", "missing"),
-        (("users: [U0LEAD001]", "users: [lead@example.com]"), "final-qad", "audience.users", "not a Slack user"),
+        (
+            ("users: [U0LEAD001]", "users: [lead@example.com]"),
+            "final-qad",
+            "audience.users",
+            "not a Slack user",
+        ),
         (("lead_days: [1]", "lead_days: [-1]"), "readiness-call", "lead_days", "from 0 to 60"),
         (("id: readiness-call", "id: qt-exit"), "qt-exit", "id", "duplicate"),
         (("nudge: false", "nudge: sometimes"), "qt-exit", "nudge", "true or false"),
@@ -160,3 +170,33 @@ def test_empty_file_has_no_deadlines(calendar):
 def test_unreadable_file_is_reported(tmp_path, calendar):
     with pytest.raises(DeadlinesFileError, match="cannot be read"):
         load_deadlines_file(tmp_path / "absent.yml", calendar)
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        ({"MHHS_NUDGE_LEAD_DAYS": "10,five"}, "MHHS_NUDGE_LEAD_DAYS"),
+        ({"MHHS_NUDGE_LEAD_DAYS": "-1"}, "MHHS_NUDGE_LEAD_DAYS"),
+        ({"MHHS_NUDGE_HOUR": "24"}, "MHHS_NUDGE_HOUR"),
+        ({"MHHS_DIGEST_HOUR": "morning"}, "MHHS_DIGEST_HOUR"),
+        ({"MHHS_CASE_ACK_WORKING_DAYS": "0"}, "MHHS_CASE_ACK_WORKING_DAYS"),
+    ],
+)
+def test_bad_deadline_settings_name_the_setting(tmp_path, monkeypatch, env, setting):
+    from bot.config import load_settings
+    from bot.errors import ConfigError
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        load_settings(env)
+    assert info.value.setting == setting
+
+
+def test_deadline_settings_defaults(tmp_path, monkeypatch):
+    from bot.config import load_settings
+
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings({"MHHS_NUDGE_LEAD_DAYS": "1,10,5,0,5"})
+    assert settings.nudge_lead_days == (10, 5, 1, 0)
+    assert load_settings({}).nudge_lead_days == (10, 5, 1, 0)
+    assert (settings.nudge_hour, settings.digest_hour) == (9, 8)

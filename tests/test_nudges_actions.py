@@ -51,7 +51,9 @@ def slack_app(deadlines_env, slack_api):
 def click(app, post_call, action_id, user="U0TEAM007", secret=SIGNING_SECRET):
     """Dispatch a signed block_actions request for a button of the nudge posted in ``post_call``."""
     blocks = post_call.args["blocks"]
-    button = next(e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action_id)
+    button = next(
+        e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action_id
+    )
     channel = post_call.args["channel"]
     payload = {
         "type": "block_actions",
@@ -61,7 +63,12 @@ def click(app, post_call, action_id, user="U0TEAM007", secret=SIGNING_SECRET):
         "team": {"id": "T0000001", "domain": "test"},
         "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": channel},
         "channel": {"id": channel, "name": "qualification"},
-        "message": {"type": "message", "ts": "1700000000.000001", "text": post_call.args["text"], "blocks": blocks},
+        "message": {
+            "type": "message",
+            "ts": "1700000000.000001",
+            "text": post_call.args["text"],
+            "blocks": blocks,
+        },
         "trigger_id": "1.2.3",
         "response_url": "http://127.0.0.1:9/response",
         "actions": [
@@ -93,7 +100,9 @@ def run(env, settings, start, end):
     client = env.client()
     sent, now = [], start
     while now <= end:
-        report = send_due_nudges(settings, env.db, client, now, all_deadlines(settings, env.db, calendar), calendar)
+        report = send_due_nudges(
+            settings, env.db, client, now, all_deadlines(settings, env.db, calendar), calendar
+        )
         sent += [(now, n) for n in report.sent]
         now += timedelta(hours=1)
     return sent
@@ -130,7 +139,9 @@ def test_snooze_one_working_day_reminds_on_the_next_working_day(deadlines_env, s
     assert "Snoozed by <@U0LEAD001> until Mon 30 Nov 2026, 09:00 GMT" in update["text"]
 
     sent = run(deadlines_env, settings, london(2026, 11, 27, 10), london(2026, 12, 12))
-    lead = [(now.strftime("%d %H"), n.slot.split(":")[0]) for now, n in sent if n.audience == "user:U0LEAD001"]
+    lead = [
+        (now.strftime("%d %H"), n.slot.split(":")[0]) for now, n in sent if n.audience == "user:U0LEAD001"
+    ]
     assert lead == [("30 09", "snooze"), ("04 09", "lead"), ("10 09", "lead"), ("11 09", "lead")]
     reminder = posts_to(slack_api, "U0LEAD001")[1]
     assert reminder.args["text"].startswith("Reminder (snoozed)")
@@ -144,7 +155,9 @@ def test_snooze_one_week_replaces_the_nudge_it_covers(deadlines_env, slack_api, 
     assert click(app, posts_to(slack_api, TEAM_CHANNEL)[0], ACTION_SNOOZE_WEEK).status == 200
     assert "until Fri 4 Dec 2026, 09:00 GMT" in slack_api.wait_for("chat.update")[0].args["text"]
     sent = run(deadlines_env, settings, london(2026, 11, 27, 12), london(2026, 12, 12))
-    team = [(now.strftime("%d %H"), n.slot.split(":")[0]) for now, n in sent if n.audience.startswith("channel:")]
+    team = [
+        (now.strftime("%d %H"), n.slot.split(":")[0]) for now, n in sent if n.audience.startswith("channel:")
+    ]
     # the snooze reminder on 4 Dec stands in for the 5-day nudge due at the same time: one message, not two
     assert team == [("04 09", "snooze"), ("10 09", "lead"), ("11 09", "lead")]
 
@@ -157,9 +170,9 @@ def test_snooze_never_passes_the_on_the_day_reminder(deadlines_env, slack_api, s
     assert click(app, last, ACTION_SNOOZE_WEEK).status == 200
     assert "until Fri 11 Dec 2026, 09:00 GMT" in slack_api.wait_for("chat.update")[0].args["text"]
     sent = run(deadlines_env, settings, london(2026, 12, 10, 10), london(2026, 12, 12))
-    assert [(now.strftime("%d %H"), n.slot.split(":")[0]) for now, n in sent if n.audience.startswith("channel:")] == [
-        ("11 09", "snooze")
-    ]
+    assert [
+        (now.strftime("%d %H"), n.slot.split(":")[0]) for now, n in sent if n.audience.startswith("channel:")
+    ] == [("11 09", "snooze")]
 
 
 def test_a_badly_signed_click_is_refused_and_changes_nothing(deadlines_env, slack_api, slack_app):

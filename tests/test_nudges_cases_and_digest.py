@@ -19,13 +19,28 @@ def add_cases(db):
     db["cases"].insert_all(
         [
             # received Thu 24 Dec 2026: acknowledge within 2 working days -> Wed 30 Dec (25 and 28 Dec are holidays)
-            {"ref": "PR-0001", "status": "new", "owner": "U0OWNER01", "received_at": "2026-12-24T15:30:00Z",
-             "status_changed_at": "2026-12-24T15:30:00Z"},
+            {
+                "ref": "PR-0001",
+                "status": "new",
+                "owner": "U0OWNER01",
+                "received_at": "2026-12-24T15:30:00Z",
+                "status_changed_at": "2026-12-24T15:30:00Z",
+            },
             # clarification requested Mon 30 Nov: participant's reply due in 5 working days -> Mon 7 Dec
-            {"ref": "PR-0002", "status": "Clarification requested", "owner": "", "received_at": "2026-11-20T09:00:00Z",
-             "status_changed_at": "2026-11-30T11:00:00Z"},
-            {"ref": "PR-0003", "status": "accepted", "owner": "U0OWNER01", "received_at": "2026-11-20T09:00:00Z",
-             "status_changed_at": "2026-11-25T11:00:00Z"},
+            {
+                "ref": "PR-0002",
+                "status": "Clarification requested",
+                "owner": "",
+                "received_at": "2026-11-20T09:00:00Z",
+                "status_changed_at": "2026-11-30T11:00:00Z",
+            },
+            {
+                "ref": "PR-0003",
+                "status": "accepted",
+                "owner": "U0OWNER01",
+                "received_at": "2026-11-20T09:00:00Z",
+                "status_changed_at": "2026-11-25T11:00:00Z",
+            },
         ]
     )
 

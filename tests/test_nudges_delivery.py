@@ -24,12 +24,16 @@ deadlines:
 def run_at(env, settings, now, client=None, db=None):
     calendar = calendar_from_settings(settings)
     db = db or env.db
-    return send_due_nudges(settings, db, client or env.client(), now, all_deadlines(settings, db, calendar), calendar)
+    return send_due_nudges(
+        settings, db, client or env.client(), now, all_deadlines(settings, db, calendar), calendar
+    )
 
 
 def posted_deadlines(slack_api):
     """Deadline names of the nudges Slack accepted."""
-    return Counter(c.args["text"].split(": ")[1].split(" is due")[0] for c in slack_api.calls_to("chat.postMessage"))
+    return Counter(
+        c.args["text"].split(": ")[1].split(" is due")[0] for c in slack_api.calls_to("chat.postMessage")
+    )
 
 
 def test_web_api_failing_mid_run_then_a_restart_sends_each_nudge_once(deadlines_env, slack_api):

@@ -117,8 +117,10 @@ deadlines:
 def test_nudges_skip_the_weekend(deadlines_env, slack_api):
     settings = deadlines_env.settings(WEEKEND)
     sent = run_hourly(deadlines_env, settings, london(2026, 11, 26), london(2026, 12, 7), slack_api)
-    names = [(t, call.args["text"].split(":")[1].split(" is due")[0].strip()) for t, (_, call) in
-             zip(local_times(sent), sent, strict=True)]
+    names = [
+        (t, call.args["text"].split(":")[1].split(" is due")[0].strip())
+        for t, (_, call) in zip(local_times(sent), sent, strict=True)
+    ]
     assert names == [
         ("Fri 2026-11-27 09:00", "Monday deadline"),
         ("Mon 2026-11-30 09:00", "Monday deadline"),
@@ -149,6 +151,8 @@ def test_a_deadline_added_late_gets_its_next_nudge_not_a_late_one(deadlines_env,
     run_hourly(deadlines_env, settings, london(2026, 12, 30, 8), london(2027, 1, 5, 9), slack_api)
     assert slack_api.calls_to("chat.postMessage") == []
     # Added on 5 January (10 and 5 working days before have passed): the next nudge is 1 working day before.
-    (deadlines_env.tmp_path / "deadlines.yml").write_text(ACROSS_CHRISTMAS.replace("2027-01-06", "2027-01-08"))
+    (deadlines_env.tmp_path / "deadlines.yml").write_text(
+        ACROSS_CHRISTMAS.replace("2027-01-06", "2027-01-08")
+    )
     sent = run_hourly(deadlines_env, settings, london(2027, 1, 5, 10), london(2027, 1, 9), slack_api)
     assert local_times(sent) == ["Thu 2027-01-07 09:00", "Fri 2027-01-08 09:00"]

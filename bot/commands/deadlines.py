@@ -26,9 +26,13 @@ def _parse_now(text: str | None) -> datetime:
 
 @click.group("deadlines", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the deadlines as a JSON list.")
-@click.option("--ics", "ics_file", type=click.Path(dir_okay=False, path_type=Path), help="Write an iCalendar file.")
+@click.option(
+    "--ics", "ics_file", type=click.Path(dir_okay=False, path_type=Path), help="Write an iCalendar file."
+)
 @click.option("--all", "show_all", is_flag=True, help="Include deadlines that have passed.")
-@click.option("--now", "now_text", help="List as at this time (ISO date-time, UK time unless an offset is given).")
+@click.option(
+    "--now", "now_text", help="List as at this time (ISO date-time, UK time unless an offset is given)."
+)
 @click.pass_context
 def deadlines_command(ctx, as_json, ics_file, show_all, now_text) -> None:
     """List upcoming deadlines with their due dates and working days left."""
@@ -65,12 +69,16 @@ def deadlines_command(ctx, as_json, ics_file, show_all, now_text) -> None:
 @deadlines_command.command("add")
 @click.argument("key")
 @click.option("--name", required=True, help="What the deadline is called.")
-@click.option("--due", "due_text", required=True, help="Due date or date-time, UK time: 2026-12-11 or 2026-12-11 17:00.")
+@click.option(
+    "--due", "due_text", required=True, help="Due date or date-time, UK time: 2026-12-11 or 2026-12-11 17:00."
+)
 @click.option("--what", default="", help="What is due.")
 @click.option("--channel", "channels", multiple=True, help="A channel ID to nudge (repeatable).")
 @click.option("--user", "users", multiple=True, help="A user ID to nudge by direct message (repeatable).")
 @click.option("--no-team", is_flag=True, help="Do not nudge the team channel.")
-@click.option("--lead-days", help="Comma-separated working days before, e.g. 5,1,0. Default: MHHS_NUDGE_LEAD_DAYS.")
+@click.option(
+    "--lead-days", help="Comma-separated working days before, e.g. 5,1,0. Default: MHHS_NUDGE_LEAD_DAYS."
+)
 @click.option("--guidance", help="Guidance reference, e.g. 06_qad-guide.md#2-two-formal-submissions.")
 @click.pass_context
 def add_command(ctx, key, name, due_text, what, channels, users, no_team, lead_days, guidance) -> None:
@@ -86,7 +94,9 @@ def add_command(ctx, key, name, due_text, what, channels, users, no_team, lead_d
         raise click.BadParameter("expected whole numbers like 5,1,0", param_hint="--lead-days") from None
     if leads is not None and any(v < 0 or v > 60 for v in leads):
         raise click.BadParameter("working days from 0 to 60", param_hint="--lead-days")
-    audience = ([] if no_team else ["team"]) + [f"channel:{c}" for c in channels] + [f"user:{u}" for u in users]
+    audience = (
+        ([] if no_team else ["team"]) + [f"channel:{c}" for c in channels] + [f"user:{u}" for u in users]
+    )
     if not audience:
         raise AssistantError("nobody to nudge: give --channel or --user, or leave out --no-team")
     db = storage.connect(settings.database_path)
@@ -120,8 +130,15 @@ def remove_command(ctx, key) -> None:
 @click.command("nudges")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent and why; send nothing.")
 @click.option("--once", is_flag=True, help="Send the nudges (and the digest) due now, once, and exit.")
-@click.option("--now", "now_text", help="The moment to plan for (ISO date-time, UK time unless an offset is given).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {deadline, due, send_at, audience, text, late}.")
+@click.option(
+    "--now", "now_text", help="The moment to plan for (ISO date-time, UK time unless an offset is given)."
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON list of {deadline, due, send_at, audience, text, late}.",
+)
 @click.pass_context
 def nudges_command(ctx, dry_run, once, now_text, as_json) -> None:
     """Show (--dry-run) or send (--once) the deadline nudges due at a moment."""
