@@ -757,3 +757,57 @@ def sent_log(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 def json_dumps(items: list[dict[str, Any]]) -> str:
     return json.dumps(items, indent=2, ensure_ascii=False)
+
+
+DEADLINES_USAGE = (
+    "`/mhhs deadlines` lists the next deadlines. The team can also use "
+    "`/mhhs deadlines add ID YYYY-MM-DD [HH:MM] Name of the deadline` (nudges the team channel) and "
+    "`/mhhs deadlines remove ID`."
+)
+
+
+def deadlines_subcommand(
+    settings: Settings, db: sqlite_utils.Database, now: datetime, args: str, user: str, is_team_member: bool
+) -> tuple[str, list[dict[str, Any]]]:
+    """``/mhhs deadlines [add ID DATE [TIME] NAME | remove ID]``: list, or (team only) add and remove."""
+    from bot.deadlines import add_team_deadline, parse_due, remove_team_deadline
+    from bot.errors import AssistantError
+
+    words = args.split()
+    if not words:
+        return deadlines_reply(settings, db, now)
+    verb = words[0].lower()
+    if verb not in ("add", "remove"):
+        return DEADLINES_USAGE, [{"type": "section", "text": {"type": "mrkdwn", "text": DEADLINES_USAGE}}]
+    if not is_team_member:
+        text = "Only the qualification team can add or remove deadlines."
+        return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    calendar = calendar_from_settings(settings)
+    try:
+        if verb == "remove" and len(words) == 2:
+            remove_team_deadline(db, settings, calendar, words[1])
+            text = f"Removed deadline `{words[1]}`."
+        elif verb == "add" and len(words) >= 4:
+            key, day, rest = words[1], words[2], words[3:]
+            if rest and len(rest[0]) in (4, 5) and ":" in rest[0]:
+                day, rest = f"{day} {rest[0]}", rest[1:]
+            if not rest:
+                raise AssistantError("a name is needed after the date")
+            deadline = add_team_deadline(
+                db,
+                settings,
+                calendar,
+                key=key,
+                name=" ".join(rest),
+                due=parse_due(day),
+                audience=("team",),
+                created_by=user,
+                now=now,
+            )
+            text = f"Added deadline `{deadline.key}`: {deadline.name}, due {deadline.due_london.strftime('%a %d %b %Y %H:%M')}."
+        else:
+            text = DEADLINES_USAGE
+    except (AssistantError, ValueError) as exc:
+        text = f"Not done: {exc}"
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]

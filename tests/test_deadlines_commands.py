@@ -172,3 +172,28 @@ def test_slack_list_when_nothing_is_upcoming(deadlines_env):
     text, blocks = deadlines_reply(settings, deadlines_env.db, london(2027, 1, 4, 12))
     assert text == "No upcoming deadlines are recorded."
     assert blocks[0]["type"] == "section"
+
+
+def test_team_adds_and_removes_deadlines_from_slack(deadlines_env):
+    from handlers.nudges import deadlines_subcommand
+
+    settings = deadlines_env.settings("deadlines: []\n")
+    db, now = deadlines_env.db, london(2027, 1, 4, 12)
+    refused, _ = deadlines_subcommand(
+        settings, db, now, "add x 2027-01-15 X", "U0PART001", is_team_member=False
+    )
+    assert "Only the qualification team" in refused
+    added, _ = deadlines_subcommand(
+        settings, db, now, "add acme-plan 2027-01-15 12:00 Work-off plan <!channel>", "U0TEAM007", True
+    )
+    assert added.startswith("Added deadline `acme-plan`") and "&lt;!channel&gt;" in added
+    listed, _ = deadlines_subcommand(settings, db, now, "", "U0PART001", False)
+    assert "Work-off plan" in listed
+    bad, _ = deadlines_subcommand(settings, db, now, "add late 2027-02-30 Bad date", "U0TEAM007", True)
+    assert bad.startswith("Not done:") and "not a valid date" in bad
+    removed, _ = deadlines_subcommand(settings, db, now, "remove acme-plan", "U0TEAM007", True)
+    assert removed == "Removed deadline `acme-plan`."
+    assert (
+        deadlines_subcommand(settings, db, now, "", "U0PART001", False)[0]
+        == "No upcoming deadlines are recorded."
+    )
