@@ -1,8 +1,14 @@
 """Exactly once: failures and restarts mid-run, interrupted sends, downtime and late catch-up."""
 
+import os
+import signal
+import subprocess
+import sys
+import threading
 import time as time_module
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 from bot import storage
 from bot.deadlines import all_deadlines
@@ -200,3 +206,65 @@ def test_catch_up_outside_working_hours_when_the_deadline_would_pass_first(deadl
     # Down all Friday (the on-the-day nudge for a Saturday deadline goes on Friday); back on Saturday 06:00.
     after = hourly(deadlines_env, settings, london(2026, 12, 5, 6), london(2026, 12, 5, 13))
     assert [(now.hour, n.late) for now, n in after] == [(6, True)]
+
+
+def test_process_killed_mid_run_then_restarted_sends_each_nudge_exactly_once(
+    deadlines_env, slack_api, tmp_path
+):
+    """`mhhs-bot nudges --once` is killed while Slack is posting its second nudge; a restart finishes the run."""
+    settings = deadlines_env.settings(THREE_AT_ONCE)
+    release = threading.Event()
+    calls = {"n": 0}
+
+    def second_post_never_answers(args):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            release.wait(30)  # Slack has the message; the answer never reaches the killed process
+        return {"ok": True, "channel": args["channel"], "ts": f"1700000000.{calls['n']:06d}"}
+
+    slack_api.responses["chat.postMessage"] = second_post_never_answers
+    (tmp_path / "empty.env").write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MHHS_", "SLACK_", "IMAP_", "SMTP_"))}
+    env.update(
+        {
+            "MHHS_ENV_FILE": str(tmp_path / "empty.env"),
+            "MHHS_DATA_DIR": str(settings.data_dir),
+            "MHHS_DEADLINES_FILE": str(settings.deadlines_file),
+            "MHHS_DIGEST": "false",
+            "SLACK_TEAM_CHANNEL": settings.slack_team_channel,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": "secret",
+            "SLACK_API_URL": slack_api.api_url,
+        }
+    )
+    repo = Path(__file__).resolve().parents[1]
+
+    def nudges_once(now):
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "nudges", "--once", "--now", now],
+            cwd=repo,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    try:
+        first = nudges_once("2026-12-04T09:00")
+        slack_api.wait_for("chat.postMessage", count=2, timeout=60)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+    finally:
+        release.set()
+    states = Counter(r["state"] for r in deadlines_env.db["nudge_log"].rows)
+    assert states == {"sent": 1, "sending": 1}
+
+    slack_api.responses.pop("chat.postMessage")
+    slack_api.responses["conversations.history"] = history_from_posts(slack_api)
+    second = nudges_once("2026-12-04T09:10")
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
+    assert "sent 1," in out and "confirmed 1," in out
+    names = posted_deadlines(slack_api)
+    assert names == {"Final QAD submission": 1, "RTTM at QT exit": 1, "Participant Readiness Report": 1}
+    assert Counter(r["state"] for r in deadlines_env.db["nudge_log"].rows) == {"sent": 3}
