@@ -157,8 +157,13 @@ def in_sending_window(now: datetime, due: datetime, settings: Settings, calendar
 
 def _log_rows(db: sqlite_utils.Database) -> dict[tuple[str, str, str], dict[str, dict[str, Any]]]:
     rows: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
-    for row in db.query("SELECT deadline_key, due, audience, slot, state, send_at, attempts FROM nudge_log"):
-        rows.setdefault((row["deadline_key"], row["due"], row["audience"]), {})[row["slot"]] = row
+    cursor = db.execute("SELECT deadline_key, due, audience, slot, state, send_at, attempts FROM nudge_log")
+    for key, due, audience, slot, state, send_at, attempts in cursor.fetchall():
+        rows.setdefault((key, due, audience), {})[slot] = {
+            "state": state,
+            "send_at": send_at,
+            "attempts": attempts,
+        }
     return rows
 
 
@@ -224,6 +229,7 @@ def plan_nudges(
         if deadline.due <= now:
             continue
         due_key = to_london(deadline.due).isoformat()
+        lead_slots = nudge_slots(deadline, settings, calendar)
         for wanted in deadline.audience:
             audience = resolve_audience(wanted, deadline, settings, db)
             if audience is None:
@@ -237,7 +243,7 @@ def plan_nudges(
             )
             if snoozed_until and now < snoozed_until:
                 continue
-            slots = nudge_slots(deadline, settings, calendar)
+            slots = list(lead_slots)
             if snoozed_until and snoozed_until < deadline.due:
                 slots.append(Slot(f"snooze:{snoozed_until.isoformat()}", None, snoozed_until))
             logged = logs.get((deadline.key, due_key, audience), {})
