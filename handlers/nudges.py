@@ -8,7 +8,8 @@ When a nudge goes
 Exactly once
     The sent-log (``nudge_log``) has one row per (deadline, due time, audience, slot). Before the Web API call the
     row is claimed as ``sending`` (a unique key, so two processes cannot both claim it); after the call it becomes
-    ``sent``. A call Slack answers with an error is ``failed`` and retried on a later run (at most 5 tries). A row
+    ``sent``. A call Slack answers with an error is ``failed`` and retried after 2, 4, 8 ... minutes (at most 8
+    tries). A row
     left ``sending`` by a process that stopped mid-call is never simply sent again: once it is 5 minutes old, the
     channel history is searched for the message (each nudge carries its row id in Slack message metadata); found,
     it becomes ``sent``; not found, it is retried; if the history cannot be read it becomes ``unconfirmed`` and is
@@ -59,7 +60,7 @@ from handlers.nudge_messages import deadlines_list_message, digest_message, nudg
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8  # tries of a nudge Slack refuses, with waits of 2, 4, 8 ... up to 120 minutes between them
 RECONCILE_AFTER = timedelta(minutes=5)
 METADATA_EVENT = "mhhs_deadline_nudge"
 SNOOZE_SPANS = ("working_day", "week")
@@ -157,12 +158,15 @@ def in_sending_window(now: datetime, due: datetime, settings: Settings, calendar
 
 def _log_rows(db: sqlite_utils.Database) -> dict[tuple[str, str, str], dict[str, dict[str, Any]]]:
     rows: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
-    cursor = db.execute("SELECT deadline_key, due, audience, slot, state, send_at, attempts FROM nudge_log")
-    for key, due, audience, slot, state, send_at, attempts in cursor.fetchall():
+    cursor = db.execute(
+        "SELECT deadline_key, due, audience, slot, state, send_at, attempts, claimed_at FROM nudge_log"
+    )
+    for key, due, audience, slot, state, send_at, attempts, claimed_at in cursor.fetchall():
         rows.setdefault((key, due, audience), {})[slot] = {
             "state": state,
             "send_at": send_at,
             "attempts": attempts,
+            "claimed_at": claimed_at,
         }
     return rows
 
@@ -175,7 +179,16 @@ def _states(db: sqlite_utils.Database) -> dict[tuple[str, str, str], dict[str, A
 
 
 def _retryable(row: dict[str, Any]) -> bool:
+    """A nudge Slack refused may be tried again (until MAX_ATTEMPTS)."""
     return row["state"] == "failed" and row["attempts"] < MAX_ATTEMPTS
+
+
+def _retry_due(row: dict[str, Any], now: datetime) -> bool:
+    """Its wait since the last try is over: 2 minutes after the first failure, doubling, at most 2 hours."""
+    if not row.get("claimed_at"):
+        return True
+    wait = timedelta(minutes=min(2 ** max(row["attempts"], 1), 120))
+    return now - datetime.fromisoformat(row["claimed_at"]) >= wait
 
 
 MARK = "nudges"
@@ -230,11 +243,15 @@ def plan_nudges(
             continue
         due_key = to_london(deadline.due).isoformat()
         lead_slots = nudge_slots(deadline, settings, calendar)
+        reached: set[str] = set()
         for wanted in deadline.audience:
             audience = resolve_audience(wanted, deadline, settings, db)
             if audience is None:
                 plan.held.append(f"{deadline.key}: audience {wanted!r} needs SLACK_TEAM_CHANNEL")
                 continue
+            if audience in reached:  # e.g. "team" and the team channel by ID: one nudge
+                continue
+            reached.add(audience)
             state = states.get((deadline.key, due_key, audience)) or {}
             if state.get("done_at"):
                 continue
@@ -255,7 +272,7 @@ def plan_nudges(
                 if s.send_at <= now
                 and (
                     (s.name not in logged and s.send_at > since)
-                    or (s.name in logged and _retryable(logged[s.name]))
+                    or (s.name in logged and _retryable(logged[s.name]) and _retry_due(logged[s.name], now))
                 )
                 and (latest_settled is None or s.send_at > latest_settled)
             ]

@@ -59,10 +59,11 @@ def test_web_api_failing_mid_run_then_a_restart_sends_each_nudge_once(deadlines_
     states = Counter(r["state"] for r in deadlines_env.db["nudge_log"].rows)
     assert states == {"sent": 2, "failed": 1}
 
-    # Restart: a new process (new connection) runs a minute later; only the failed nudge goes.
+    # Restart: a new process (new connection). The refused nudge waits 2 minutes, then goes; nothing else does.
     deadlines_env.db.conn.close()
     deadlines_env._db = storage.connect(settings.database_path)
-    report = run_at(deadlines_env, settings, london(2026, 12, 4, 9, 1))
+    assert run_at(deadlines_env, settings, london(2026, 12, 4, 9, 1)).sent == []
+    report = run_at(deadlines_env, settings, london(2026, 12, 4, 9, 2))
     assert len(report.sent) == 1 and not report.sent[0].late
     accepted = [c for i, c in enumerate(slack_api.calls_to("chat.postMessage"), start=1) if i != 2]
     names = Counter(c.args["text"].split(": ")[1].split(" is due")[0] for c in accepted)
@@ -268,3 +269,28 @@ def test_process_killed_mid_run_then_restarted_sends_each_nudge_exactly_once(
     names = posted_deadlines(slack_api)
     assert names == {"Final QAD submission": 1, "RTTM at QT exit": 1, "Participant Readiness Report": 1}
     assert Counter(r["state"] for r in deadlines_env.db["nudge_log"].rows) == {"sent": 3}
+
+
+def test_a_refused_nudge_is_retried_with_growing_waits_then_given_up(deadlines_env, slack_api):
+    settings = deadlines_env.settings(ONE)
+    slack_api.responses["chat.postMessage"] = lambda args: {"ok": False, "error": "not_in_channel"}
+    start = london(2026, 12, 4, 9)
+    tries = []
+    for minute in range(0, 8 * 60):
+        now = start + timedelta(minutes=minute)
+        before = len(slack_api.calls_to("chat.postMessage"))
+        run_at(deadlines_env, settings, now)
+        if len(slack_api.calls_to("chat.postMessage")) > before:
+            tries.append(minute)
+    # waits of 2, 4, 8, 16, 32, 64 and 120 minutes, then no more (8 tries in all)
+    assert tries == [0, 2, 6, 14, 30, 62, 126, 246]
+    (row,) = deadlines_env.db["nudge_log"].rows
+    assert row["state"] == "failed" and row["attempts"] == 8 and row["error"] == "not_in_channel"
+
+
+def test_one_nudge_per_channel_when_audiences_name_the_same_channel(deadlines_env, slack_api):
+    text = ONE.replace("audience: {team: true}", "audience: {team: true, channels: [C0TEAM001]}")
+    settings = deadlines_env.settings(text)
+    report = run_at(deadlines_env, settings, london(2026, 12, 4, 9))
+    assert [n.audience for n in report.sent] == ["channel:C0TEAM001"]
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
