@@ -9,11 +9,10 @@ Exactly once
     The sent-log (``nudge_log``) has one row per (deadline, due time, audience, slot). Before the Web API call the
     row is claimed as ``sending`` (a unique key, so two processes cannot both claim it); after the call it becomes
     ``sent``. A call Slack answers with an error is ``failed`` and retried after 2, 4, 8 ... minutes (at most 8
-    tries). A row
-    left ``sending`` by a process that stopped mid-call is never simply sent again: once it is 5 minutes old, the
-    channel history is searched for the message (each nudge carries its row id in Slack message metadata); found,
-    it becomes ``sent``; not found, it is retried; if the history cannot be read it becomes ``unconfirmed`` and is
-    not sent again.
+    tries). A row left ``sending`` by a process that stopped mid-call is never simply sent again: once it is 5
+    minutes old, the channel history is searched for the message (each nudge carries its row id in Slack message
+    metadata); found, it becomes ``sent``; not found, it is retried; if the history cannot be read it becomes
+    ``unconfirmed`` and is not sent again.
 
 Downtime
     Nudges whose time passed while the assistant was down are sent when it is back (in the next sending window:
