@@ -29,7 +29,7 @@ from typing import Any
 import sqlite_utils
 import yaml
 
-from bot.errors import DeadlinesFileError
+from bot.errors import AssistantError, DeadlinesFileError
 from bot.working_days import LONDON, NonexistentLocalTime, WorkingCalendar, london_time, to_london
 
 DEFAULT_DUE_TIME = time(17, 0)
@@ -475,8 +475,6 @@ def add_team_deadline(
     now: datetime | None = None,
 ) -> Deadline:
     """Store a deadline the team added; refuses an id used by the file or already stored."""
-    from bot.errors import AssistantError
-
     if not ID_PATTERN.match(key):
         raise AssistantError(f"deadline id {key!r}: use letters, digits, '.', '_' or '-'")
     if not name.strip():
@@ -525,8 +523,6 @@ def add_team_deadline(
 
 def remove_team_deadline(db: sqlite_utils.Database, settings, calendar: WorkingCalendar, key: str) -> None:
     """Remove a deadline the team added (file deadlines are changed in the file)."""
-    from bot.errors import AssistantError
-
     if "team_deadlines" in db.table_names():
         cursor = db.execute("DELETE FROM team_deadlines WHERE id = ?", [key])
         if cursor.rowcount:

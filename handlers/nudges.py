@@ -37,6 +37,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import sqlite_utils
+from icalendar import Calendar, Event
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
@@ -46,13 +47,16 @@ from bot.config import Settings
 from bot.deadlines import (
     Deadline,
     DeadlineSources,
+    add_team_deadline,
     all_deadlines,
     case_owner,
     file_deadlines,
+    parse_due,
+    remove_team_deadline,
     team_deadlines,
     upcoming,
 )
-from bot.errors import DeadlinesFileError
+from bot.errors import AssistantError, DeadlinesFileError
 from bot.slack_client import web_client
 from bot.working_days import WorkingCalendar, calendar_from_settings, london_time, to_london
 from handlers.nudge_messages import deadlines_list_message, digest_message, nudge_message
@@ -739,8 +743,6 @@ def deadlines_ics(settings: Settings, db: sqlite_utils.Database, now: datetime |
 
     Case deadlines are left out: the calendar may be shared beyond the team.
     """
-    from icalendar import Calendar, Event
-
     now = now or utc_now()
     calendar = calendar_from_settings(settings)
     deadlines = all_deadlines(settings, db, calendar, DeadlineSources(cases=False))
@@ -792,9 +794,6 @@ def deadlines_subcommand(
     settings: Settings, db: sqlite_utils.Database, now: datetime, args: str, user: str, is_team_member: bool
 ) -> tuple[str, list[dict[str, Any]]]:
     """``/mhhs deadlines [add ID DATE [TIME] NAME | remove ID]``: list, or (team only) add and remove."""
-    from bot.deadlines import add_team_deadline, parse_due, remove_team_deadline
-    from bot.errors import AssistantError
-
     words = args.split()
     if not words:
         return deadlines_reply(settings, db, now)
