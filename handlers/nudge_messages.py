@@ -24,6 +24,22 @@ ACTION_SNOOZE_DAY = "nudge_snooze_working_day"
 ACTION_SNOOZE_WEEK = "nudge_snooze_week"
 ACTIONS_BLOCK = "nudge_actions"
 SECTION_LIMIT = 3000
+ACRONYMS = {
+    "QAD",
+    "QT",
+    "PIT",
+    "DIP",
+    "PQS",
+    "RTTM",
+    "QAP",
+    "LDSO",
+    "SIT",
+    "FAQ",
+    "MHHS",
+    "BSC",
+    "REC",
+    "PAB",
+}
 
 
 def escape(text: str) -> str:
@@ -55,9 +71,15 @@ def guidance_link(reference: str | None, base_url: str | None) -> str | None:
     if not reference:
         return None
     document, _, section = reference.partition("#")
-    label = document.removesuffix(".md").split("_", 1)[-1].replace("-", " ").capitalize()
+    words = document.rsplit("/", 1)[-1].removesuffix(".md").split("_", 1)[-1].split("-")
+    words = [w.upper() if w.upper() in ACRONYMS else w for w in words]
+    label = " ".join(words)
+    label = label[:1].upper() + label[1:]
     if section:
-        label += f", section {section.replace('-', ' ')}"
+        number, _, rest = section.partition("-")
+        label += (
+            f", section {number} ({rest.replace('-', ' ')})" if number.isdigit() and rest else f", {section}"
+        )
     label = escape(label)
     if base_url:
         return f"<{base_url.rstrip('/')}/{reference}|{label}>"

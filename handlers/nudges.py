@@ -722,6 +722,24 @@ def run_nudge_scheduler(
         db.conn.close()
 
 
+def start_nudge_scheduler(
+    settings: Settings, clock: Clock = utc_now, client: WebClient | None = None
+) -> tuple[threading.Thread, threading.Event]:
+    """Check the deadlines file (a bad one raises DeadlinesFileError here, before anything starts), then run
+    :func:`run_nudge_scheduler` in a daemon thread. Set the returned event to stop it; join the thread."""
+    file_deadlines(settings, calendar_from_settings(settings))
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_nudge_scheduler,
+        args=(settings, stop),
+        kwargs={"clock": clock, "client": client},
+        name="nudge-scheduler",
+        daemon=True,
+    )
+    thread.start()
+    return thread, stop
+
+
 # --- what Slack and HTTP show ------------------------------------------------------------------------------------
 
 

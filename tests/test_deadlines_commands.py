@@ -161,7 +161,7 @@ def test_ics_and_slack_list_leave_out_case_deadlines(deadlines_env):
     assert "Final QAD submission" in text and "PR-0007" not in json.dumps(blocks)
     body = json.dumps(blocks)
     assert "2 working days left" in body
-    assert "<https://guidance.example.org/mhhs/06_qad-guide.md|Qad guide>" in body
+    assert "<https://guidance.example.org/mhhs/06_qad-guide.md|QAD guide>" in body
     calendar = icalendar.Calendar.from_ical(deadlines_ics(settings, db, london(2027, 1, 4, 12)))
     assert [str(e["uid"]) for e in calendar.walk("VEVENT")] == ["final-qad@mhhs-qualification-assistant"]
     assert str(calendar.walk("VEVENT")[0]["url"]) == "https://guidance.example.org/mhhs/06_qad-guide.md"

@@ -127,3 +127,30 @@ def test_scheduler_keeps_the_last_good_deadlines_when_the_file_turns_bad(deadlin
     deadlines_env.file.write_text(FILE + "  - {id: broken, name: Broken, due: 2026-02-30}\n")
     assert [d.key for d in book.read(deadlines_env.db)] == ["final-qad", "cutover"]
     assert "entry 'broken', field 'due'" in caplog.text
+
+
+def test_no_digest_on_a_day_with_nothing_to_list(deadlines_env, slack_api):
+    settings = deadlines_env.settings(FILE)
+    deadlines = all_deadlines(settings, deadlines_env.db, calendar_from_settings(settings))
+    client = deadlines_env.client()
+    assert send_team_digest(settings, deadlines_env.db, client, london(2027, 2, 1, 8), deadlines) == "skipped"
+    assert send_team_digest(settings, deadlines_env.db, client, london(2027, 2, 1, 9), deadlines) is None
+    assert slack_api.calls_to("chat.postMessage") == []
+
+
+def test_start_nudge_scheduler_refuses_a_bad_file_before_starting(deadlines_env):
+    import pytest
+
+    from bot.errors import DeadlinesFileError
+    from handlers.nudges import start_nudge_scheduler
+
+    settings = deadlines_env.settings("deadlines:\n  - {id: a, name: A, after: b, working_days: 1}\n")
+    with pytest.raises(DeadlinesFileError, match="entry 'a', field 'after'"):
+        start_nudge_scheduler(settings)
+    good = deadlines_env.settings(FILE)
+    thread, stop = start_nudge_scheduler(
+        good, clock=lambda: london(2027, 2, 6, 12), client=deadlines_env.client()
+    )
+    stop.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
