@@ -197,3 +197,14 @@ def test_team_adds_and_removes_deadlines_from_slack(deadlines_env):
         deadlines_subcommand(settings, db, now, "", "U0PART001", False)[0]
         == "No upcoming deadlines are recorded."
     )
+
+
+def test_nudges_dry_run_text_says_why(tmp_path):
+    result = invoke(tmp_path, ["nudges", "--dry-run", "--now", "2026-12-29T11:00"])
+    assert result.exit_code == 0, result.output
+    # nothing has run before: only nudges planned in the last 30 minutes are due; none at 11:00
+    assert "Nothing to send at 2026-12-29T11:00:00+00:00." in result.output
+    result = invoke(tmp_path, ["nudges", "--dry-run", "--now", "2026-12-29T09:10"])
+    assert "channel:C0TEAM001: final-qad (5 working day(s) before)" in result.output
+    assert "5 working days left" in result.output
+    assert invoke(tmp_path, ["nudges"]).exit_code != 0  # neither --dry-run nor --once

@@ -154,3 +154,19 @@ def test_start_nudge_scheduler_refuses_a_bad_file_before_starting(deadlines_env)
     stop.set()
     thread.join(timeout=30)
     assert not thread.is_alive()
+
+
+def test_file_deadline_for_a_case_nudges_its_owner_or_else_the_team(deadlines_env, slack_api):
+    text = """
+deadlines:
+  - {id: pr1-work-off, name: Work-off plan for PR-0001, due: '2026-12-31 17:00', case: PR-0001,
+     lead_days: [0], audience: {case_owner: true}}
+  - {id: pr2-work-off, name: Work-off plan for PR-0002, due: '2026-12-31 17:00', case: PR-0002,
+     lead_days: [0], audience: {case_owner: true}}
+"""
+    settings = deadlines_env.settings(text, digest_enabled=False)
+    add_cases(deadlines_env.db)
+    run_nudges_once(settings, deadlines_env.db, deadlines_env.client(), london(2026, 12, 31, 9))
+    sent = {c.args["channel"]: c.args["text"] for c in slack_api.calls_to("chat.postMessage")}
+    assert "Work-off plan for PR-0001" in sent["U0OWNER01"]
+    assert "Work-off plan for PR-0002" in sent[TEAM_CHANNEL]  # PR-0002 has no owner
