@@ -75,6 +75,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _stamp(moment: datetime) -> str:
+    """A stored time: ISO 8601 in UTC, so stored times compare as text too."""
+    return moment.astimezone(UTC).isoformat()
+
+
 # --- planning ----------------------------------------------------------------------------------------------------
 
 
@@ -208,7 +213,7 @@ def _advance_mark(db: sqlite_utils.Database, to: datetime) -> None:
     if current is None or to > current:
         db.execute(
             "INSERT INTO nudge_marks (name, at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at",
-            [MARK, to.isoformat()],
+            [MARK, _stamp(to)],
         )
 
 
@@ -360,7 +365,7 @@ def _claim(db: sqlite_utils.Database, nudge: PlannedNudge, now: datetime, run_id
         "late": int(nudge.late),
         "text": nudge.text,
         "run_id": run_id,
-        "claimed_at": now.isoformat(),
+        "claimed_at": _stamp(now),
     }
     key = [values["deadline_key"], values["due"], values["audience"], values["slot"]]
     cursor = db.execute(
@@ -398,7 +403,7 @@ def _record_skipped(db: sqlite_utils.Database, nudge: PlannedNudge, now: datetim
             to_london(nudge.send_at).isoformat(),
             int(nudge.late),
             nudge.reason,
-            now.isoformat(),
+            _stamp(now),
         ],
     )
 
@@ -436,7 +441,7 @@ def send_nudge(
     db.execute(
         "UPDATE nudge_log SET state = 'sent', channel = ?, ts = ?, sent_at = ?, attempts = attempts + 1, error = NULL"
         " WHERE id = ?",
-        [response.get("channel"), response.get("ts"), now.isoformat(), row_id],
+        [response.get("channel"), response.get("ts"), _stamp(now), row_id],
     )
     return "sent"
 
@@ -449,8 +454,12 @@ def reconcile_interrupted(
     Returns (found and marked sent, not found and made retryable, unconfirmed).
     """
     found = retry = unconfirmed = 0
-    stale = (now - RECONCILE_AFTER).isoformat()
-    rows = list(db.query("SELECT * FROM nudge_log WHERE state = 'sending' AND claimed_at <= ?", [stale]))
+    stale = now - RECONCILE_AFTER
+    rows = [
+        row
+        for row in db.query("SELECT * FROM nudge_log WHERE state = 'sending'")
+        if datetime.fromisoformat(row["claimed_at"]) <= stale
+    ]
     for row in rows:
         target = _target(row["audience"])
         try:
@@ -486,7 +495,7 @@ def reconcile_interrupted(
         if match:
             db.execute(
                 "UPDATE nudge_log SET state = 'sent', channel = ?, ts = ?, sent_at = ?, error = NULL WHERE id = ?",
-                [channel, match.get("ts"), now.isoformat(), row["id"]],
+                [channel, match.get("ts"), _stamp(now), row["id"]],
             )
             found += 1
         else:
@@ -537,14 +546,14 @@ def _upsert_state(
     db: sqlite_utils.Database, key: str, due: str, audience: str, now: datetime, **values: Any
 ) -> None:
     db["nudge_state"].upsert(
-        {"deadline_key": key, "due": due, "audience": audience, "updated_at": now.isoformat(), **values},
+        {"deadline_key": key, "due": due, "audience": audience, "updated_at": _stamp(now), **values},
         pk=("deadline_key", "due", "audience"),
     )
 
 
 def mark_done(db: sqlite_utils.Database, key: str, due: str, audience: str, user: str, now: datetime) -> None:
     """No more nudges for this deadline and audience."""
-    _upsert_state(db, key, due, audience, now, done_at=now.isoformat(), done_by=user)
+    _upsert_state(db, key, due, audience, now, done_at=_stamp(now), done_by=user)
 
 
 def snooze(
@@ -614,12 +623,12 @@ def send_team_digest(
     text, blocks, count = digest_content(settings, now, deadlines, calendar)
     cursor = db.execute(
         "INSERT INTO digest_log (day, state, text, claimed_at) VALUES (?, 'sending', ?, ?) ON CONFLICT DO NOTHING",
-        [day, text, now.isoformat()],
+        [day, text, _stamp(now)],
     )
     if cursor.rowcount != 1:
         cursor = db.execute(
             "UPDATE digest_log SET state = 'sending', claimed_at = ? WHERE day = ? AND state = 'failed' AND attempts < ?",
-            [now.isoformat(), day, MAX_ATTEMPTS],
+            [_stamp(now), day, MAX_ATTEMPTS],
         )
         if cursor.rowcount != 1:
             return None
@@ -642,7 +651,7 @@ def send_team_digest(
         return "sending"
     db.execute(
         "UPDATE digest_log SET state = 'sent', channel = ?, ts = ?, sent_at = ?, attempts = attempts + 1 WHERE day = ?",
-        [response.get("channel"), response.get("ts"), now.isoformat(), day],
+        [response.get("channel"), response.get("ts"), _stamp(now), day],
     )
     return "sent"
 
