@@ -68,6 +68,10 @@ def settings_command(ctx: click.Context, markdown: bool, as_json: bool) -> None:
 
 
 # --- feature commands: each feature's module adds its commands here ----------------------------------------------
+from bot.commands.deadlines import deadlines_command, nudges_command  # noqa: E402
+
+cli.add_command(deadlines_command)
+cli.add_command(nudges_command)
 
 
 def main() -> None:

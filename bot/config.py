@@ -117,6 +117,20 @@ def _dates(text: str) -> tuple[date, ...]:
     return tuple(values)
 
 
+def _lead_days(text: str) -> tuple[int, ...]:
+    values = _int_list(text)
+    if not values or any(v < 0 or v > 60 for v in values):
+        raise ValueError(f"expected working-day counts from 0 to 60, like 10,5,1,0, got {text!r}")
+    return tuple(sorted(set(values), reverse=True))
+
+
+def _hour(text: str) -> int:
+    value = _int(text)
+    if not 0 <= value <= 23:
+        raise ValueError(f"expected an hour from 0 to 23, got {text!r}")
+    return value
+
+
 def _optional_date(text: str) -> date | None:
     if not text.strip():
         return None
@@ -299,6 +313,57 @@ class Settings:
         "",
         "Comma-separated extra non-working days (e.g. the Christmas shutdown), as 2026-12-29.",
         _dates,
+    )
+    nudge_lead_days: tuple[int, ...] = setting(
+        "MHHS_NUDGE_LEAD_DAYS",
+        "10,5,1,0",
+        "Comma-separated working days before a deadline at which nudges go (0: on the day). A deadline may set its own.",
+        _lead_days,
+    )
+    nudge_hour: int = setting(
+        "MHHS_NUDGE_HOUR", "9", "Hour of the day (UK time, 0-23) at which nudges go on working days.", _hour
+    )
+    digest_hour: int = setting(
+        "MHHS_DIGEST_HOUR",
+        "8",
+        "Hour of the day (UK time, 0-23) of the team's morning digest on working days (posted to SLACK_TEAM_CHANNEL).",
+        _hour,
+    )
+    digest_enabled: bool = setting(
+        "MHHS_DIGEST",
+        "true",
+        "Post the team's morning digest of the week's deadlines and overdue case actions.",
+        _bool,
+    )
+    nudge_late_after_minutes: int = setting(
+        "MHHS_NUDGE_LATE_AFTER_MINUTES",
+        "30",
+        "A nudge sent this many minutes or more after its planned time (e.g. after downtime) is marked late.",
+        _positive_int,
+    )
+    nudge_interval_seconds: int = setting(
+        "MHHS_NUDGE_INTERVAL_SECONDS",
+        "60",
+        "How often the nudge scheduler in `mhhs-bot serve` looks for due nudges.",
+        _positive_int,
+    )
+    case_ack_working_days: int = setting(
+        "MHHS_CASE_ACK_WORKING_DAYS",
+        "2",
+        "A new Placing Reliance case is due to be acknowledged within this many working days of receipt.",
+        _positive_int,
+    )
+    case_reply_working_days: int = setting(
+        "MHHS_CASE_REPLY_WORKING_DAYS",
+        "5",
+        "A participant is due to answer a clarification request within this many working days.",
+        _positive_int,
+    )
+    guidance_base_url: str | None = setting(
+        "MHHS_GUIDANCE_BASE_URL",
+        "",
+        "Web address the guidance files are published under; a deadline's guidance reference becomes a link. Empty: shown as text.",
+        _optional_str,
     )
 
     def public_items(self) -> list[tuple[str, str]]:

@@ -42,6 +42,11 @@ class MailError(AssistantError):
 class DeadlinesFileError(AssistantError):
     """The deadlines file is invalid. The message names the entry and the field."""
 
+    def __init__(self, message: str, entry: str | None = None, field: str | None = None):
+        self.entry = entry
+        self.field = field
+        super().__init__(message)
+
 
 class CaseError(AssistantError):
     """A case operation was refused (unknown reference, invalid transition, no permission)."""
