@@ -69,6 +69,13 @@ def settings_command(ctx: click.Context, markdown: bool, as_json: bool) -> None:
 
 # --- feature commands: each feature's module adds its commands here ----------------------------------------------
 
+from bot.commands.mail import case_command, cases_command, triage_command, watch_command  # noqa: E402
+
+cli.add_command(triage_command)
+cli.add_command(watch_command)
+cli.add_command(cases_command)
+cli.add_command(case_command)
+
 
 def main() -> None:
     cli(prog_name="mhhs-bot")
