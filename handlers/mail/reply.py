@@ -14,6 +14,7 @@ from email.utils import formatdate, make_msgid
 
 from bot.config import Settings
 from bot.errors import MailError
+from handlers.mail.triage import strip_subject
 
 
 def _base(
@@ -46,7 +47,8 @@ def acknowledgement(
     missing_recipients: list[str],
     pqs_form: bool,
 ) -> EmailMessage:
-    msg = _base(settings, to, f"[{ref}] {subject}".strip(), in_reply_to, references)
+    core = strip_subject(subject) or settings.mail_tracked_subject
+    msg = _base(settings, to, f"Re: [{ref}] {core}", in_reply_to, references)
     lines = [
         "Thank you. Your Placing Reliance proposal has been received by the MHHS Qualification team",
         f"and is tracked as {ref}. Please keep {ref} in the subject of any further mail about it.",

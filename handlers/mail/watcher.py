@@ -88,12 +88,16 @@ def _idle_until_mail(mailbox: Mailbox, stop: threading.Event, longest: float) ->
     started = time.monotonic()
     limit = min(longest, IDLE_RENEW_SECONDS)
     new_mail = False
-    try:
-        while not stop.is_set() and time.monotonic() - started < limit:
-            responses = client.idle_check(timeout=IDLE_CHECK_SECONDS)
-            if any(len(r) >= 2 and r[1] in (b"EXISTS", b"RECENT") for r in responses if isinstance(r, tuple)):
+    # On an error the link is dead: no IDLE DONE, the caller reconnects.
+    while not stop.is_set() and time.monotonic() - started < limit:
+        responses = client.idle_check(timeout=IDLE_CHECK_SECONDS)
+        for r in responses:
+            if isinstance(r, tuple) and r and r[0] == b"BYE":
+                reason = b" ".join(x for x in r[1:] if isinstance(x, bytes)).decode(errors="replace")
+                raise MailError(f"the IMAP server closed the connection: {reason}")
+            if isinstance(r, tuple) and len(r) >= 2 and r[1] in (b"EXISTS", b"RECENT"):
                 new_mail = True
-                break
-    finally:
-        client.idle_done()
+        if new_mail:
+            break
+    client.idle_done()
     return new_mail
