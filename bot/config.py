@@ -350,7 +350,8 @@ class Settings:
     mail_own_addresses: tuple[str, ...] = setting(
         "MAIL_OWN_ADDRESSES",
         "",
-        "Comma-separated addresses the team sends from; never answered automatically (SMTP_FROM is included).",
+        "Comma-separated addresses the team sends from; never answered automatically (SMTP_FROM and "
+        "MAIL_REQUIRED_RECIPIENTS are included).",
         _list,
     )
     mail_acknowledge: bool = setting(
@@ -449,7 +450,8 @@ class Settings:
 
     @property
     def mail_own_address_set(self) -> frozenset[str]:
-        own = {a.lower() for a in self.mail_own_addresses}
+        """Addresses never answered automatically and never opening a case: the team's own."""
+        own = {a.lower() for a in (*self.mail_own_addresses, *self.mail_required_recipients)}
         if self.smtp_from:
             own.add(self.smtp_from.lower())
         return frozenset(own)

@@ -126,3 +126,36 @@ def test_every_mail_command_has_help_and_a_readme_row():
         result = invoke({}, command, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output
         assert f"`mhhs-bot {command}" in readme
+
+
+def test_watch_runs_until_sigterm(imap, tmp_path):
+    import signal
+    import time
+
+    from bot import cases, storage
+
+    env = cli_env(imap, tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "watch"],
+        cwd=ROOT,
+        env={**env, "PATH": os.environ.get("PATH", "")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout.readline().startswith("watching INBOX on 127.0.0.1")
+        imap.append(eml("proposal_complete.eml"))
+        db_path = tmp_path / "data" / "assistant.db"
+        deadline = time.monotonic() + 30
+        while True:
+            if db_path.exists() and cases.list_cases(storage.connect(db_path)):
+                break
+            assert time.monotonic() < deadline, "no case opened by the watcher"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

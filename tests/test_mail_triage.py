@@ -279,3 +279,18 @@ def test_quarantined_mail_can_be_reprocessed(imap, tmp_path):
     [failure] = db.query("SELECT * FROM mail_failures")
     assert failure["resolved_at"] is not None
     assert json.loads(json.dumps(cases.case_to_dict(db, "PR-0001")))["attachments"][0]["stored"] is True
+
+
+def test_large_mails_are_fetched_in_smaller_groups(imap, tmp_path, monkeypatch):
+    from handlers.mail import fetch
+
+    monkeypatch.setattr(fetch, "FETCH_BATCH_BYTES", 2000)  # each of these mails is larger than that
+    settings = imap.settings(tmp_path / "data")
+    imap.append_many(
+        [eml("proposal_complete.eml"), eml("proposal_encoded_subject.eml"), eml("large_part.eml")]
+    )
+    with Mailbox.open(settings) as mailbox:
+        mailbox.select("INBOX")
+        fetched = list(mailbox.fetch(mailbox.all_uids()))
+    assert [len(m.raw) for m in fetched] == [len(r) for r in imap.messages("INBOX")]
+    assert run_pass(settings).new_cases == 3

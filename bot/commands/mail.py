@@ -34,13 +34,18 @@ def triage_command(ctx: click.Context, once: bool, backfill: bool) -> None:
     if not once:
         ctx.invoke(watch_command)
         return
-    from handlers.mail.fetch import Mailbox
+    from handlers.mail.fetch import CONNECTION_ERRORS, Mailbox
     from handlers.mail.sync import InboxTriage
 
     db = storage.connect(settings.database_path)
     triage = InboxTriage(settings, db)
-    with Mailbox.open(settings) as mailbox:
-        summary = triage.run_pass(mailbox, backfill=backfill)
+    try:
+        with Mailbox.open(settings) as mailbox:
+            summary = triage.run_pass(mailbox, backfill=backfill)
+    except CONNECTION_ERRORS as exc:
+        raise MailError(
+            f"the IMAP connection failed during the pass ({exc}); run it again: nothing is lost"
+        ) from exc
     click.echo(summary.line())
     if summary.failed or summary.quarantined:
         ctx.exit(EXIT_MAIL_FAILED)

@@ -24,6 +24,7 @@ from bot.errors import MailError
 log = logging.getLogger(__name__)
 
 FETCH_BATCH = 100
+FETCH_BATCH_BYTES = 64 * 1024 * 1024  # a batch of large mails is fetched in smaller groups
 # What a dropped or refused link looks like; the watcher reconnects on these.
 CONNECTION_ERRORS = (OSError, socket.timeout, ssl.SSLError, IMAPClientError, EOFError)
 
@@ -160,15 +161,32 @@ class Mailbox:
         return sorted(self.client.search(["ALL"]))
 
     def fetch(self, uids: list[int]) -> Iterator[FetchedMail]:
-        """Raw bytes of each UID (without setting \\Seen), in batches; UIDs gone meanwhile are skipped."""
+        """Raw bytes of each UID (without setting \\Seen), in batches of at most FETCH_BATCH mails and
+        FETCH_BATCH_BYTES; UIDs gone meanwhile are skipped."""
         for start in range(0, len(uids), FETCH_BATCH):
             batch = uids[start : start + FETCH_BATCH]
-            data = self.client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
+            sizes = self.client.fetch(batch, ["RFC822.SIZE"])
+            group: list[int] = []
+            group_bytes = 0
             for uid in batch:
-                item = data.get(uid)
-                if not item or b"BODY[]" not in item:
+                if uid not in sizes:
                     continue
-                yield FetchedMail(uid, bytes(item[b"BODY[]"]), item.get(b"INTERNALDATE"))
+                size = int(sizes[uid].get(b"RFC822.SIZE", 0))
+                if group and group_bytes + size > FETCH_BATCH_BYTES:
+                    yield from self._fetch_group(group)
+                    group, group_bytes = [], 0
+                group.append(uid)
+                group_bytes += size
+            if group:
+                yield from self._fetch_group(group)
+
+    def _fetch_group(self, uids: list[int]) -> Iterator[FetchedMail]:
+        data = self.client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+        for uid in uids:
+            item = data.get(uid)
+            if not item or b"BODY[]" not in item:
+                continue
+            yield FetchedMail(uid, bytes(item[b"BODY[]"]), item.get(b"INTERNALDATE"))
 
     def ensure_folder(self, folder: str) -> None:
         if folder in self._known_folders:
