@@ -65,3 +65,11 @@ def test_xoauth2_refusals(imap, tmp_path):
     )
     with pytest.raises(MailError, match="IMAP_OAUTH2_TOKEN_COMMAND gave no token"):
         Mailbox.open(failing)
+
+
+def test_an_unreachable_server_is_a_clear_error(imap, tmp_path):
+    from tests.fixtures.mail import free_port
+
+    settings = imap.settings(tmp_path / "data", IMAP_PORT=str(free_port()))
+    with pytest.raises(MailError, match="cannot reach IMAP server 127.0.0.1"):
+        Mailbox.open(settings)
