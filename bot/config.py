@@ -302,6 +302,11 @@ class Settings:
         _optional_str,
         secret=True,
     )
+    imap_oauth2_authority: str = setting(
+        "IMAP_OAUTH2_AUTHORITY",
+        "https://login.microsoftonline.com",
+        "Identity provider for MSAL client credentials; the tenant is appended.",
+    )
     imap_oauth2_scope: str = setting(
         "IMAP_OAUTH2_SCOPE",
         "https://outlook.office365.com/.default",

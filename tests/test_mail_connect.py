@@ -73,3 +73,81 @@ def test_an_unreachable_server_is_a_clear_error(imap, tmp_path):
     settings = imap.settings(tmp_path / "data", IMAP_PORT=str(free_port()))
     with pytest.raises(MailError, match="cannot reach IMAP server 127.0.0.1"):
         Mailbox.open(settings)
+
+
+class IdentityProvider:
+    """An HTTPS OpenID provider (discovery document + token endpoint) for MSAL client credentials."""
+
+    def __init__(self, cert, key, token):
+        import json
+        import ssl
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs
+
+        requests = self.requests = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, payload):
+                body = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):  # noqa: N802
+                base = f"https://127.0.0.1:{self.server.server_address[1]}/tenant-1"
+                self._send(
+                    {
+                        "issuer": base + "/v2.0",
+                        "token_endpoint": base + "/oauth2/v2.0/token",
+                        "authorization_endpoint": base + "/oauth2/v2.0/authorize",
+                    }
+                )
+
+            def do_POST(self):  # noqa: N802
+                form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+                requests.append(form)
+                ok = form.get("client_secret") == ["s3cret"]
+                self._send(
+                    {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+                    if ok
+                    else {"error": "invalid_client", "error_description": "bad client secret"}
+                )
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_xoauth2_with_msal_client_credentials(imap, tmp_path, monkeypatch):
+    provider = IdentityProvider(imap.ca_file, imap.root / "key.pem", OAUTH2_TOKEN)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(imap.ca_file))  # trust the private provider's certificate
+    try:
+        msal_env = {
+            "IMAP_AUTH": "oauth2",
+            "IMAP_PASSWORD": "",
+            "IMAP_OAUTH2_AUTHORITY": provider.url,
+            "IMAP_OAUTH2_TENANT": "tenant-1",
+            "IMAP_OAUTH2_CLIENT_ID": "client-1",
+            "IMAP_OAUTH2_CLIENT_SECRET": "s3cret",
+        }
+        settings = imap.settings(tmp_path / "data", **msal_env)
+        imap.append(eml("near_miss.eml"))
+        assert run_pass(settings).new_cases == 1
+        [form] = provider.requests
+        assert form["grant_type"] == ["client_credentials"]
+        assert form["scope"] == ["https://outlook.office365.com/.default"]
+        wrong = imap.settings(tmp_path / "data", **{**msal_env, "IMAP_OAUTH2_CLIENT_SECRET": "wrong"})
+        with pytest.raises(MailError, match="MSAL gave no IMAP token: bad client secret"):
+            Mailbox.open(wrong)
+    finally:
+        provider.server.shutdown()
+        provider.server.server_close()

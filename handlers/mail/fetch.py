@@ -23,6 +23,7 @@ from bot.errors import MailError
 
 log = logging.getLogger(__name__)
 
+MICROSOFT_AUTHORITY = "https://login.microsoftonline.com"
 FETCH_BATCH = 100
 FETCH_BATCH_BYTES = 64 * 1024 * 1024  # a batch of large mails is fetched in smaller groups
 # What a dropped or refused link looks like; the watcher reconnects on these.
@@ -58,12 +59,19 @@ def oauth2_token(settings: Settings) -> str:
         return token
     import msal
 
-    app = msal.ConfidentialClientApplication(
-        settings.imap_oauth2_client_id,
-        authority=f"https://login.microsoftonline.com/{settings.imap_oauth2_tenant}",
-        client_credential=settings.imap_oauth2_client_secret,
-    )
-    result = app.acquire_token_for_client(scopes=[settings.imap_oauth2_scope])
+    authority = settings.imap_oauth2_authority.rstrip("/")
+    try:
+        app = msal.ConfidentialClientApplication(
+            settings.imap_oauth2_client_id,
+            authority=f"{authority}/{settings.imap_oauth2_tenant}",
+            client_credential=settings.imap_oauth2_client_secret,
+            # Microsoft's own authority is checked against its instance list; a private one is taken as given.
+            instance_discovery=authority == MICROSOFT_AUTHORITY,
+            timeout=60,
+        )
+        result = app.acquire_token_for_client(scopes=[settings.imap_oauth2_scope])
+    except (OSError, ValueError) as exc:  # unreachable identity provider, bad discovery document
+        raise MailError(f"MSAL could not get an IMAP token from {authority}: {exc}") from exc
     if "access_token" not in result:
         raise MailError(f"MSAL gave no IMAP token: {result.get('error_description') or result.get('error')}")
     return result["access_token"]
