@@ -238,7 +238,7 @@ def case_notes(db: sqlite_utils.Database, ref: str) -> list[dict[str, Any]]:
 
 def case_messages(db: sqlite_utils.Database, ref: str) -> list[dict[str, Any]]:
     rows = db.query(
-        """SELECT id, message_id, subject, sender, sender_name, recipients, received_at, excerpt, checks,
+        """SELECT id, message_id, subject, sender, sender_name, recipients, received_at, sent_at, excerpt, checks,
                   automatic, decision
            FROM mail_messages WHERE case_ref = ? ORDER BY received_at, id""",
         [ref],
@@ -253,6 +253,7 @@ def case_messages(db: sqlite_utils.Database, ref: str) -> list[dict[str, Any]]:
                 "sender": r["sender"],
                 "sender_name": r["sender_name"],
                 "received_at": r["received_at"],
+                "sent_at": r["sent_at"],
                 "recipients": json.loads(r["recipients"]),
                 "excerpt": r["excerpt"],
                 "checks": json.loads(r["checks"]),

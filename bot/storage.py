@@ -155,7 +155,8 @@ def _mail_0001(db: sqlite_utils.Database) -> None:
             sender TEXT NOT NULL,
             sender_name TEXT,
             recipients TEXT NOT NULL,     -- JSON: to, cc, delivered_to...
-            received_at TEXT NOT NULL,
+            received_at TEXT NOT NULL,    -- when the server took it in (IMAP INTERNALDATE)
+            sent_at TEXT,                 -- the sender's Date header
             in_reply_to TEXT,
             checks TEXT NOT NULL,         -- JSON: completeness and flags of this message
             excerpt TEXT NOT NULL,

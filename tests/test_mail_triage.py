@@ -2,6 +2,7 @@
 
 import json
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -45,8 +46,8 @@ def open_db(settings):
 
 def test_inbox_becomes_cases_flags_and_folders(imap, tmp_path, slack_api):
     settings = imap.settings(tmp_path / "data", **slack_env(slack_api))
+    imap.append(eml("proposal_complete.eml"), received=datetime(2026, 1, 12, 10, 0, 5, tzinfo=UTC))
     for name in (
-        "proposal_complete.eml",
         "proposal_encoded_subject.eml",
         "near_miss.eml",
         "retired_mailbox.eml",
@@ -71,7 +72,8 @@ def test_inbox_becomes_cases_flags_and_folders(imap, tmp_path, slack_api):
     assert first["participant"] == "Acme Energy Ltd"
     assert first["participant_id"] == "ACME"
     assert first["sender"] == "jane.smith@acme-energy.co.uk"
-    assert first["received_at"] == "2026-01-12T09:15:00+00:00"
+    assert first["received_at"] == "2026-01-12T10:00:05+00:00"  # when the server took it in
+    assert first["messages"][0]["sent_at"] == "2026-01-12T09:15:00+00:00"  # the sender's Date header
     assert first["flags"] == []
     assert first["missing_recipients"] == []
     assert first["message_count"] == 1

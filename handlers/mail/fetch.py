@@ -128,6 +128,7 @@ class Mailbox:
 
     def __init__(self, client: IMAPClient):
         self.client = client
+        self.client.normalise_times = False  # INTERNALDATE with its time zone, not as naive local time
         self._known_folders: set[str] = set()
         self.capabilities = {
             c.decode().upper() if isinstance(c, bytes) else c.upper() for c in client.capabilities()

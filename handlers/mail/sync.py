@@ -257,7 +257,8 @@ class InboxTriage:
             if known:
                 return RecordedMail(email.dedupe_key, known[0], known[1], known[2], duplicate=True)
             decision = decide(email, self.rules)
-            received_at = _iso(email.date or internal_date or datetime.now(UTC))
+            # Received: when the server took it in (INTERNALDATE); the sender's Date header is kept as sent_at.
+            received_at = _iso(internal_date or email.date or datetime.now(UTC))
             ref = self._case_for(email, decision)
             new_case = False
             if ref is None and decision.tracked and not decision.automatic:
@@ -298,9 +299,9 @@ class InboxTriage:
             }
             message_row = db.execute(
                 """INSERT INTO mail_messages (dedupe_key, message_id, case_ref, decision, target_folder, folder,
-                       uidvalidity, uid, subject, sender, sender_name, recipients, received_at, in_reply_to, checks,
-                       excerpt, automatic, triaged_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       uidvalidity, uid, subject, sender, sender_name, recipients, received_at, sent_at, in_reply_to,
+                       checks, excerpt, automatic, triaged_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
                     email.dedupe_key,
                     email.message_id,
@@ -317,6 +318,7 @@ class InboxTriage:
                         {"to": list(email.to), "cc": list(email.cc), "delivered_to": list(email.delivered_to)}
                     ),
                     received_at,
+                    _iso(email.date) if email.date else None,
                     email.in_reply_to,
                     json.dumps(checks),
                     email.excerpt,
