@@ -61,3 +61,15 @@ def test_killed_between_commit_and_move_the_next_run_finishes_without_duplicates
     posts = slack_api.wait_for("chat.postMessage", count=2)
     assert sorted(p.args["text"].split()[4] for p in posts) == ["PR-0001", "PR-0002"]
     assert db.execute("SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL").fetchone()[0] == 0
+
+
+def test_stopped_after_the_move_before_it_was_recorded(imap, tmp_path):
+    settings = imap.settings(tmp_path / "data")
+    imap.append_many([eml("proposal_complete.eml"), eml("near_miss.eml")])
+    run_pass(settings)
+    db = storage.connect(settings.database_path)
+    db.execute("UPDATE mail_messages SET moved = 0")  # the state a stop between MOVE and its record leaves
+    summary = run_pass(settings)
+    assert (summary.fetched, summary.new_cases, summary.duplicates) == (0, 0, 0)
+    assert db.execute("SELECT count(*) FROM mail_messages WHERE moved = 0").fetchone()[0] == 0
+    assert imap.count(TRACKED) == 2 and len(cases.list_cases(db)) == 2

@@ -191,7 +191,9 @@ class InboxTriage:
         moves: dict[str, list[int]] = {}
         moved_keys: list[str] = []
         quarantine: list[tuple[int, int]] = []  # (uid, failure id)
+        seen: set[int] = set()
         for fetched in mailbox.fetch(batch):
+            seen.add(fetched.uid)
             summary.fetched += 1
             try:
                 email = parse_email(fetched.raw)
@@ -218,6 +220,14 @@ class InboxTriage:
                 summary.updates += 1
             if recorded.flagged:
                 summary.flagged += 1
+        gone = [uid for uid in batch if uid not in seen]
+        if gone:  # moved before a stop that came before they were marked moved (or moved by hand): done
+            with transaction(self.db):
+                for uid in gone:
+                    self.db.execute(
+                        "UPDATE mail_messages SET moved = 1 WHERE moved = 0 AND folder = ? AND uidvalidity = ? AND uid = ?",
+                        [self.folder, uidvalidity, uid],
+                    )
         if self.before_move is not None:
             self.before_move(batch)
         for folder, uids in moves.items():
