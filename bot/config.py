@@ -465,6 +465,8 @@ class Settings:
 def _show(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, tuple) and value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+        return ",".join(f"{a}={b}" for a, b in value)  # address pairs, as MAIL_RETIRED_ADDRESSES is written
     if isinstance(value, tuple):
         return ",".join(_show(v) for v in value)
     return str(value)

@@ -159,3 +159,14 @@ def test_watch_runs_until_sigterm(imap, tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_retired_address_pairs_show_as_they_are_written(tmp_path):
+    empty = tmp_path / ".env"
+    empty.touch()
+    env = {
+        "MHHS_ENV_FILE": str(empty),
+        "MAIL_RETIRED_ADDRESSES": "old@a.example=new@b.example,x@c.example=y@d.example",
+    }
+    shown = json.loads(invoke(env, "settings", "--json").output)["MAIL_RETIRED_ADDRESSES"]
+    assert shown == "old@a.example=new@b.example,x@c.example=y@d.example"
