@@ -73,6 +73,13 @@ from bot.commands.deadlines import deadlines_command, nudges_command  # noqa: E4
 cli.add_command(deadlines_command)
 cli.add_command(nudges_command)
 
+from bot.commands.mail import case_command, cases_command, triage_command, watch_command  # noqa: E402
+
+cli.add_command(triage_command)
+cli.add_command(watch_command)
+cli.add_command(cases_command)
+cli.add_command(case_command)
+
 
 def main() -> None:
     cli(prog_name="mhhs-bot")

@@ -71,6 +71,13 @@ def _float(text: str) -> float:
         raise ValueError(f"expected a number, got {text!r}") from None
 
 
+def _positive_float(text: str) -> float:
+    value = _float(text)
+    if value <= 0:
+        raise ValueError(f"expected a number above 0, got {text!r}")
+    return value
+
+
 def _unit_float(text: str) -> float:
     value = _float(text)
     if not 0.0 <= value <= 1.0:
@@ -281,6 +288,121 @@ class Settings:
         "IMAP_CA_FILE", "", "CA certificate file for a private IMAP server.", _optional_path
     )
     imap_folder: str = setting("IMAP_FOLDER", "INBOX", "Folder watched for new mail.")
+    imap_auth: str = setting(
+        "IMAP_AUTH",
+        "password",
+        "password (IMAP_PASSWORD) or oauth2 (XOAUTH2, as Microsoft 365 requires; token from IMAP_OAUTH2_*).",
+        _choice("password", "oauth2"),
+    )
+    imap_oauth2_token_command: str | None = setting(
+        "IMAP_OAUTH2_TOKEN_COMMAND",
+        "",
+        "Shell command that prints an OAuth2 access token for IMAP_USER (used when IMAP_AUTH=oauth2).",
+        _optional_str,
+    )
+    imap_oauth2_tenant: str | None = setting(
+        "IMAP_OAUTH2_TENANT",
+        "",
+        "Microsoft Entra tenant ID for MSAL client credentials (when no token command is set).",
+        _optional_str,
+    )
+    imap_oauth2_client_id: str | None = setting(
+        "IMAP_OAUTH2_CLIENT_ID", "", "Application (client) ID for MSAL client credentials.", _optional_str
+    )
+    imap_oauth2_client_secret: str | None = setting(
+        "IMAP_OAUTH2_CLIENT_SECRET",
+        "",
+        "Client secret for MSAL client credentials.",
+        _optional_str,
+        secret=True,
+    )
+    imap_oauth2_authority: str = setting(
+        "IMAP_OAUTH2_AUTHORITY",
+        "https://login.microsoftonline.com",
+        "Identity provider for MSAL client credentials; the tenant is appended.",
+    )
+    imap_oauth2_scope: str = setting(
+        "IMAP_OAUTH2_SCOPE",
+        "https://outlook.office365.com/.default",
+        "OAuth2 scope requested with MSAL client credentials.",
+    )
+    mail_since: date | None = setting(
+        "MAIL_SINCE",
+        "",
+        "First run: triage mail received on or after this date (2026-01-31). Empty: the last 30 days. "
+        "`triage --once --backfill` takes the whole folder.",
+        _optional_date,
+    )
+    mail_folder_tracked: str = setting(
+        "MAIL_FOLDER_TRACKED",
+        "Triaged/Placing Reliance",
+        "Folder that mail belonging to a Placing Reliance case is moved to (after its case is saved).",
+    )
+    mail_folder_retired: str = setting(
+        "MAIL_FOLDER_RETIRED",
+        "Triaged/Retired mailbox",
+        "Folder for mail sent to a retired address that belongs to no case.",
+    )
+    mail_folder_other: str = setting("MAIL_FOLDER_OTHER", "Triaged/Other", "Folder for all other mail.")
+    mail_folder_quarantine: str = setting(
+        "MAIL_FOLDER_QUARANTINE",
+        "Triaged/Quarantine",
+        "Folder for mail that failed MAIL_MAX_TRIES times (listed by `mhhs-bot cases --quarantined`).",
+    )
+    mail_tracked_subject: str = setting(
+        "MAIL_TRACKED_SUBJECT",
+        "MHHS Qualification/Placing Reliance Proposal",
+        "Subject of a Placing Reliance proposal (matched ignoring case, spacing, Re/Fwd prefixes and [tags]).",
+    )
+    mail_required_recipients: tuple[str, ...] = setting(
+        "MAIL_REQUIRED_RECIPIENTS",
+        f"{GENERAL_ADDRESS},{REC_ADDRESS}",
+        "Comma-separated mailboxes a proposal must be addressed to (To or Cc).",
+        _list,
+    )
+    mail_retired_addresses: tuple[tuple[str, str], ...] = setting(
+        "MAIL_RETIRED_ADDRESSES",
+        f"{RETIRED_ADDRESS}={GENERAL_ADDRESS}",
+        "Comma-separated retired=replacement address pairs; mail to a retired address is flagged.",
+        _address_map,
+    )
+    mail_own_addresses: tuple[str, ...] = setting(
+        "MAIL_OWN_ADDRESSES",
+        "",
+        "Comma-separated addresses the team sends from; never answered automatically (SMTP_FROM and "
+        "MAIL_REQUIRED_RECIPIENTS are included).",
+        _list,
+    )
+    mail_acknowledge: bool = setting(
+        "MAIL_ACKNOWLEDGE",
+        "false",
+        "Send an acknowledgement with the case reference to each submission (at most once a day per sender and case).",
+        _bool,
+    )
+    mail_redirect_reply: bool = setting(
+        "MAIL_REDIRECT_REPLY",
+        "false",
+        "Tell senders to a retired address which address to use instead (at most once a day per sender).",
+        _bool,
+    )
+    mail_max_attachment_mb: float = setting(
+        "MAIL_MAX_ATTACHMENT_MB",
+        "20",
+        "Attachments larger than this are recorded (name, size, sha256) but not stored.",
+        _positive_float,
+    )
+    mail_max_tries: int = setting(
+        "MAIL_MAX_TRIES",
+        "3",
+        "Tries before a mail that fails to parse or process is moved to the quarantine folder.",
+        _positive_int,
+    )
+    mail_poll_seconds: int = setting(
+        "MAIL_POLL_SECONDS",
+        "60",
+        "Seconds between checks when the server has no IDLE; with IDLE, retries of failed mail run this often.",
+        _positive_int,
+    )
 
     # --- outgoing mail -------------------------------------------------------------------------------------------
     smtp_host: str | None = setting(
@@ -391,10 +513,25 @@ class Settings:
     def imap_enabled(self) -> bool:
         return bool(self.imap_host)
 
+    @property
+    def mail_dir(self) -> Path:
+        """Saved raw mail (failures) and attachments."""
+        return self.data_dir / "mail"
+
+    @property
+    def mail_own_address_set(self) -> frozenset[str]:
+        """Addresses never answered automatically and never opening a case: the team's own."""
+        own = {a.lower() for a in (*self.mail_own_addresses, *self.mail_required_recipients)}
+        if self.smtp_from:
+            own.add(self.smtp_from.lower())
+        return frozenset(own)
+
 
 def _show(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, tuple) and value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+        return ",".join(f"{a}={b}" for a, b in value)  # address pairs, as MAIL_RETIRED_ADDRESSES is written
     if isinstance(value, tuple):
         return ",".join(_show(v) for v in value)
     return str(value)
@@ -443,6 +580,14 @@ def _check_combinations(s: Settings) -> None:
         )
     if s.imap_host and not s.imap_user:
         raise ConfigError("IMAP_USER", "required when IMAP_HOST is set")
+    if s.imap_host and s.imap_auth == "oauth2" and not s.imap_oauth2_token_command:
+        if not (s.imap_oauth2_tenant and s.imap_oauth2_client_id and s.imap_oauth2_client_secret):
+            raise ConfigError(
+                "IMAP_OAUTH2_TOKEN_COMMAND",
+                "IMAP_AUTH=oauth2 needs a token command or IMAP_OAUTH2_TENANT, _CLIENT_ID and _CLIENT_SECRET",
+            )
+    if s.imap_host and s.imap_auth == "password" and not s.imap_password:
+        raise ConfigError("IMAP_PASSWORD", "required when IMAP_HOST is set and IMAP_AUTH=password")
     if s.imap_ca_file and not s.imap_ca_file.is_file():
         raise ConfigError("IMAP_CA_FILE", f"no such file: {s.imap_ca_file}")
     if s.deadlines_file and not s.deadlines_file.is_file():

@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.fixtures.slack_api",
     "tests.fixtures.deadlines",
+    "tests.fixtures.mail",
 ]

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from handlers.nudges import deadlines_ics, deadlines_reply
-from tests.fixtures.deadlines import TEAM_CHANNEL, london
+from tests.fixtures.deadlines import TEAM_CHANNEL, add_case, london
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -148,17 +148,9 @@ def test_ics_and_slack_list_leave_out_case_deadlines(deadlines_env):
         guidance_base_url="https://guidance.example.org/mhhs",
     )
     db = deadlines_env.db
-    db["cases"].insert(
-        {
-            "ref": "PR-0007",
-            "status": "new",
-            "owner": None,
-            "received_at": "2027-01-04T10:00:00+00:00",
-            "status_changed_at": "2027-01-04T10:00:00+00:00",
-        }
-    )
+    ref = add_case(db, "new", None, "2027-01-04T10:00:00+00:00", "2027-01-04T10:00:00+00:00")
     text, blocks = deadlines_reply(settings, db, london(2027, 1, 4, 12))
-    assert "Final QAD submission" in text and "PR-0007" not in json.dumps(blocks)
+    assert "Final QAD submission" in text and ref not in json.dumps(blocks)
     body = json.dumps(blocks)
     assert "2 working days left" in body
     assert "<https://guidance.example.org/mhhs/06_qad-guide.md|QAD guide>" in body

@@ -6,7 +6,7 @@ from datetime import timedelta
 from bot.deadlines import all_deadlines, case_deadlines
 from bot.working_days import calendar_from_settings
 from handlers.nudges import run_nudge_scheduler, run_nudges_once, send_team_digest
-from tests.fixtures.deadlines import TEAM_CHANNEL, london
+from tests.fixtures.deadlines import TEAM_CHANNEL, add_case, london
 
 FILE = """
 deadlines:
@@ -16,33 +16,11 @@ deadlines:
 
 
 def add_cases(db):
-    db["cases"].insert_all(
-        [
-            # received Thu 24 Dec 2026: acknowledge within 2 working days -> Wed 30 Dec (25 and 28 Dec are holidays)
-            {
-                "ref": "PR-0001",
-                "status": "new",
-                "owner": "U0OWNER01",
-                "received_at": "2026-12-24T15:30:00Z",
-                "status_changed_at": "2026-12-24T15:30:00Z",
-            },
-            # clarification requested Mon 30 Nov: participant's reply due in 5 working days -> Mon 7 Dec
-            {
-                "ref": "PR-0002",
-                "status": "Clarification requested",
-                "owner": "",
-                "received_at": "2026-11-20T09:00:00Z",
-                "status_changed_at": "2026-11-30T11:00:00Z",
-            },
-            {
-                "ref": "PR-0003",
-                "status": "accepted",
-                "owner": "U0OWNER01",
-                "received_at": "2026-11-20T09:00:00Z",
-                "status_changed_at": "2026-11-25T11:00:00Z",
-            },
-        ]
-    )
+    # received Thu 24 Dec 2026: acknowledge within 2 working days -> Wed 30 Dec (25 and 28 Dec are holidays)
+    add_case(db, "new", "U0OWNER01", "2026-12-24T15:30:00Z", "2026-12-24T15:30:00Z")  # PR-0001
+    # clarification requested Mon 30 Nov: participant's reply due in 5 working days -> Mon 7 Dec
+    add_case(db, "clarification_requested", None, "2026-11-20T09:00:00Z", "2026-11-30T11:00:00Z")  # PR-0002
+    add_case(db, "accepted", "U0OWNER01", "2026-11-20T09:00:00Z", "2026-11-25T11:00:00Z")  # PR-0003
 
 
 def test_case_deadlines_from_the_cases_table(deadlines_env):

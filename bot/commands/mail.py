@@ -1,0 +1,190 @@
+"""Inbox triage and case commands: ``triage``, ``watch``, ``cases``, ``case``."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+
+import click
+
+from bot import cases, storage
+from bot.cli import get_settings
+from bot.errors import MailError
+
+EXIT_MAIL_FAILED = 3  # the pass ran, but some mail failed or was quarantined
+
+
+def _require_imap(settings) -> None:
+    if not settings.imap_enabled:
+        raise MailError("IMAP_HOST is not set: no inbox to triage (see README, Inbox triage)")
+
+
+@click.command("triage")
+@click.option("--once", is_flag=True, help="Do one pass over the inbox and exit (without it: keep watching).")
+@click.option("--backfill", is_flag=True, help="Take the whole folder, not only mail since MAIL_SINCE.")
+@click.pass_context
+def triage_command(ctx: click.Context, once: bool, backfill: bool) -> None:
+    """Triage the shared inbox: Placing Reliance proposals become cases, retired-mailbox mail is flagged.
+
+    Prints one summary line. Exit code 0: every mail handled; 3: some mail failed or was quarantined.
+    """
+    settings = get_settings(ctx)
+    _require_imap(settings)
+    if not once:
+        ctx.invoke(watch_command)
+        return
+    from handlers.mail.fetch import CONNECTION_ERRORS, Mailbox
+    from handlers.mail.sync import InboxTriage
+
+    db = storage.connect(settings.database_path)
+    triage = InboxTriage(settings, db)
+    try:
+        with Mailbox.open(settings) as mailbox:
+            summary = triage.run_pass(mailbox, backfill=backfill)
+    except CONNECTION_ERRORS as exc:
+        raise MailError(
+            f"the IMAP connection failed during the pass ({exc}); run it again: nothing is lost"
+        ) from exc
+    click.echo(summary.line())
+    if summary.failed or summary.quarantined:
+        ctx.exit(EXIT_MAIL_FAILED)
+
+
+@click.command("watch")
+@click.pass_context
+def watch_command(ctx: click.Context) -> None:
+    """Keep triaging the inbox as mail arrives (IDLE, or polling every MAIL_POLL_SECONDS) until stopped."""
+    settings = get_settings(ctx)
+    _require_imap(settings)
+    from handlers.mail.watcher import run_inbox_watcher
+
+    stop = threading.Event()
+
+    def _stop(signum, frame) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo(f"watching {settings.imap_folder} on {settings.imap_host} (Ctrl-C stops)")
+    run_inbox_watcher(settings, stop, on_pass=lambda s: s.fetched and click.echo(s.line()))
+
+
+def _case_line(case: cases.PlacingRelianceCase) -> str:
+    who = case.participant or case.sender
+    if case.participant_id:
+        who += f" ({case.participant_id})"
+    flags = ", ".join(cases.FLAG_LABELS.get(f, f) for f in case.all_flags)
+    return (
+        f"{case.ref}  {case.status:<23}  {case.received_at[:16].replace('T', ' ')}  {who}"
+        + (f"  [{flags}]" if flags else "")
+        + (f"  owner {case.owner}" if case.owner else "")
+    )
+
+
+@click.command("cases")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one list).")
+@click.option("--status", type=click.Choice(cases.STATUSES), help="Only cases in this status.")
+@click.option(
+    "--quarantined", is_flag=True, help="List quarantined mail (failed MAIL_MAX_TRIES times) instead."
+)
+@click.option(
+    "--reprocess",
+    "reprocess_id",
+    type=int,
+    metavar="ID",
+    help="Move quarantined mail ID back to the inbox and triage it again.",
+)
+@click.pass_context
+def cases_command(
+    ctx: click.Context, as_json: bool, status: str | None, quarantined: bool, reprocess_id: int | None
+) -> None:
+    """List Placing Reliance cases, newest first (or quarantined mail)."""
+    settings = get_settings(ctx)
+    db = storage.connect(settings.database_path)
+    if reprocess_id is not None:
+        _require_imap(settings)
+        from handlers.mail.fetch import Mailbox
+        from handlers.mail.sync import InboxTriage
+
+        triage = InboxTriage(settings, db)
+        with Mailbox.open(settings) as mailbox:
+            triage.release_quarantined(mailbox, reprocess_id)
+            summary = triage.run_pass(mailbox)
+        click.echo(f"released mail {reprocess_id} from quarantine; {summary.line()}")
+        if summary.failed or summary.quarantined:
+            ctx.exit(EXIT_MAIL_FAILED)
+        return
+    if quarantined:
+        from handlers.mail.sync import failures
+
+        rows = failures(db)
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+            return
+        if not rows:
+            click.echo("no quarantined mail")
+        for r in rows:
+            click.echo(
+                f"{r['id']:>4}  {r['last_failed_at'][:16].replace('T', ' ')}  tries {r['tries']}  "
+                f"{r['sender'] or '(no sender)'}  {r['subject'] or '(no subject)'}\n"
+                f"      reason: {r['reason']}\n      raw copy: {settings.data_dir / r['raw_path']}"
+            )
+        return
+    found = cases.list_cases(db, status=status)
+    if as_json:
+        click.echo(json.dumps([cases.case_to_dict(db, c, detail=False) for c in found], indent=2))
+        return
+    if not found:
+        click.echo("no cases")
+    for case in found:
+        click.echo(_case_line(case))
+
+
+@click.command("case")
+@click.argument("ref")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the case as JSON (messages, attachments, history)."
+)
+@click.pass_context
+def case_command(ctx: click.Context, ref: str, as_json: bool) -> None:
+    """Show one case: messages, attachments, completeness checks, notes and history."""
+    settings = get_settings(ctx)
+    db = storage.connect(settings.database_path)
+    data = cases.case_to_dict(db, ref)
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    case = cases.get_case(db, ref)
+    click.echo(_case_line(case))
+    click.echo(f"subject: {data['subject']}")
+    click.echo(f"sender: {data['sender']}  received {data['received_at']}")
+    click.echo(
+        "checks: "
+        + (
+            "addressed to both required mailboxes"
+            if not data["missing_recipients"]
+            else "missing recipient: " + ", ".join(data["missing_recipients"])
+        )
+        + "; "
+        + ("PQS form attached" if data["pqs_form"] else "no PQS form attached")
+        + ("; sent to a retired mailbox" if data["retired_mailbox"] else "")
+    )
+    click.echo(f"messages ({data['message_count']}):")
+    for m in data["messages"]:
+        click.echo(f"  {m['received_at']}  {m['sender']}  {m['subject']}")
+        if m["excerpt"]:
+            click.echo(f"    {m['excerpt'][:160]}")
+    click.echo(f"attachments ({len(data['attachments'])}):")
+    for a in data["attachments"]:
+        where = a["path"] if a["stored"] else a["note"]
+        click.echo(
+            f"  {a['filename'] or a['stored_name']}  {a['size']:,} bytes  sha256 {a['sha256'][:12]}…  {where}"
+        )
+    if data["notes"]:
+        click.echo("notes:")
+        for n in data["notes"]:
+            click.echo(f"  {n['at']}  {n['author']}: {n['text']}")
+    click.echo("history:")
+    for e in data["history"]:
+        click.echo(f"  {e['at']}  {e['actor']}  {e['action']}  {e['detail']}")

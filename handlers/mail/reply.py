@@ -1,0 +1,117 @@
+"""Outgoing mail over SMTP: acknowledgements with the case reference and redirects away from retired mailboxes.
+
+Building a reply (:func:`acknowledgement`, :func:`redirect`) is apart from sending it (:func:`send`). Every reply
+says it is automatic (``Auto-Submitted: auto-replied``) and threads under the mail it answers (In-Reply-To).
+Whether to reply at all is decided by triage (never to automatic mail, at most once a day per sender and case).
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from bot.config import Settings
+from bot.errors import MailError
+from handlers.mail.triage import strip_subject
+
+
+def _base(
+    settings: Settings, to: str, subject: str, in_reply_to: str | None, references: list[str]
+) -> EmailMessage:
+    if not settings.smtp_from:
+        raise MailError("SMTP_FROM is not set: cannot send replies")
+    msg = EmailMessage()
+    msg["From"] = settings.smtp_from
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=settings.smtp_from.split("@")[-1])
+    msg["Auto-Submitted"] = "auto-replied"
+    msg["X-Auto-Response-Suppress"] = "All"
+    if in_reply_to:
+        msg["In-Reply-To"] = f"<{in_reply_to}>"
+        msg["References"] = " ".join(f"<{r}>" for r in [*references, in_reply_to])
+    return msg
+
+
+def acknowledgement(
+    settings: Settings,
+    *,
+    to: str,
+    ref: str,
+    subject: str,
+    in_reply_to: str | None,
+    references: list[str],
+    missing_recipients: list[str],
+    pqs_form: bool,
+) -> EmailMessage:
+    core = strip_subject(subject) or settings.mail_tracked_subject
+    msg = _base(settings, to, f"Re: [{ref}] {core}", in_reply_to, references)
+    lines = [
+        "Thank you. Your Placing Reliance proposal has been received by the MHHS Qualification team",
+        f"and is tracked as {ref}. Please keep {ref} in the subject of any further mail about it.",
+        "",
+    ]
+    if missing_recipients:
+        lines += [
+            "Please note: a proposal must be sent to both "
+            + " and ".join(settings.mail_required_recipients)
+            + ". It was not addressed to: "
+            + ", ".join(missing_recipients)
+            + ".",
+            "",
+        ]
+    if not pqs_form:
+        lines += [
+            "We could not find a completed PQS form attached; please send it in reply to this mail.",
+            "",
+        ]
+    lines += ["This is an automatic acknowledgement; the team will be in touch.", ""]
+    msg.set_content("\n".join(lines))
+    return msg
+
+
+def redirect(
+    settings: Settings,
+    *,
+    to: str,
+    subject: str,
+    retired: str,
+    replacement: str,
+    in_reply_to: str | None,
+    references: list[str],
+) -> EmailMessage:
+    msg = _base(
+        settings, to, f"Re: {subject}".strip() if subject else "Mailbox retired", in_reply_to, references
+    )
+    msg.set_content(
+        f"The mailbox {retired} is retired and is not read.\n"
+        f"Please send your mail to {replacement} instead.\n\n"
+        "This is an automatic reply. The qualification team has been told about your mail.\n"
+    )
+    return msg
+
+
+def send(settings: Settings, msg: EmailMessage, timeout: float = 30) -> None:
+    """Send one message through SMTP_HOST (TLS per SMTP_SSL); raises MailError when refused or unreachable."""
+    if not settings.smtp_host:
+        raise MailError("SMTP_HOST is not set: cannot send replies")
+    mode = settings.smtp_ssl
+    port = settings.smtp_port or {"ssl": 465, "starttls": 587, "none": 25}[mode]
+    try:
+        if mode == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.smtp_host, port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(settings.smtp_host, port, timeout=timeout)
+        with smtp:
+            if mode == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password or "")
+            smtp.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(f"cannot send mail through {settings.smtp_host}:{port}: {exc}") from exc
