@@ -69,6 +69,17 @@ def settings_command(ctx: click.Context, markdown: bool, as_json: bool) -> None:
 
 # --- feature commands: each feature's module adds its commands here ----------------------------------------------
 
+from bot.commands import knowledge as knowledge_commands  # noqa: E402
+
+for _command in (
+    knowledge_commands.index_command,
+    knowledge_commands.ask_command,
+    knowledge_commands.eval_command,
+    knowledge_commands.chat_command,
+    knowledge_commands.run_command,
+):
+    cli.add_command(_command)
+
 
 def main() -> None:
     cli(prog_name="mhhs-bot")
