@@ -12,9 +12,14 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TextColumn
 
-from bot.cli import get_settings
-
 err_console = Console(stderr=True)
+
+
+def get_settings(ctx: click.Context):
+    # Imported here: bot.cli imports this module to register its commands.
+    from bot.cli import get_settings as settings_of
+
+    return settings_of(ctx)
 
 
 def _run_index(settings, paths, rebuild: bool, quiet: bool = False):
