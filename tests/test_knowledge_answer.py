@@ -52,7 +52,9 @@ def test_a_passage_in_two_formats_is_shown_once_as_the_copy_with_richer_metadata
     assert answer.answered
     texts = [(s.title, s.section) for s in answer.sources]
     assert len(texts) == len(set(texts))
-    assert answer.sources[0].document == "03_placing-reliance-and-pqs.md"  # same date as the HTML; has a source
+    assert (
+        answer.sources[0].document == "03_placing-reliance-and-pqs.md"
+    )  # same date as the HTML; has a source
 
 
 @pytest.mark.parametrize(

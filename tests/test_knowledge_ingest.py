@@ -49,7 +49,9 @@ def test_markdown_front_matter_headings_tables_and_lists(tmp_path):
 
 def test_plain_text_uses_first_short_line_as_title(tmp_path):
     path = tmp_path / "notes.txt"
-    path.write_text("Retired mailboxes\n\nThe LDSO_QT mailbox is no longer monitored.\n\nUse the main one.", "utf-8")
+    path.write_text(
+        "Retired mailboxes\n\nThe LDSO_QT mailbox is no longer monitored.\n\nUse the main one.", "utf-8"
+    )
     document = read(path)
     assert document.title == "Retired mailboxes"
     assert document.kind == "text"
@@ -93,7 +95,15 @@ def test_html_keeps_the_article_and_strips_navigation_header_footer_and_scripts(
         "| 3.01 | 18 September 2024 |",
     ]
     everything = " ".join(texts)
-    for furniture in ("cookies", "Menu item", "Site search", "Notes", "Related links", "Copyright", "tracking"):
+    for furniture in (
+        "cookies",
+        "Menu item",
+        "Site search",
+        "Notes",
+        "Related links",
+        "Copyright",
+        "tracking",
+    ):
         assert furniture not in everything
 
 
@@ -141,7 +151,9 @@ def test_html_and_docx_copies_give_the_same_passages_as_the_markdown(copy, origi
     a = read(BUNDLED_GUIDANCE / copy)
     b = read(BUNDLED_GUIDANCE / original)
     assert (a.title, a.version, a.updated, a.source) == (b.title, b.version, b.updated, b.source)
-    assert [(c.section, c.text) for c in chunk_document(a)] == [(c.section, c.text) for c in chunk_document(b)]
+    assert [(c.section, c.text) for c in chunk_document(a)] == [
+        (c.section, c.text) for c in chunk_document(b)
+    ]
 
 
 def test_pdf_gives_title_metadata_and_the_same_sections_without_page_furniture():

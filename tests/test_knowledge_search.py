@@ -67,18 +67,26 @@ def test_fusion_weighs_lexical_and_dense_scores():
 def test_the_same_passage_from_two_copies_of_a_document_is_shown_once_preferring_the_newer():
     text = "Send the PQS form to both mailboxes with the exact subject line."
     old = passage(1, text, document_id="03.md", title="PQS", updated="2026-01-19", source="pack")
-    new_pdf = passage(2, text + " Page furniture.", document_id="03.pdf", title="PQS", updated="2026-02-01", kind="pdf")
-    other = passage(3, "A different section about the PQS form.", section="Other", title="PQS", document_id="03.md")
+    new_pdf = passage(
+        2, text + " Page furniture.", document_id="03.pdf", title="PQS", updated="2026-02-01", kind="pdf"
+    )
+    other = passage(
+        3, "A different section about the PQS form.", section="Other", title="PQS", document_id="03.md"
+    )
     index = index_of([old, new_pdf, other], [unit(1, 0), unit(1, 0.01), unit(0.9, 0.3)])
     hits = index.search("PQS form subject line", unit(1, 0), k=5)
-    assert [h.passage.document_id for h in hits].count("03.pdf") + [h.passage.chunk_id for h in hits].count("c1") == 1
+    assert [h.passage.document_id for h in hits].count("03.pdf") + [h.passage.chunk_id for h in hits].count(
+        "c1"
+    ) == 1
     assert hits[0].passage.document_id == "03.pdf"  # the newer copy wins
     assert len(hits) == 2
 
 
 def test_equal_dates_prefer_the_copy_with_richer_metadata():
     text = "The final QAD is signed by a Company Director."
-    markdown = passage(1, text, document_id="06.md", title="QAD", updated="2026-02-02", version="1.0", source="pack")
+    markdown = passage(
+        1, text, document_id="06.md", title="QAD", updated="2026-02-02", version="1.0", source="pack"
+    )
     docx = passage(2, text, document_id="06.docx", title="QAD", updated="2026-02-02", kind="docx")
     index = index_of([markdown, docx], [unit(1, 0.01), unit(1, 0)])
     hits = index.search("Who signs the final QAD?", unit(1, 0), k=5)
