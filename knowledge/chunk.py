@@ -29,9 +29,37 @@ class Chunk:
     text: str
 
     def retrieval_text(self, title: str) -> str:
-        """What is embedded and matched lexically: the title and section path, then the passage."""
-        heading = title + (SECTION_SEPARATOR + self.section if self.section else "")
-        return f"{heading}\n{self.text}"
+        return retrieval_text(title, self.section, self.text)
+
+
+def _cells(row: str) -> list[str]:
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+
+
+def linearise_tables(text: str) -> str:
+    """Table rows as "header: value; header: value" statements, which read like the sentences a model knows."""
+    lines = text.split("\n")
+    out = []
+    header: list[str] | None = None
+    for i, line in enumerate(lines):
+        if not line.startswith("|"):
+            header = None
+            out.append(line)
+            continue
+        cells = _cells(line)
+        if header is None or (i > 0 and not lines[i - 1].startswith("|")):
+            header = cells
+            out.append(" ".join(c for c in cells if c) + ":")
+            continue
+        pairs = [f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=False) if c and c != "-"]
+        out.append("; ".join(pairs) + ".")
+    return "\n".join(out)
+
+
+def retrieval_text(title: str, section: str, text: str) -> str:
+    """What is embedded and matched lexically: the title and section path, then the passage, tables as statements."""
+    heading = title + (SECTION_SEPARATOR + section if section else "")
+    return f"{heading}\n{linearise_tables(text)}"
 
 
 def chunk_id(document_id: str, section: str, index_in_section: int) -> str:

@@ -19,12 +19,12 @@ import numpy as np
 import sqlite_utils
 import Stemmer
 
-from knowledge.chunk import SECTION_SEPARATOR
+from knowledge.chunk import SECTION_SEPARATOR, retrieval_text
 from knowledge.index import VectorIndex
 from knowledge.terms import STOPWORDS, expansion_terms, words
 
 # Fused score = LEXICAL_WEIGHT x (BM25 / best BM25 for the question) + (1 - LEXICAL_WEIGHT) x cosine similarity.
-LEXICAL_WEIGHT = 0.7
+LEXICAL_WEIGHT = 0.6
 CANDIDATES = 60
 MODES = ("hybrid", "lexical", "dense")
 _KIND_PREFERENCE = {"team-answer": 0, "markdown": 1, "docx": 2, "html": 3, "text": 4, "pdf": 5}
@@ -48,7 +48,7 @@ class Passage:
         return self.title + (SECTION_SEPARATOR + self.section if self.section else "")
 
     def retrieval_text(self) -> str:
-        return f"{self.heading}\n{self.text}"
+        return retrieval_text(self.title, self.section, self.text)
 
 
 @dataclass(frozen=True)

@@ -64,3 +64,16 @@ def test_chunk_ids_are_stable_and_depend_on_document_section_and_position():
     assert len(set(first)) == 2
     assert not set(first) & set(other)
     assert first[0] == chunk_id("note.md", "A", 0)
+
+
+def test_tables_are_read_as_statements_for_retrieval_but_shown_as_written():
+    from knowledge.chunk import linearise_tables, retrieval_text
+
+    table = "Intro.\n| Item | Detail |\n| Duration | One to two weeks |\n| Owner | - |"
+    assert (
+        linearise_tables(table)
+        == "Intro.\nItem Detail:\nItem: Duration; Detail: One to two weeks.\nItem: Owner."
+    )
+    assert (
+        retrieval_text("Service Activation", "6. Timing", "Text.") == "Service Activation > 6. Timing\nText."
+    )

@@ -117,6 +117,15 @@ def test_eval_json_reports_recall_and_declines(workspace):
     assert report["recall"]["3"] == 1.0
     assert report["unanswerable_declined"] == 1.0
     assert report["answerable_declined"] == 0.0
+    assert set(report) == {
+        "questions",
+        "answerable",
+        "recall",
+        "mrr",
+        "unanswerable_declined",
+        "answerable_declined",
+        "baselines",
+    }
     assert set(report["baselines"]) == {"lexical", "dense"}
     for figures in report["baselines"].values():
         assert set(figures) == {"recall", "mrr", "unanswerable_declined", "answerable_declined"}

@@ -128,6 +128,7 @@ def eval_command(ctx: click.Context, file: Path, as_json: bool, ks: str, baselin
     questions = load_questions(file)
     kb = open_knowledge_base(get_settings(ctx))
     report = evaluate(kb, questions, cutoffs, baselines=baselines)
+    misses = report.pop("misses", [])
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -143,7 +144,7 @@ def eval_command(ctx: click.Context, file: Path, as_json: bool, ks: str, baselin
             f"{figures['unanswerable_declined']:.3f}; answerable declined {figures['answerable_declined']:.3f}",
             highlight=False,
         )
-    for miss in report.get("misses", []):
+    for miss in misses:
         console.print(f"[dim]missed: {miss}[/dim]", highlight=False)
 
 
