@@ -276,9 +276,9 @@ def build_index(
                 [TEAM_ANSWER_KIND],
             )
         )
-    texts = [chunk.retrieval_text(document.title) for document, chunk in new_chunks]
+    texts = [chunk.embedding_text() for _, chunk in new_chunks]
     texts += [
-        Chunk(r["id"], r["document_id"], r["position"], r["section"], r["text"]).retrieval_text(r["title"])
+        Chunk(r["id"], r["document_id"], r["position"], r["section"], r["text"]).embedding_text()
         for r in reembedded_team
     ]
 
