@@ -167,7 +167,11 @@ def run_chat(kb, stdin=None) -> None:
     while True:
         if interactive:
             console.print("[bold cyan]You>[/bold cyan] ", end="")
-        line = stdin.readline()
+        try:
+            line = stdin.readline()
+        except KeyboardInterrupt:
+            console.print()
+            break
         if not line:
             break
         question = line.strip()
