@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.slack_api",
     "tests.fixtures.deadlines",
     "tests.fixtures.mail",
+    "tests.fixtures.knowledge",
 ]
