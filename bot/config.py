@@ -245,6 +245,23 @@ class Settings:
     slack_rate_limit_per_minute: int = setting(
         "SLACK_RATE_LIMIT_PER_MINUTE", "10", "Questions one user may ask per minute.", _positive_int
     )
+    http_host: str = setting(
+        "HTTP_HOST",
+        "0.0.0.0",
+        "Address the HTTP server listens on in HTTP mode (127.0.0.1 to accept local connections only).",
+    )
+    slack_answer_workers: int = setting(
+        "SLACK_ANSWER_WORKERS",
+        "4",
+        "Threads answering Slack questions at once (requests are acknowledged first, answered after).",
+        _positive_int,
+    )
+    slack_team_cache_seconds: int = setting(
+        "SLACK_TEAM_CACHE_SECONDS",
+        "60",
+        "How long the team channel's member list is remembered before it is fetched again.",
+        _positive_int,
+    )
 
     # --- IMAP inbox ----------------------------------------------------------------------------------------------
     imap_host: str | None = setting(

@@ -2,4 +2,5 @@
 
 pytest_plugins = [
     "tests.fixtures.slack_api",
+    "tests.fixtures.slack_app",
 ]
