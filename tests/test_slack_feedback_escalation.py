@@ -219,3 +219,20 @@ def test_team_membership_is_cached_briefly(slack_app):
     team.forget()
     assert team.is_team_member(ASKER)
     assert len(api.calls_to("conversations.members")) == 2
+
+
+def test_escalation_to_an_unreachable_team_channel_can_be_tried_again(slack_app):
+    api = slack_app.api
+    _, answer = ask_uncovered(slack_app)
+    question_id = button_values(answer["blocks"])[blocks.ACTION_ASK_TEAM]
+    api.responses["chat.postMessage"] = lambda args: {"ok": False, "error": "not_in_channel"}
+    slack_app.click(blocks.ACTION_ASK_TEAM, question_id, response_url=api.response_url("unreachable"))
+    text = slack_app.wait_for_response("unreachable")[0]["text"]
+    assert (
+        "could not reach the qualification team's channel" in text
+        and "MHHSQualification@elexon.co.uk" in text
+    )
+    assert slack_app.records.escalation_for_question(question_id) is None
+    del api.responses["chat.postMessage"]
+    escalation = escalate(slack_app, question_id)
+    assert escalation.team_channel == TEAM_CHANNEL

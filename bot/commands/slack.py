@@ -13,12 +13,12 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import click
 
 from bot import storage
 from bot.app import build_app, create_assistant, stop_app
-from bot.cli import get_settings
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.http_server import HTTPResponse, Routes, SlackHTTPServer, health
@@ -122,50 +122,75 @@ def serve_command(ctx: click.Context, port: int | None, host: str | None) -> Non
 
     Stops cleanly on SIGTERM or Ctrl-C. Without Slack settings it says so (the local console is `mhhs-bot chat`).
     """
+    from bot.cli import get_settings  # bot.cli imports this module to register its commands
+
     serve(get_settings(ctx), host=host, port=port)
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     """Run the Slack assistant until SIGTERM or SIGINT (see the module docstring)."""
-    mode = slack_mode(settings)
+    slack_mode(settings)
     from bot.knowledge_base import open_knowledge_base
 
     click.echo("Loading the knowledge base...", err=True)
     knowledge_base = open_knowledge_base(settings)
-    db = storage.connect(settings.database_path)
-    client = web_client(settings)
-    assistant = create_assistant(settings, knowledge_base, db, client)
-    app = build_app(assistant, client)
-
     stop = threading.Event()
     _stop_on_signals(stop)
-    services = BackgroundServices()
-    services.start(background_services(settings, assistant))
-    server: SlackHTTPServer | None = None
-    socket_mode = None
+    service = SlackService(settings, knowledge_base, host=host, port=port).start()
     try:
-        if mode == "socket":
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            socket_mode = SocketModeHandler(app, app_token=settings.slack_app_token, web_client=client)
-            socket_mode.connect()
-            click.echo("Slack assistant running in Socket Mode. Stop with Ctrl-C.", err=True)
-        else:
-            server = SlackHTTPServer(
-                app, host or settings.http_host, port or settings.port, http_routes(settings, assistant)
-            ).start()
+        if service.server is not None:
             click.echo(
-                f"Slack assistant running in HTTP mode: {server.url}/slack/events. Stop with Ctrl-C.",
+                f"Slack assistant running in HTTP mode: {service.server.url}/slack/events. Stop with Ctrl-C.",
                 err=True,
             )
+        else:
+            click.echo("Slack assistant running in Socket Mode. Stop with Ctrl-C.", err=True)
         while not stop.wait(1.0):
             pass
     finally:
-        if server is not None:
-            server.stop()
-        if socket_mode is not None:
-            socket_mode.close()
-        stop_app(app)
-        services.stop()
-        db.close()
+        service.stop()
     click.echo("Slack assistant stopped.", err=True)
+
+
+class SlackService:
+    """The Slack app, its HTTP server or Socket Mode connection, and the background services, started together."""
+
+    def __init__(
+        self, settings: Settings, knowledge_base: Any, host: str | None = None, port: int | None = None
+    ):
+        self.settings = settings
+        self.mode = slack_mode(settings)
+        self.db = storage.connect(settings.database_path)
+        self.client = web_client(settings)
+        self.assistant = create_assistant(settings, knowledge_base, self.db, self.client)
+        self.app = build_app(self.assistant, self.client)
+        self.host = host or settings.http_host
+        self.port = settings.port if port is None else port
+        self.server: SlackHTTPServer | None = None
+        self.socket_mode: Any = None
+        self.services = BackgroundServices()
+
+    def start(self) -> SlackService:
+        self.services.start(background_services(self.settings, self.assistant))
+        if self.mode == "socket":
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            self.socket_mode = SocketModeHandler(
+                self.app, app_token=self.settings.slack_app_token, web_client=self.client
+            )
+            self.socket_mode.connect()
+        else:
+            self.server = SlackHTTPServer(
+                self.app, self.host, self.port, http_routes(self.settings, self.assistant)
+            ).start()
+        return self
+
+    def stop(self) -> None:
+        """No new requests; answers in progress finish; background services are told to stop."""
+        if self.server is not None:
+            self.server.stop()
+        if self.socket_mode is not None:
+            self.socket_mode.close()
+        stop_app(self.app)
+        self.services.stop()
+        self.db.close()

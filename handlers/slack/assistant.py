@@ -303,6 +303,13 @@ class SlackAssistant:
         )
         try:
             response = client.chat_postMessage(channel=team_channel, **post.as_kwargs())
+        except SlackApiError as exc:
+            self.records.cancel_escalation(escalation.id)
+            logger.error("could not post an escalation in team channel %s: %s", team_channel, exc)
+            return (
+                "Sorry, I could not reach the qualification team's channel just now. Please try again later, or "
+                f"email {self.settings.enquiries_address}."
+            )
         except Exception:
             self.records.cancel_escalation(escalation.id)
             raise
