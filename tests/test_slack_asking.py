@@ -178,3 +178,19 @@ def test_long_and_hostile_questions_are_truncated_and_escaped(slack_app):
         len(slack_app.records.question(button_values(reply["blocks"])[blocks.ACTION_HELPFUL]).question)
         <= 1000
     )
+
+
+def test_an_empty_mention_or_help_gets_usage_and_thread_broadcasts_count_as_follow_ups(slack_app):
+    _, ts = slack_app.mention("")
+    usage = slack_app.api.wait_for("chat.postMessage")[0].args
+    assert usage["thread_ts"] == ts and "`/mhhs <question>`" in blocks_text(usage["blocks"])
+    slack_app.message("help", channel="D0ASKER01", channel_type="im")
+    assert "`/mhhs <question>`" in blocks_text(
+        slack_app.api.wait_for("chat.postMessage", count=2)[1].args["blocks"]
+    )
+    assert slack_app.records.question_count() == 0
+
+    _, ts = slack_app.mention(SUBJECT_QUESTION)
+    slack_app.api.wait_for("chat.postMessage", count=3)
+    slack_app.message("and which addresses?", thread_ts=ts, subtype="thread_broadcast")
+    assert slack_app.api.wait_for("chat.postMessage", count=4)[3].args["thread_ts"] == ts

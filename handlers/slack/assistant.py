@@ -47,11 +47,17 @@ def london_today() -> date:
     return datetime.now(LONDON).date()
 
 
+# message subtypes that are still a person writing something new (a thread reply also sent to the channel, a
+# message with a file); every other subtype (edits, deletions, joins, bot messages...) is ignored
+PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
+HELP_WORDS = {"help", "?", "hello", "hi"}
+
+
 def is_person_message(event: dict[str, Any], bot_user_id: str | None) -> bool:
     """A new message written by a person: not a bot (nor the assistant itself), an edit, a deletion or a join."""
     return (
         bool(event.get("user"))
-        and not event.get("subtype")
+        and event.get("subtype") in PERSON_SUBTYPES
         and not event.get("bot_id")
         and not event.get("bot_profile")
         and "edited" not in event
@@ -161,7 +167,7 @@ class SlackAssistant:
     ) -> None:
         user, channel = event["user"], event["channel"]
         question = plain_text(event.get("text", ""), self.bot_user_id)
-        if not question:
+        if not question or question.lower().strip(" !.") in HELP_WORDS:
             client.chat_postMessage(
                 channel=channel,
                 thread_ts=thread_ts,
@@ -196,6 +202,13 @@ class SlackAssistant:
         )
         response = client.chat_postMessage(channel=channel, thread_ts=thread_ts, **message.as_kwargs())
         self.records.set_reply(record.id, channel, response.get("ts"))
+        logger.info(
+            "answered %s %s (%s, confidence %.2f)",
+            surface,
+            record.id,
+            "cited" if answer.answered else "not covered",
+            answer.confidence,
+        )
 
     # --- the slash command ----------------------------------------------------------------------------------
 
