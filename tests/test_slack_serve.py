@@ -52,6 +52,20 @@ def test_mode_follows_the_settings(tmp_path):
         load_settings(base, env_file=None)
 
 
+def test_slack_ids_are_checked_and_names_refused(tmp_path):
+    base = {"MHHS_DATA_DIR": str(tmp_path)}
+    settings = load_settings(
+        {**base, "SLACK_TEAM_CHANNEL": " CTEAM0001 ", "SLACK_TEAM_USERS": "U1, U2"}, env_file=None
+    )
+    assert settings.slack_team_channel == "CTEAM0001" and settings.slack_team_users == ("U1", "U2")
+    with pytest.raises(ConfigError, match="SLACK_TEAM_CHANNEL.*not names"):
+        load_settings({**base, "SLACK_TEAM_CHANNEL": "#qualification-team"}, env_file=None)
+    with pytest.raises(ConfigError, match="SLACK_ANSWER_CHANNELS"):
+        load_settings({**base, "SLACK_ANSWER_CHANNELS": "C1,#general"}, env_file=None)
+    with pytest.raises(ConfigError, match="SLACK_TEAM_USERS"):
+        load_settings({**base, "SLACK_TEAM_USERS": "@dana"}, env_file=None)
+
+
 def test_serve_in_http_mode_answers_and_stops_cleanly_on_sigterm(
     slack_api, slack_guidance_template, tmp_path
 ):

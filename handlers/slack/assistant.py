@@ -280,7 +280,7 @@ class SlackAssistant:
             record.id,
             enquiries_address=self.settings.enquiries_address,
             can_ask_team=self.can_escalate,
-            asked_by=record.user_id if record.user_id == user_id else user_id,
+            asked_by=record.user_id,
         )
         try:
             response = client.chat_postMessage(channel=channel_id, **message.as_kwargs())
