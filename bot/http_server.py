@@ -116,6 +116,7 @@ class SlackHTTPServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             server_version = "mhhs-bot"
+            timeout = 60  # an idle kept-alive connection gives its thread back after a minute
 
             def log_message(self, format: str, *args: object) -> None:
                 logger.debug("%s %s", self.address_string(), format % args)

@@ -2,6 +2,7 @@
 
 import json
 
+from bot.errors import CaseError
 from handlers.slack import blocks
 from tests.fixtures.slack_app import ASKER, GENERAL_CHANNEL, blocks_text, button_values
 
@@ -102,6 +103,15 @@ def test_registered_subcommands_are_dispatched_and_team_only_ones_refused_to_oth
     assert seen == [("deadlines", "next week", ASKER, GENERAL_CHANNEL)]
     slack_app.command("cases", response_url=slack_app.api.response_url("cases"))
     assert slack_app.wait_for_response("cases")[0]["text"] == "`/mhhs cases` is for the qualification team."
+
+    def refuse(request):
+        raise CaseError("PR-0042 is already accepted")
+
+    slack_app.assistant.subcommands.register_subcommand("accept", refuse, "accept a case")
+    slack_app.command("accept PR-0042", response_url=slack_app.api.response_url("refused"))
+    refused = slack_app.wait_for_response("refused")[0]
+    assert refused["text"] == "Sorry, I could not do that: PR-0042 is already accepted"
+    assert refused["response_type"] == "ephemeral"
 
 
 def test_bots_itself_edits_deletions_and_joins_are_ignored(slack_app):
