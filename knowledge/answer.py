@@ -18,7 +18,7 @@ from knowledge.chunk import split_sentences
 from knowledge.search import Hit, Passage, SearchIndex, lexical_terms
 from knowledge.terms import QUESTION_WORDS, STOPWORDS, acronyms_in, words
 
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.35
 MAX_QUESTION_CHARS = 2000
 TEAM_ANSWER_SOURCE = "Answered by the qualification team on {date}"
 
@@ -134,21 +134,112 @@ def is_absence_statement(sentence: str) -> bool:
     return bool(_ABSENCE.search(sentence))
 
 
-def best_sentence(question_terms: list[str], passage: Passage, index: SearchIndex) -> str:
-    """The sentence of the passage that shares the most (rarity-weighted) content with the question."""
-    candidates: list[str] = []
+# --- what kind of answer a question wants ---------------------------------------------------------------------------
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{4}}|(?:19|20)\d{{2}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
+    rf"|(?:19|20)\d{{2}})\b",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_NUMBER = re.compile(
+    r"\d|\b(?<!any )(?<!no )(?<!each )(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|hundred|thousand|half|quarter)\b",
+    re.IGNORECASE,
+)
+
+_WANTS = [
+    (
+        "email",
+        re.compile(
+            r"\b(?:e-?mail address(?:es)?|what address|which address|which (?:e-?mail|mailbox)|"
+            r"what (?:e-?mail|mailbox)|who should (?:i|we) e-?mail)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"^\s*when\b|\b(?:what|which) (?:date|day|month|year)\b|\bon what date\b|\bby when\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"\b(?:which|what) person\b|\bwho (?:is|was) (?:the )?(?:chair|head|lead|director|manager)\b|"
+            r"\bname of the (?:person|chair|head|lead|director|manager)\b|\bwho chairs\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\bhow (?:many|much|long)\b|\b(?:what|which) (?:number|amount|percentage)\b|"
+            r"\b(?:cap|limit|maximum|minimum|threshold)s? (?:applies|apply|is|are)\b",
+            re.IGNORECASE,
+        ),
+    ),
+]
+_HAS = {"email": _EMAIL, "date": _DATE, "number": _NUMBER}
+_CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+
+
+def wanted_answer_type(question: str) -> str | None:
+    """ "email", "date" or "number" when the question asks for one (first match wins), else None."""
+    for kind, pattern in _WANTS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def has_answer_type(sentence: str, kind: str | None, index: SearchIndex | None = None) -> bool:
+    """Whether ``sentence`` holds a value of the kind asked for (a person: a name the guidance never writes in
+    lower case, like "Chris Welby")."""
+    if kind is None:
+        return True
+    if kind == "person":
+        known = index.lowercase_words if index is not None else set()
+        return any(
+            a.lower() not in known and b.lower() not in known for a, b in _CAPITALISED_PAIR.findall(sentence)
+        )
+    return bool(_HAS[kind].search(sentence))
+
+
+def sentences_of(passage: Passage) -> list[str]:
+    out: list[str] = []
     for line in passage.text.split("\n"):
-        candidates.extend(split_sentences(line))
-    if not candidates:
-        return passage.text
+        out.extend(split_sentences(line))
+    return out or [passage.text]
+
+
+def best_sentence(
+    question_terms: list[str], passage: Passage, index: SearchIndex, kind: str | None = None
+) -> tuple[str, bool]:
+    """The sentence of the passage that answers, and whether it holds the kind of value asked for.
+
+    Sentences are scored by the rarity-weighted content they share with the question. When the question asks for a
+    date, an email address or a number, the best sentence holding one wins if it matches at least half as well as
+    the best sentence overall.
+    """
+    candidates = sentences_of(passage)
     wanted = {t: max(index.idf(t), 0.1) for t in question_terms}
 
     def score(sentence: str) -> float:
         present = set(lexical_terms(sentence, expand=True))
         return sum(w for t, w in wanted.items() if t in present)
 
-    best = max(range(len(candidates)), key=lambda i: (score(candidates[i]), -i))
-    return candidates[best]
+    scores = [score(c) for c in candidates]
+    best = max(range(len(candidates)), key=lambda i: (scores[i], -i))
+    if kind is None:
+        return candidates[best], True
+    typed = [i for i in range(len(candidates)) if has_answer_type(candidates[i], kind, index)]
+    if typed:
+        best_typed = max(typed, key=lambda i: (scores[i], -i))
+        if scores[best_typed] > 0 and scores[best_typed] >= 0.5 * scores[best]:
+            return candidates[best_typed], True
+    return candidates[best], False
 
 
 # --- composing the answer ------------------------------------------------------------------------------------------
@@ -199,19 +290,20 @@ def compose_answer(
     enquiries_address: str,
 ) -> Answer:
     terms = content_terms(question)
+    kind = wanted_answer_type(question)
     scored = []
     for hit in hits:
         covered = coverage(terms, hit.passage, index)
         scored.append((hit, passage_confidence(hit.dense, covered)))
     if not scored:
         return Answer(question, False, 0.0, not_covered_message(enquiries_address), [])
+    highlights = [best_sentence(terms, hit.passage, index, kind) for hit, _ in scored]
+    sources = [_source(hit, score, highlights[i][0]) for i, (hit, score) in enumerate(scored)]
     top_hit, top_score = scored[0]
-    highlight = best_sentence(terms, top_hit.passage, index)
-    sources = [
-        _source(hit, score, highlight if i == 0 else best_sentence(terms, hit.passage, index))
-        for i, (hit, score) in enumerate(scored)
-    ]
-    answered = top_score >= threshold and not is_absence_statement(highlight)
+    highlight, holds_answer = highlights[0]
+    # Not an answer: too far from the question, no value of the kind asked for (a date, an address, a number), or
+    # a sentence saying that the guidance does not give what is asked.
+    answered = top_score >= threshold and holds_answer and not (kind and is_absence_statement(highlight))
     if not answered:
         return Answer(question, False, top_score, not_covered_message(enquiries_address), sources)
     quoted = top_hit.passage.text.replace(highlight, f"**{highlight}**", 1)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from knowledge.ingest import Block, Document
 
-MAX_WORDS = 150
+MAX_WORDS = 320
 SECTION_SEPARATOR = " > "
 
 
@@ -29,9 +29,37 @@ class Chunk:
     text: str
 
     def retrieval_text(self, title: str) -> str:
-        """What is embedded and matched lexically: the title and section path, then the passage."""
-        heading = title + (SECTION_SEPARATOR + self.section if self.section else "")
-        return f"{heading}\n{self.text}"
+        return retrieval_text(title, self.section, self.text)
+
+
+def _cells(row: str) -> list[str]:
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+
+
+def linearise_tables(text: str) -> str:
+    """Table rows as "header: value; header: value" statements, which read like the sentences a model knows."""
+    lines = text.split("\n")
+    out = []
+    header: list[str] | None = None
+    for i, line in enumerate(lines):
+        if not line.startswith("|"):
+            header = None
+            out.append(line)
+            continue
+        cells = _cells(line)
+        if header is None or (i > 0 and not lines[i - 1].startswith("|")):
+            header = cells
+            out.append(" ".join(c for c in cells if c) + ":")
+            continue
+        pairs = [f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=False) if c and c != "-"]
+        out.append("; ".join(pairs) + ".")
+    return "\n".join(out)
+
+
+def retrieval_text(title: str, section: str, text: str) -> str:
+    """What is embedded and matched lexically: the title and section path, then the passage, tables as statements."""
+    heading = title + (SECTION_SEPARATOR + section if section else "")
+    return f"{heading}\n{linearise_tables(text)}"
 
 
 def chunk_id(document_id: str, section: str, index_in_section: int) -> str:
@@ -96,28 +124,59 @@ def sections_of(document: Document) -> list[tuple[str, list[Block]]]:
     return sections
 
 
+def _units(blocks: list[Block]) -> list[tuple[str, list[str]]]:
+    """Group a section's blocks into units kept together when they fit: a table, a list, or a paragraph."""
+    units: list[tuple[str, list[str]]] = []
+    for block in blocks:
+        text = block.text
+        kind = "table" if text.startswith("|") else "list" if _LIST_MARKER.match(text) else "paragraph"
+        if kind != "paragraph" and units and units[-1][0] == kind:
+            units[-1][1].append(text)
+        else:
+            units.append((kind, [text]))
+    return units
+
+
+_LIST_MARKER = re.compile(r"^(?:[-*+]|\d+[.)])\s")
+
+
+def _pack_section(blocks: list[Block], max_words: int) -> list[str]:
+    pieces: list[str] = []
+    current: list[str] = []
+
+    def size(lines: list[str]) -> int:
+        return sum(_word_count(line) for line in lines)
+
+    def flush() -> None:
+        if current:
+            pieces.append("\n".join(current))
+            current.clear()
+
+    for kind, lines in _units(blocks):
+        if size(current) + size(lines) <= max_words:
+            current.extend(lines)
+            continue
+        if size(lines) <= max_words:
+            flush()
+            current.extend(lines)
+            continue
+        # The unit alone is too long: split it, between rows (repeating a table's header row), items or sentences.
+        header = lines[0] if kind == "table" else None
+        parts = [part for line in lines for part in _split_long(line, max_words)]
+        for part in parts:
+            if current and size(current) + _word_count(part) > max_words:
+                flush()
+                if header and part != header:
+                    current.append(header)
+            current.append(part)
+    flush()
+    return pieces
+
+
 def chunk_document(document: Document, max_words: int = MAX_WORDS) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section, blocks in sections_of(document):
-        pieces: list[str] = []
-        current: list[str] = []
-        table_header: str | None = None
-        previous_was_row = False
-        for block in blocks:
-            is_row = block.text.startswith("|")
-            if is_row and not previous_was_row:
-                table_header = block.text
-            previous_was_row = is_row
-            for part in _split_long(block.text, max_words):
-                if current and _word_count("\n".join(current + [part])) > max_words:
-                    pieces.append("\n".join(current))
-                    current = []
-                    if is_row and table_header and part != table_header:
-                        current.append(table_header)
-                current.append(part)
-        if current:
-            pieces.append("\n".join(current))
-        for index, text in enumerate(pieces):
+        for index, text in enumerate(_pack_section(blocks, max_words)):
             chunks.append(
                 Chunk(
                     id=chunk_id(document.id, section, index),

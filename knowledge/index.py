@@ -303,6 +303,7 @@ def build_index(
     vectors_file = f"vectors-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.faiss"
     progress("writing", 0, 1)
     new_index.save(index_dir / vectors_file)
+    progress("writing", 1, 1)
 
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with db.conn:

@@ -97,8 +97,8 @@ def read_document(path: Path, doc_id: str, max_bytes: int, data: bytes | None = 
     }
     try:
         meta, blocks = reader[kind](data)
-    except DocumentError:
-        raise
+    except DocumentError as exc:
+        raise DocumentError(str(path), exc.reason) from None
     except Exception as exc:  # a parser's own error type: report it as the file's problem
         raise DocumentError(str(path), f"cannot read as {kind}: {exc.__class__.__name__}: {exc}") from None
     blocks = [b for b in blocks if b.text]

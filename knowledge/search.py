@@ -4,7 +4,7 @@ Passages (chunk rows joined with their documents) are read from SQLite once; FAI
 mapped back to passages here. Both retrievers see the document title and section path with the passage text, and
 both see acronyms expanded (see :mod:`knowledge.terms`), so "QAD" matches "Qualification Assessment Document".
 
-The two rankings are fused with reciprocal rank fusion. Passages that are the same text in two copies of one
+The two scores are fused linearly: BM25 scaled by the question's best BM25 score, plus cosine similarity. Passages that are the same text in two copies of one
 document (for example the Markdown and the PDF version of a note) are collapsed into one, keeping the copy with the
 newer ``updated`` date, then the richer metadata.
 """
@@ -19,11 +19,12 @@ import numpy as np
 import sqlite_utils
 import Stemmer
 
-from knowledge.chunk import SECTION_SEPARATOR
+from knowledge.chunk import SECTION_SEPARATOR, retrieval_text
 from knowledge.index import VectorIndex
 from knowledge.terms import STOPWORDS, expansion_terms, words
 
-RRF_K = 60
+# Fused score = LEXICAL_WEIGHT x (BM25 / best BM25 for the question) + (1 - LEXICAL_WEIGHT) x cosine similarity.
+LEXICAL_WEIGHT = 0.6
 CANDIDATES = 60
 MODES = ("hybrid", "lexical", "dense")
 _KIND_PREFERENCE = {"team-answer": 0, "markdown": 1, "docx": 2, "html": 3, "text": 4, "pdf": 5}
@@ -47,13 +48,13 @@ class Passage:
         return self.title + (SECTION_SEPARATOR + self.section if self.section else "")
 
     def retrieval_text(self) -> str:
-        return f"{self.heading}\n{self.text}"
+        return retrieval_text(self.title, self.section, self.text)
 
 
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
-    score: float  # fused score (reciprocal rank fusion), for ordering only
+    score: float  # fused score, for ordering only
     dense: float  # cosine similarity of question and passage (0 when not among the dense candidates)
     lexical: float  # BM25 score (0 when not among the lexical candidates)
 
@@ -65,7 +66,7 @@ def lexical_terms(text: str, expand: bool = True) -> list[str]:
     """Stemmed, lower-cased content words of ``text`` (and, with ``expand``, of its acronyms' expansions)."""
     if expand:
         text = f"{text} {expansion_terms(text)}"
-    tokens = [w.lower().replace("&", "") for w in words(text)]
+    tokens = [re.sub(r"'(?:s|t|re|ve|ll|d|m)$", "", w.lower()).replace("&", "") for w in words(text)]
     tokens = [t for t in tokens if t not in STOPWORDS]
     return _stemmer.stemWords(tokens)
 
@@ -103,6 +104,8 @@ class SearchIndex:
             for term in set(doc):
                 self.document_frequency[term] = self.document_frequency.get(term, 0) + 1
         self.vocabulary = set(self.document_frequency)
+        # Words the guidance writes in lower case somewhere: a capitalised word outside this set is a name.
+        self.lowercase_words = {w for p in passages for w in words(p.text) if w.islower()}
         self._word_sets = [_word_set(p.text) for p in passages]
 
     @classmethod
@@ -154,17 +157,22 @@ class SearchIndex:
             raise ValueError(f"mode must be one of {MODES}")
         lexical = self.lexical(question) if mode != "dense" else []
         dense = self.dense(query_vector) if mode != "lexical" and query_vector is not None else []
-        fused: dict[int, float] = {}
-        for ranking in (lexical, dense):
-            for rank, (position, _) in enumerate(ranking):
-                fused[position] = fused.get(position, 0.0) + 1.0 / (RRF_K + rank + 1)
         lexical_score = dict(lexical)
         dense_score = dict(dense)
-        if mode == "hybrid" and dense and query_vector is not None:
-            # Lexical-only candidates get their exact cosine too, so confidence can use it.
-            missing = [p for p in fused if p not in dense_score]
-            if missing:
-                dense_score.update(self._cosines(missing, query_vector))
+        candidates = list(dict.fromkeys([p for p, _ in lexical] + [p for p, _ in dense]))
+        if mode == "hybrid" and query_vector is not None:
+            # Lexical-only candidates get their exact cosine too, for the fusion and for the confidence.
+            missing = [p for p in candidates if p not in dense_score]
+            dense_score.update(self._cosines(missing, query_vector))
+        best_lexical = max(lexical_score.values(), default=0.0) or 1.0
+        fused = {}
+        for p in candidates:
+            lexical_part = lexical_score.get(p, 0.0) / best_lexical
+            dense_part = dense_score.get(p, 0.0)
+            if mode == "hybrid":
+                fused[p] = LEXICAL_WEIGHT * lexical_part + (1 - LEXICAL_WEIGHT) * dense_part
+            else:
+                fused[p] = lexical_part if mode == "lexical" else dense_part
         order = sorted(fused, key=lambda p: -fused[p])
         hits = [
             Hit(self.passages[p], fused[p], dense_score.get(p, 0.0), lexical_score.get(p, 0.0)) for p in order

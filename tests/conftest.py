@@ -2,5 +2,6 @@
 
 pytest_plugins = [
     "tests.fixtures.slack_api",
+    "tests.fixtures.knowledge",
     "tests.fixtures.slack_app",
 ]

@@ -75,7 +75,6 @@ def test_serve_in_http_mode_answers_and_stops_cleanly_on_sigterm(
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MHHS_"))},
         "MHHS_DATA_DIR": str(data_dir),
-        "MHHS_GUIDANCE_PATHS": str(data_dir / "guidance"),
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack_api.api_url,

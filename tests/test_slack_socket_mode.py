@@ -146,7 +146,7 @@ def socket_mode_endpoint():
 
 
 def test_socket_mode_acknowledges_envelopes_and_answers(
-    slack_api, socket_mode_endpoint, slack_guidance_template, slack_embedder, tmp_path, monkeypatch
+    slack_api, socket_mode_endpoint, slack_guidance_template, knowledge_embedder, tmp_path, monkeypatch
 ):
     from bot.knowledge_base import open_knowledge_base
 
@@ -162,7 +162,7 @@ def test_socket_mode_acknowledges_envelopes_and_answers(
             "SLACK_API_URL": slack_api.api_url,
         }
     )
-    service = SlackService(settings, open_knowledge_base(settings, embedder=slack_embedder)).start()
+    service = SlackService(settings, open_knowledge_base(settings, embedder=knowledge_embedder)).start()
     try:
         assert service.mode == "socket" and service.server is None
         opened = slack_api.wait_for("apps.connections.open")[0]

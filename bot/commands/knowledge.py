@@ -12,9 +12,14 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TextColumn
 
-from bot.cli import get_settings
-
 err_console = Console(stderr=True)
+
+
+def get_settings(ctx: click.Context):
+    # Imported here: bot.cli imports this module to register its commands.
+    from bot.cli import get_settings as settings_of
+
+    return settings_of(ctx)
 
 
 def _run_index(settings, paths, rebuild: bool, quiet: bool = False):
@@ -123,6 +128,7 @@ def eval_command(ctx: click.Context, file: Path, as_json: bool, ks: str, baselin
     questions = load_questions(file)
     kb = open_knowledge_base(get_settings(ctx))
     report = evaluate(kb, questions, cutoffs, baselines=baselines)
+    misses = report.pop("misses", [])
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -138,7 +144,7 @@ def eval_command(ctx: click.Context, file: Path, as_json: bool, ks: str, baselin
             f"{figures['unanswerable_declined']:.3f}; answerable declined {figures['answerable_declined']:.3f}",
             highlight=False,
         )
-    for miss in report.get("misses", []):
+    for miss in misses:
         console.print(f"[dim]missed: {miss}[/dim]", highlight=False)
 
 
