@@ -21,11 +21,14 @@ Extra actions, views, App Home
     Write ``register(app, assistant)`` in ``handlers/slack/<feature>.py`` and add it to
     :data:`LISTENER_REGISTRATIONS` (or pass ``registrations=`` to :func:`build_app`). Register each listener with
     ``app.action("id")(**acknowledged(work))`` (:func:`handlers.slack.failures.acknowledged`): ``work(body, client,
-    respond)`` runs after the ack and its failures reach the error handler.
+    respond)`` runs after the ack and its failures reach the error handler. A listener whose ack must carry
+    something (a modal's validation errors) passes its own quick ``ack`` function with ``lazy=[...]`` instead.
+    Listeners without ``lazy`` run before the ack, so they must finish well within Slack's 3 seconds.
 Team membership
     ``assistant.team.is_team_member(user_id)``: members of ``SLACK_TEAM_CHANNEL`` plus ``SLACK_TEAM_USERS``.
 HTTP routes and background services
-    :func:`bot.commands.slack.http_routes` and :func:`bot.commands.slack.background_services`.
+    :func:`bot.commands.slack.http_routes` and :func:`bot.commands.slack.background_services`. A service posts to
+    Slack with ``assistant.client`` (rate limits are waited out).
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ def create_assistant(
             client, settings.slack_team_channel, settings.slack_team_users, settings.slack_team_cache_seconds
         ),
         rate_limiter=QuestionRateLimiter(settings.slack_rate_limit_per_minute),
+        client=client,
     )
     assistant.bot_user_id = client.auth_test()["user_id"]
     return assistant

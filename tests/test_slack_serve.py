@@ -186,3 +186,39 @@ def test_slack_rate_limits_are_waited_out_not_dropped(slack_app):
     calls = slack_app.api.wait_for("chat.postMessage", count=3, timeout=30)
     assert "Company Director" in blocks_text(calls[-1].args["blocks"])
     assert blocks.ACTION_HELPFUL in {e["action_id"] for e in calls[-1].args["blocks"][-1]["elements"]}
+
+
+def test_a_feature_registers_its_own_buttons_beside_the_assistants(slack_app):
+    from bot.app import LISTENER_REGISTRATIONS, build_app, stop_app
+    from bot.http_server import SlackHTTPServer
+    from handlers.slack.failures import acknowledged
+    from handlers.slack.subcommands import SubcommandRegistry
+
+    clicked = []
+
+    def register_case_buttons(app, assistant):
+        def assign_case(body, client, respond):
+            user = body["user"]["id"]
+            clicked.append((body["actions"][0]["value"], assistant.team.is_team_member(user)))
+            client.chat_postMessage(channel=assistant.settings.slack_team_channel, text="PR-0001 assigned")
+
+        app.action("case_assign")(**acknowledged(assign_case))
+
+    assistant = slack_app.assistant
+    assistant.subcommands = SubcommandRegistry()  # a second app on the same assistant registers /mhhs again
+    app = build_app(
+        assistant, assistant.client, registrations=[*LISTENER_REGISTRATIONS, register_case_buttons]
+    )
+    server = SlackHTTPServer(app, "127.0.0.1", 0).start()
+    try:
+        slack_app.server, original = server, slack_app.server
+        assert slack_app.click("case_assign", "PR-0001").status == 200
+        assert slack_app.api.wait_for("chat.postMessage")[0].args["text"] == "PR-0001 assigned"
+        assert clicked == [("PR-0001", False)]
+        # the assistant's own listeners are still there
+        slack_app.mention(QAD_QUESTION)
+        slack_app.api.wait_for("chat.postMessage", count=2)
+    finally:
+        slack_app.server = original
+        server.stop()
+        stop_app(app)

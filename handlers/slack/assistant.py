@@ -84,6 +84,7 @@ class SlackAssistant:
     team: TeamDirectory
     rate_limiter: QuestionRateLimiter
     subcommands: SubcommandRegistry = field(default_factory=SubcommandRegistry)
+    client: WebClient | None = None  # the app's Web API client, for work started outside a request
     bot_user_id: str | None = None
     today: Callable[[], date] = london_today
 
