@@ -35,6 +35,10 @@ def test_a_follow_up_in_the_thread_is_answered_there_with_the_earlier_question_a
     assert record.question == "and which addresses?"
     assert record.context == SUBJECT_QUESTION
     assert "recmanager.co.uk" in blocks_text(follow_up["blocks"])
+    # thanks in the thread is not a question
+    slack_app.message("Thanks! :+1:", thread_ts=ts)
+    slack_app.settle()
+    assert len(slack_app.api.calls_to("chat.postMessage")) == 2
 
 
 def test_a_thread_the_assistant_is_not_part_of_is_left_alone(slack_app):

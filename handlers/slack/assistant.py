@@ -9,6 +9,7 @@ they pass the event or payload to one method here. Every method takes the ``WebC
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -51,6 +52,11 @@ def london_today() -> date:
 # message with a file); every other subtype (edits, deletions, joins, bot messages...) is ignored
 PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
 HELP_WORDS = {"help", "?", "hello", "hi"}
+# replies in a conversation that are not questions: no answer is sent
+THANKS = {
+    "thanks", "thank you", "thanks a lot", "many thanks", "thank you very much", "thx", "ty", "cheers", "ok",
+    "okay", "great", "perfect", "brilliant", "got it", "understood", "noted",
+}  # fmt: skip
 
 
 def is_person_message(event: dict[str, Any], bot_user_id: str | None) -> bool:
@@ -175,6 +181,8 @@ class SlackAssistant:
                 text="Ask me a question about MHHS Qualification.",
                 blocks=[blocks.section(blocks.help_message(COMMAND, self.subcommands.listing()))],
             )
+            return
+        if surface in (SURFACE_THREAD, SURFACE_DM) and _words(question) in THANKS:
             return
         decision = self.rate_limiter.check(user)
         if not decision.allowed:
@@ -434,6 +442,12 @@ class SlackAssistant:
                 **_update_kwargs(blocks.team_receipt_retracted(answer_id, user_id)),
             )
         return f"Team answer {answer_id} is retracted and will no longer be cited."
+
+
+def _words(text: str) -> str:
+    """Lower-case words only: no emoji codes (``:+1:``), no punctuation."""
+    text = re.sub(r":[a-z0-9_+'-]+:", " ", text.lower())
+    return " ".join(re.sub(r"[^\w\s']", " ", text).split())
 
 
 def _private(text: str) -> dict[str, Any]:
