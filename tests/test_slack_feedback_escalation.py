@@ -92,6 +92,7 @@ def test_uncovered_question_escalation_round_trip_relays_stores_and_teaches(slac
     permalink = api.calls_to("chat.getPermalink")[0].args
     assert permalink["channel"] == GENERAL_CHANNEL and permalink["message_ts"] == question_ts
     assert f"/archives/{GENERAL_CHANNEL}/p" in team_text
+    assert "_internal:_ to keep it within the team" in team_text
     escalation = slack_app.records.escalation_for_question(question_id)
     assert escalation.team_ts and escalation.relay_thread_ts == question_ts
 
@@ -99,10 +100,13 @@ def test_uncovered_question_escalation_round_trip_relays_stores_and_teaches(slac
     slack_app.click(blocks.ACTION_ASK_TEAM, question_id, response_url=api.response_url("again"))
     assert "already with the qualification team" in slack_app.wait_for_response("again")[0]["text"]
 
-    # someone outside the team replying in the team thread is not relayed
-    slack_app.message(
-        "I think it's fine?", user="UOUTSIDER", channel=TEAM_CHANNEL, thread_ts=escalation.team_ts
-    )
+    # someone outside the team replying in the team thread is not relayed, nor is a team member's internal note
+    for text, user in [
+        ("I think it's fine?", "UOUTSIDER"),
+        ("Internal: check with DIP first", TEAM_MEMBER),
+        ("[internal] agreed", TEAM_MEMBER),
+    ]:
+        slack_app.message(text, user=user, channel=TEAM_CHANNEL, thread_ts=escalation.team_ts)
     slack_app.settle()
     assert len(api.calls_to("chat.postMessage")) == 2
 

@@ -52,6 +52,8 @@ def london_today() -> date:
 # message with a file); every other subtype (edits, deletions, joins, bot messages...) is ignored
 PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
 HELP_WORDS = {"help", "?", "hello", "hi"}
+# a team reply starting like this stays in the team thread: it is neither relayed nor saved
+INTERNAL_NOTE = re.compile(r"^\s*[\[(]?internal\b", re.IGNORECASE)
 # replies in a conversation that are not questions: no answer is sent
 THANKS = {
     "thanks", "thank you", "thanks a lot", "many thanks", "thank you very much", "thx", "ty", "cheers", "ok",
@@ -380,7 +382,7 @@ class SlackAssistant:
             return
         reply = plain_reply(event.get("text", ""))
         record = self.records.question(escalation.question_id)
-        if not reply or record is None:
+        if not reply or record is None or INTERNAL_NOTE.match(reply):
             return
         answered_on = self.today()
         team_answer = self.records.add_team_answer(

@@ -349,7 +349,10 @@ def escalation_post(
     ]
     if context_question:
         blocks.append(context(f"Earlier question in the thread: _{fit(one_line(context_question), 500)}_"))
-    footer = "Reply in this thread: your reply is passed to the person who asked and saved as a team answer."
+    footer = (
+        "Reply in this thread: your reply is passed to the person who asked and saved as a team answer. "
+        "Start a reply with _internal:_ to keep it within the team."
+    )
     if permalink and _SAFE_URL.match(permalink):
         footer = f"<{permalink}|Open the question in Slack>. " + footer
     blocks.append(context(footer))
