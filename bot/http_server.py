@@ -138,8 +138,17 @@ class SlackHTTPServer:
                 headers: dict[str, list[str]] = {}
                 for name, value in self.headers.items():
                     headers.setdefault(name.lower(), []).append(value)
-                request = BoltRequest(body=body, query=url.query, headers=headers)
-                response = server.app.dispatch(request)
+                try:
+                    request = BoltRequest(body=body, query=url.query, headers=headers)
+                except ValueError:  # the body is not the JSON or form data Slack sends
+                    self._send(HTTPResponse.text("malformed request body\n", 400))
+                    return
+                try:
+                    response = server.app.dispatch(request)
+                except Exception:
+                    logger.exception("Slack request failed before it reached a listener")
+                    self._send(HTTPResponse.text("internal error\n", 500))
+                    return
                 extra = {name: ", ".join(values) for name, values in response.headers.items()}
                 content_type = extra.pop("content-type", "text/plain; charset=utf-8")
                 self._send(HTTPResponse(response.status, response.body.encode("utf-8"), content_type, extra))

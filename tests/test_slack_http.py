@@ -93,3 +93,19 @@ def test_an_ack_does_not_wait_for_the_answer(make_slack_app, slack_api):
     replies = [app.mention(f"{QUESTION} ({n})")[0] for n in range(8)]
     assert all(r.status == 200 for r in replies)
     slack_api.wait_for("chat.postMessage", count=8, timeout=60)
+
+
+def test_malformed_signed_bodies_are_refused_without_harm(slack_app):
+    """Slack never sends these; the request is refused, and the server keeps answering."""
+    for body, content_type in [
+        ("this is not json", "application/json"),
+        ("payload=%7Bnot-json", "application/x-www-form-urlencoded"),
+        ('{"type": "event_callback", "event": "not an object"}', "application/json"),
+    ]:
+        reply = slack_app.post(body, content_type)
+        assert reply.status in (400, 404, 500), (body, reply)
+    slack_app.settle()
+    assert slack_app.api.calls_to("chat.postMessage") == []
+    # the app still answers afterwards
+    slack_app.mention(QUESTION)
+    slack_app.api.wait_for("chat.postMessage")

@@ -41,7 +41,7 @@ def _tell(client: WebClient, body: dict[str, Any], message: str) -> None:
     if response_url:
         WebhookClient(response_url).send(text=message, response_type="ephemeral", replace_original=False)
         return
-    event = body.get("event") or {}
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
     channel, user = event.get("channel"), event.get("user")
     if not channel or not user:
         return
