@@ -176,14 +176,6 @@ class SlackAssistant:
     ) -> None:
         user, channel = event["user"], event["channel"]
         question = plain_text(event.get("text", ""), self.bot_user_id)
-        if not question or question.lower().strip(" !.") in HELP_WORDS:
-            client.chat_postMessage(
-                channel=channel,
-                thread_ts=thread_ts,
-                text="Ask me a question about MHHS Qualification.",
-                blocks=[blocks.section(blocks.help_message(COMMAND, self.subcommands.listing()))],
-            )
-            return
         if surface in (SURFACE_THREAD, SURFACE_DM) and _words(question) in THANKS:
             return
         decision = self.rate_limiter.check(user)
@@ -194,6 +186,14 @@ class SlackAssistant:
                     client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
                 else:
                     client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=text)
+            return
+        if not question or question.lower().strip(" !.") in HELP_WORDS:
+            client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text="Ask me a question about MHHS Qualification.",
+                blocks=[blocks.section(blocks.help_message(COMMAND, self.subcommands.listing()))],
+            )
             return
         answer = self.knowledge_base.ask(question, context=context)
         record = self.records.save_question(
