@@ -240,3 +240,35 @@ def test_escalation_to_an_unreachable_team_channel_can_be_tried_again(slack_app)
     del api.responses["chat.postMessage"]
     escalation = escalate(slack_app, question_id)
     assert escalation.team_channel == TEAM_CHANNEL
+
+
+def test_escalating_a_direct_message_relays_the_reply_into_the_dm_without_a_link(slack_app):
+    api = slack_app.api
+    api.channel_members[TEAM_CHANNEL] = [TEAM_MEMBER]
+    slack_app.message(UNCOVERED, channel="D0ASKER01", channel_type="im")
+    answer = api.wait_for("chat.postMessage")[0].args
+    question_id = button_values(answer["blocks"])[blocks.ACTION_ASK_TEAM]
+    escalation = escalate(slack_app, question_id, channel="D0ASKER01")
+    team_text = blocks_text(api.calls_to("chat.postMessage")[1].args["blocks"])
+    assert "in a direct message" in team_text and "Open the question in Slack" not in team_text
+    assert api.calls_to("chat.getPermalink") == []  # the team cannot open someone else's DM
+    team_reply(slack_app, escalation)
+    relay = next(
+        c.args
+        for c in api.calls_to("chat.postMessage")
+        if c.args["channel"] == "D0ASKER01"
+        and "blocks" in c.args
+        and TEAM_REPLY in blocks_text(c.args["blocks"])
+    )
+    assert "thread_ts" not in relay
+
+
+def test_sharing_where_the_app_is_not_a_member_is_explained(slack_app):
+    api = slack_app.api
+    slack_app.command("Whose signature is required on the final QAD?", response_url=api.response_url("ask"))
+    question_id = button_values(slack_app.wait_for_response("ask")[0]["blocks"])[blocks.ACTION_SHARE]
+    api.responses["chat.postMessage"] = lambda args: {"ok": False, "error": "not_in_channel"}
+    slack_app.click(blocks.ACTION_SHARE, question_id, ephemeral=True, response_url=api.response_url("share"))
+    reply = slack_app.wait_for_response("share")[0]
+    assert reply["text"].startswith("I cannot post in this conversation")
+    assert reply["replace_original"] in (False, "false")
