@@ -80,6 +80,21 @@ cli.add_command(watch_command)
 cli.add_command(cases_command)
 cli.add_command(case_command)
 
+from bot.commands import knowledge as knowledge_commands  # noqa: E402
+
+for _command in (
+    knowledge_commands.index_command,
+    knowledge_commands.ask_command,
+    knowledge_commands.eval_command,
+    knowledge_commands.chat_command,
+    knowledge_commands.run_command,
+):
+    cli.add_command(_command)
+
+from bot.commands.slack import serve_command  # noqa: E402
+
+cli.add_command(serve_command)
+
 
 def main() -> None:
     cli(prog_name="mhhs-bot")

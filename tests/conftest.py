@@ -4,4 +4,6 @@ pytest_plugins = [
     "tests.fixtures.slack_api",
     "tests.fixtures.deadlines",
     "tests.fixtures.mail",
+    "tests.fixtures.knowledge",
+    "tests.fixtures.slack_app",
 ]

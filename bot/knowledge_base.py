@@ -1,0 +1,237 @@
+"""The answer engine as the rest of the assistant uses it: open once, ask from any thread.
+
+``open_knowledge_base(settings)`` loads the embedding model and the index from the data directory once. Its
+``ask`` answers a question with quoted, cited guidance (or declines); ``add_team_answer`` and
+``remove_team_answer`` let the qualification team's own answers be found and cited at once, and retracted.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.config import Settings
+from bot.errors import IndexMismatchError
+from bot.storage import connect
+from knowledge.answer import (
+    DEFAULT_THRESHOLD,
+    TEAM_ANSWER_SOURCE,
+    Answer,
+    compose_answer,
+    not_covered_message,
+    question_problem,
+)
+from knowledge.chunk import Chunk, chunk_id
+from knowledge.embed import Embedder
+from knowledge.index import (
+    TEAM_ANSWER_KIND,
+    IndexReport,
+    build_index,
+    check_dimension,
+    load_vectors,
+    read_state,
+    remove_stale_files,
+)
+from knowledge.search import Hit, SearchIndex, query_text
+
+BUNDLED_GUIDANCE = Path(__file__).resolve().parent.parent / "knowledge" / "guidance"
+TEAM_ANSWER_TITLE = "Answer from the qualification team"
+FOLLOW_UP_WORDS = (
+    6  # questions with fewer content words than this are read together with the earlier question
+)
+
+
+def guidance_roots(settings: Settings) -> list[Path]:
+    return list(settings.guidance_paths) or [BUNDLED_GUIDANCE]
+
+
+def index_guidance(
+    settings: Settings,
+    paths: list[Path] | None = None,
+    rebuild: bool = False,
+    progress=None,
+    embedder: Embedder | None = None,
+) -> IndexReport:
+    """Index ``paths`` (default: the configured guidance) into the data directory; the model loads only if needed."""
+    db = connect(settings.database_path)
+    try:
+        return build_index(
+            db,
+            embedder if embedder is not None else (lambda: Embedder(settings.embedding_model)),
+            settings.index_dir,
+            paths or guidance_roots(settings),
+            settings.embedding_model,
+            settings.max_document_mb * 1024 * 1024,
+            rebuild=rebuild,
+            progress=progress,
+        )
+    finally:
+        db.conn.close()
+
+
+class KnowledgeBase:
+    """Thread-safe: answers run concurrently; adding or removing a team answer swaps the search index at once."""
+
+    def __init__(
+        self, settings: Settings, db: sqlite_utils.Database, embedder: Embedder, search_index: SearchIndex
+    ):
+        self.settings = settings
+        self.db = db
+        self.embedder = embedder
+        self._index = search_index
+        self._write_lock = threading.Lock()
+        self.threshold = (
+            settings.answer_threshold if settings.answer_threshold is not None else DEFAULT_THRESHOLD
+        )
+
+    @property
+    def search_index(self) -> SearchIndex:
+        return self._index
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def search(
+        self, question: str, k: int = 5, mode: str = "hybrid", context: str | None = None
+    ) -> list[Hit]:
+        text = _retrieval_question(question, context)
+        vector = self.embedder.encode_query(query_text(text)) if mode != "lexical" else None
+        return self._index.search(text, vector, k=k, mode=mode)
+
+    def ask(self, question: str, context: str | None = None, k: int = 5, mode: str = "hybrid") -> Answer:
+        """Answer ``question`` from the guidance; ``context`` is an earlier question of the same conversation."""
+        index = self._index
+        problem = question_problem(question or "", index.vocabulary)
+        if problem:
+            return Answer(question or "", False, 0.0, problem, [])
+        question = question.strip()
+        text = _retrieval_question(question, context)
+        vector = self.embedder.encode_query(query_text(text)) if mode != "lexical" else None
+        hits = index.search(text, vector, k=k, mode=mode)
+        if not hits:
+            return Answer(question, False, 0.0, not_covered_message(self.settings.enquiries_address), [])
+        return compose_answer(question, hits, index, self.threshold, self.settings.enquiries_address)
+
+    # --- the qualification team's answers -------------------------------------------------------------------------
+
+    def add_team_answer(
+        self, answer_id: str, question: str, reply: str, answered_by: str, answered_on: datetime.date
+    ) -> None:
+        """Index a team member's reply at once; it is cited as answered by the qualification team on that date."""
+        document_id = f"{TEAM_ANSWER_KIND}:{answer_id}"
+        section = question.strip()[:200]
+        text = reply.strip()
+        chunk = Chunk(chunk_id(document_id, section, 0), document_id, 0, section, text)
+        vector = self.embedder.encode([chunk.retrieval_text(TEAM_ANSWER_TITLE)])
+        with self._write_lock:
+            state = read_state(self.db)
+            vectors = self._index.vectors.copy()
+            old = self.db.execute(
+                "SELECT vector_id FROM chunks WHERE document_id = ?", [document_id]
+            ).fetchall()
+            vectors.remove([row[0] for row in old])
+            vector_id = state.next_vector_id
+            vectors.add([vector_id], vector)
+            now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+            self._commit(
+                vectors,
+                state.next_vector_id + 1,
+                before=lambda: self._write_team_rows(
+                    document_id, question, answered_by, answered_on, chunk, vector_id, now
+                ),
+            )
+
+    def remove_team_answer(self, answer_id: str) -> None:
+        """Retract a team answer: it is never found or cited again."""
+        document_id = f"{TEAM_ANSWER_KIND}:{answer_id}"
+        with self._write_lock:
+            state = read_state(self.db)
+            old = self.db.execute(
+                "SELECT vector_id FROM chunks WHERE document_id = ?", [document_id]
+            ).fetchall()
+            if not old:
+                return
+            vectors = self._index.vectors.copy()
+            vectors.remove([row[0] for row in old])
+            self._commit(
+                vectors,
+                state.next_vector_id,
+                before=lambda: (
+                    self.db.execute("DELETE FROM chunks WHERE document_id = ?", [document_id]),
+                    self.db.execute("DELETE FROM documents WHERE id = ?", [document_id]),
+                ),
+            )
+
+    def _write_team_rows(
+        self, document_id, question, answered_by, answered_on, chunk, vector_id, now
+    ) -> None:
+        self.db.execute("DELETE FROM chunks WHERE document_id = ?", [document_id])
+        self.db["documents"].insert(
+            {
+                "id": document_id,
+                "path": question.strip(),
+                "title": TEAM_ANSWER_TITLE,
+                "version": None,
+                "updated": answered_on.isoformat(),
+                "source": TEAM_ANSWER_SOURCE.format(date=answered_on.isoformat())
+                + (f" ({answered_by})" if answered_by else ""),
+                "kind": TEAM_ANSWER_KIND,
+                "sha256": "",
+                "indexed_at": now,
+            },
+            replace=True,
+        )
+        self.db["chunks"].insert(
+            {
+                "id": chunk.id,
+                "document_id": document_id,
+                "vector_id": vector_id,
+                "position": 0,
+                "section": chunk.section,
+                "text": chunk.text,
+            },
+            replace=True,
+        )
+
+    def _commit(self, vectors, next_vector_id: int, before) -> None:
+        """Write the new vector file, then switch rows and state in one transaction, then swap the search index."""
+        state = read_state(self.db)
+        vectors_file = f"vectors-{datetime.datetime.now(datetime.UTC).strftime('%Y%m%dT%H%M%S%f')}.faiss"
+        vectors.save(self.settings.index_dir / vectors_file)
+        with self.db.conn:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            before()
+            self.db.execute(
+                "UPDATE index_state SET vectors_file = ?, next_vector_id = ?, built_at = ? WHERE id = 1",
+                [
+                    vectors_file,
+                    next_vector_id,
+                    datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                ],
+            )
+        remove_stale_files(self.settings.index_dir, keep=vectors_file)
+        del state
+        self._index = SearchIndex.from_db(self.db, vectors)
+
+
+def _retrieval_question(question: str, context: str | None) -> str:
+    from knowledge.answer import content_terms
+
+    if context and context.strip() and len(content_terms(question)) < FOLLOW_UP_WORDS:
+        return f"{context.strip()[:1000]} {question}"
+    return question
+
+
+def open_knowledge_base(settings: Settings, embedder: Embedder | None = None) -> KnowledgeBase:
+    """Load the index and the model once. Raises IndexMissingError or IndexMismatchError with what to run."""
+    db = connect(settings.database_path)
+    _, vectors = load_vectors(db, settings.index_dir, settings.embedding_model)
+    state = read_state(db)
+    embedder = embedder or Embedder(settings.embedding_model)
+    check_dimension(state, embedder)
+    if embedder.name != state.model:
+        raise IndexMismatchError(f"the index was built with {state.model!r}, not {embedder.name!r}")
+    return KnowledgeBase(settings, db, embedder, SearchIndex.from_db(db, vectors))

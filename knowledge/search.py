@@ -1,0 +1,225 @@
+"""Hybrid retrieval: BM25 over stemmed words fused with dense (embedding) similarity.
+
+Passages (chunk rows joined with their documents) are read from SQLite once; FAISS returns vector ids, which are
+mapped back to passages here. Both retrievers see the document title and section path with the passage text, and
+both see acronyms expanded (see :mod:`knowledge.terms`), so "QAD" matches "Qualification Assessment Document".
+
+The two scores are fused linearly: BM25 scaled by the question's best BM25 score, plus cosine similarity. Passages that are the same text in two copies of one
+document (for example the Markdown and the PDF version of a note) are collapsed into one, keeping the copy with the
+newer ``updated`` date, then the richer metadata.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import bm25s
+import numpy as np
+import sqlite_utils
+import Stemmer
+
+from knowledge.chunk import SECTION_SEPARATOR, retrieval_text
+from knowledge.index import VectorIndex
+from knowledge.terms import STOPWORDS, expansion_terms, words
+
+# Fused score = LEXICAL_WEIGHT x (BM25 / best BM25 for the question) + (1 - LEXICAL_WEIGHT) x cosine similarity.
+LEXICAL_WEIGHT = 0.6
+CANDIDATES = 60
+MODES = ("hybrid", "lexical", "dense")
+_KIND_PREFERENCE = {"team-answer": 0, "markdown": 1, "docx": 2, "html": 3, "text": 4, "pdf": 5}
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk_id: str
+    vector_id: int
+    document_id: str
+    title: str
+    section: str
+    text: str
+    kind: str
+    version: str | None = None
+    updated: str | None = None
+    source: str | None = None
+
+    @property
+    def heading(self) -> str:
+        return self.title + (SECTION_SEPARATOR + self.section if self.section else "")
+
+    def retrieval_text(self) -> str:
+        return retrieval_text(self.title, self.section, self.text)
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float  # fused score, for ordering only
+    dense: float  # cosine similarity of question and passage (0 when not among the dense candidates)
+    lexical: float  # BM25 score (0 when not among the lexical candidates)
+
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+def lexical_terms(text: str, expand: bool = True) -> list[str]:
+    """Stemmed, lower-cased content words of ``text`` (and, with ``expand``, of its acronyms' expansions)."""
+    if expand:
+        text = f"{text} {expansion_terms(text)}"
+    tokens = [re.sub(r"'(?:s|t|re|ve|ll|d|m)$", "", w.lower()).replace("&", "") for w in words(text)]
+    tokens = [t for t in tokens if t not in STOPWORDS]
+    return _stemmer.stemWords(tokens)
+
+
+def query_text(question: str) -> str:
+    """The question as the dense retriever sees it: acronyms followed by their expansions."""
+    extra = expansion_terms(question)
+    return f"{question} ({extra})" if extra else question
+
+
+_NORMALISE = re.compile(r"[^a-z0-9]+")
+
+
+def _norm(text: str) -> str:
+    return _NORMALISE.sub(" ", text.lower()).strip()
+
+
+def _word_set(text: str) -> set[str]:
+    return set(_norm(text).split())
+
+
+class SearchIndex:
+    """Everything needed to answer a query, held in memory. Read-only once built: safe across threads."""
+
+    def __init__(self, passages: list[Passage], vectors: VectorIndex):
+        self.passages = passages
+        self.vectors = vectors
+        self._by_vector_id = {p.vector_id: i for i, p in enumerate(passages)}
+        self._bm25 = bm25s.BM25()
+        corpus = [lexical_terms(p.retrieval_text()) or ["_"] for p in passages]
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+        self.document_frequency: dict[str, int] = {}
+        for doc in corpus:
+            for term in set(doc):
+                self.document_frequency[term] = self.document_frequency.get(term, 0) + 1
+        self.vocabulary = set(self.document_frequency)
+        # Words the guidance writes in lower case somewhere: a capitalised word outside this set is a name.
+        self.lowercase_words = {w for p in passages for w in words(p.text) if w.islower()}
+        self._word_sets = [_word_set(p.text) for p in passages]
+
+    @classmethod
+    def from_db(cls, db: sqlite_utils.Database, vectors: VectorIndex) -> SearchIndex:
+        rows = db.execute(
+            """SELECT c.id, c.vector_id, c.document_id, d.title, c.section, c.text, d.kind, d.version, d.updated,
+                      d.source
+               FROM chunks c JOIN documents d ON d.id = c.document_id
+               ORDER BY c.document_id, c.position"""
+        ).fetchall()
+        return cls([Passage(*row) for row in rows], vectors)
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def idf(self, term: str) -> float:
+        """How rare ``term`` is in the guidance (unknown terms count as the rarest)."""
+        n = max(len(self.passages), 1)
+        return float(np.log((n + 1) / (self.document_frequency.get(term, 0) + 0.5)))
+
+    # --- the two retrievers -----------------------------------------------------------------------------------------
+
+    def lexical(self, question: str, n: int = CANDIDATES) -> list[tuple[int, float]]:
+        terms = lexical_terms(question)
+        if not terms or not self.passages:
+            return []
+        scores = self._bm25.get_scores(terms)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top])]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def dense(self, query_vector: np.ndarray, n: int = CANDIDATES) -> list[tuple[int, float]]:
+        ids, scores = self.vectors.search(query_vector, n)
+        out = []
+        for vector_id, score in zip(ids.tolist(), scores.tolist(), strict=True):
+            position = self._by_vector_id.get(vector_id)
+            if position is not None:
+                out.append((position, float(score)))
+        return out
+
+    # --- fused search -------------------------------------------------------------------------------------------
+
+    def search(
+        self, question: str, query_vector: np.ndarray | None, k: int = 5, mode: str = "hybrid"
+    ) -> list[Hit]:
+        """The ``k`` best distinct passages for ``question`` (``query_vector``: its embedding via query_text)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        lexical = self.lexical(question) if mode != "dense" else []
+        dense = self.dense(query_vector) if mode != "lexical" and query_vector is not None else []
+        lexical_score = dict(lexical)
+        dense_score = dict(dense)
+        candidates = list(dict.fromkeys([p for p, _ in lexical] + [p for p, _ in dense]))
+        if mode == "hybrid" and query_vector is not None:
+            # Lexical-only candidates get their exact cosine too, for the fusion and for the confidence.
+            missing = [p for p in candidates if p not in dense_score]
+            dense_score.update(self._cosines(missing, query_vector))
+        best_lexical = max(lexical_score.values(), default=0.0) or 1.0
+        fused = {}
+        for p in candidates:
+            lexical_part = lexical_score.get(p, 0.0) / best_lexical
+            dense_part = dense_score.get(p, 0.0)
+            if mode == "hybrid":
+                fused[p] = LEXICAL_WEIGHT * lexical_part + (1 - LEXICAL_WEIGHT) * dense_part
+            else:
+                fused[p] = lexical_part if mode == "lexical" else dense_part
+        order = sorted(fused, key=lambda p: -fused[p])
+        hits = [
+            Hit(self.passages[p], fused[p], dense_score.get(p, 0.0), lexical_score.get(p, 0.0)) for p in order
+        ]
+        return self.collapse_duplicates(hits)[:k]
+
+    def _cosines(self, positions: list[int], query_vector: np.ndarray) -> dict[int, float]:
+        index = self.vectors._index
+        out = {}
+        for position in positions:
+            try:
+                vector = index.reconstruct(int(self.passages[position].vector_id))
+            except RuntimeError:
+                continue
+            out[position] = float(np.dot(vector, query_vector))
+        return out
+
+    def collapse_duplicates(self, hits: list[Hit]) -> list[Hit]:
+        """Keep one of each passage that appears in two copies of a document, at the better rank."""
+        kept: list[Hit] = []
+        for hit in hits:
+            twin = next(
+                (i for i, other in enumerate(kept) if _same_passage(hit.passage, other.passage)), None
+            )
+            if twin is None:
+                kept.append(hit)
+            elif _preferred(hit.passage, kept[twin].passage):
+                kept[twin] = replace(kept[twin], passage=hit.passage)
+        return kept
+
+
+def _same_passage(a: Passage, b: Passage) -> bool:
+    if a.document_id == b.document_id or _norm(a.title) != _norm(b.title):
+        return False
+    if _norm(a.section) != _norm(b.section):
+        return False
+    wa, wb = _word_set(a.text), _word_set(b.text)
+    if not wa or not wb:
+        return False
+    return len(wa & wb) / min(len(wa), len(wb)) >= 0.6
+
+
+def _preferred(candidate: Passage, current: Passage) -> bool:
+    """Whether ``candidate`` is the better copy: newer updated date, then richer metadata, then the source format."""
+
+    def rank(p: Passage) -> tuple:
+        richness = sum(1 for value in (p.version, p.updated, p.source) if value)
+        return (p.updated or "", richness, -_KIND_PREFERENCE.get(p.kind, 9))
+
+    return rank(candidate) > rank(current)

@@ -1,0 +1,128 @@
+"""Domain vocabulary: acronyms and their expansions, and words that carry no meaning in a question.
+
+Both the lexical and the dense retrieval use this table so that "QAD" finds "Qualification Assessment Document"
+and the other way round. Add an entry when the guidance introduces a new abbreviation.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Acronym (as written in the guidance) -> expansions. Several expansions mean several accepted readings.
+ACRONYMS: dict[str, tuple[str, ...]] = {
+    "MHHS": ("Market-wide Half-Hourly Settlement",),
+    "QAD": ("Qualification Assessment Document",),
+    "QA&P": ("Qualification Approach and Plan", "Qualification Approach & Plan"),
+    "PQS": ("Pre-Qualification Submission",),
+    "PIT": ("Pre-Integration Testing",),
+    "QT": ("Qualification Testing",),
+    "SIT": ("Systems Integration Testing", "System Integration Testing"),
+    "CIT": ("Component Integration Testing",),
+    "UIT": ("User Integration Testing",),
+    "DIP": ("Data Integration Platform",),
+    "LDSO": ("Licensed Distribution System Operator", "distributor"),
+    "DNO": ("Distribution Network Operator",),
+    "BSC": ("Balancing and Settlement Code",),
+    "BSCCo": ("Elexon",),
+    "REC": ("Retail Energy Code",),
+    "RECCo": ("REC Company",),
+    "PAB": ("Performance Assurance Board",),
+    "RTTM": ("Requirements to Test Traceability Matrix",),
+    "MEM": ("Meter Equipment Manager",),
+    "MEMs": ("Meter Equipment Managers",),
+    "QAG": ("Qualification Advisory Group",),
+    "QWG": ("Qualification Working Group",),
+    "PSG": ("Programme Steering Group",),
+    "SRO": ("Senior Responsible Owner",),
+    "PAWG": ("Performance Assurance Working Group",),
+    "SAWG": ("Settlement Assurance Working Group",),
+    "MCAG": ("Migration and Cutover Advisory Group",),
+    "MPMT": ("Migration Planning and Management Tool",),
+    "MPAN": ("Meter Point Administration Number",),
+    "MPANs": ("Meter Point Administration Numbers",),
+    "MPID": ("Market Participant Identifier", "Market Participant ID"),
+    "CSS": ("Central Switching Service",),
+    "UMS": ("Unmetered Supply",),
+    "UMSO": ("Unmetered Supplies Operator",),
+    "RoQ": ("Removal of Qualification",),
+    "SI": ("Systems Integrator",),
+    "DCAB": ("DIP Change and Advisory Board",),
+    "MVC": ("Minimal Viable Cohort",),
+    "TOM": ("Target Operating Model",),
+    "NFR": ("Non-Functional Requirements",),
+    "EFR": ("Error and Failure Resolution",),
+    "ADO": ("Azure DevOps",),
+    "DTN": ("Data Transfer Network",),
+    "CR": ("Change Request",),
+    "S&A": ("Supplier and Agent", "Supplier & Agent"),
+    "SME": ("Subject Matter Expert",),
+    "SMEs": ("Subject Matter Experts",),
+    "TMAG": ("Testing and Migration Advisory Group",),
+    "DAG": ("Design Advisory Group",),
+    "CCAG": ("Cross-Code Advisory Group",),
+    "MWG": ("Migration Working Group",),
+    "SITWG": ("SIT Working Group",),
+    "AIR": ("Assurance Information Request",),
+    "VAS": ("Volume Allocation Service",),
+    "LSS": ("Load Shaping System",),
+    "SMRA": ("Supplier Meter Registration Agent",),
+    "CSD": ("Code Subsidiary Document",),
+}
+
+# Common English words that say nothing about what a question is about.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here
+    hers him his how i if in into is it its itself just me more most my no nor not now of off on once only or
+    other our ours out over own same she should so some such than that the their them then there these they this
+    those through to too under until up very was we were what when where which while who whom why will with would
+    you your yours us any also may might must shall need needs get got let lets please tell know want anything
+    something does did done still ever yet much many""".split()
+)
+
+# Question words that still matter for which sentence answers (kept out of the content terms, not of the text).
+QUESTION_WORDS = frozenset("what when where which who whom whose why how".split())
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[&'][A-Za-z0-9]+)*")
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` as written (``QA&P`` and ``S&A`` stay whole, apostrophes kept inside words)."""
+    return _TOKEN.findall(text)
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    parts = [re.escape(w) for w in words(phrase)]
+    return re.compile(r"\b" + r"\W+".join(parts) + r"s?\b", re.IGNORECASE)
+
+
+_EXPANSION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (acronym, _phrase_pattern(expansion))
+    for acronym, expansions in ACRONYMS.items()
+    for expansion in expansions
+]
+# Acronyms that are also English words only count when written in capitals.
+_ENGLISH_WORDS = frozenset("air rec tom sit pit dip si cr dag sme cit tin".split())
+
+
+def acronyms_in(text: str) -> list[str]:
+    """Acronyms of the table that ``text`` mentions, by name or by expansion (each once, in table order)."""
+    found = []
+    as_written = set(words(text))
+    lowered = {w.lower() for w in as_written}
+    for acronym in ACRONYMS:
+        if acronym in as_written or (acronym.lower() not in _ENGLISH_WORDS and acronym.lower() in lowered):
+            found.append(acronym)
+    for acronym, pattern in _EXPANSION_PATTERNS:
+        if acronym not in found and pattern.search(text):
+            found.append(acronym)
+    return found
+
+
+def expansion_terms(text: str) -> str:
+    """Extra text naming every acronym of ``text`` and its expansions, so either form matches the other."""
+    extra = []
+    for acronym in acronyms_in(text):
+        extra.append(acronym)
+        extra.extend(ACRONYMS[acronym])
+    return " ".join(extra)

@@ -1,0 +1,160 @@
+"""Answers from the knowledge base: quoted and cited, declined when not covered, safe on bad questions."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import threading
+
+import pytest
+
+from bot.commands.knowledge import run_chat
+from knowledge.answer import (
+    MAX_QUESTION_CHARS,
+    has_answer_type,
+    is_absence_statement,
+    question_problem,
+    wanted_answer_type,
+)
+
+ENQUIRIES = "MHHSQualification@elexon.co.uk"
+
+
+def test_an_answer_quotes_the_passage_marks_the_sentence_and_cites_the_document(knowledge_base):
+    answer = knowledge_base.ask("Who signs off the QAD once its content is complete?")
+    assert answer.answered
+    assert 0 < answer.confidence <= 1
+    top = answer.sources[0]
+    assert "signed off by a Company Director" in top.highlight
+    assert f"**{top.highlight}**" in answer.answer
+    assert top.title == "The Qualification Assessment Document (QAD) - submissions, sign-off and versions"
+    assert top.section == "3. Sign-off"
+    assert (top.version, top.updated, top.document) == ("1.0", "2026-02-02", "06_qad-guide.md")
+    assert "version 1.0, updated 2026-02-02" in answer.answer
+    assert top.score == answer.confidence
+    assert len({(s.document, s.chunk_id) for s in answer.sources}) == len(answer.sources)
+
+
+def test_the_json_shape_the_command_line_prints(knowledge_base):
+    data = knowledge_base.ask("Which email addresses do we send our placing reliance proposal to?").to_dict()
+    assert set(data) == {"answered", "confidence", "answer", "sources"}
+    assert data["answered"] is True
+    first = data["sources"][0]
+    assert {"document", "title", "section", "passage", "score"} <= set(first)
+    assert "MHHSQualification@elexon.co.uk" in first["passage"]
+    assert "performanceassurance@recmanager.co.uk" in first["passage"]
+    json.dumps(data)
+
+
+def test_a_passage_in_two_formats_is_shown_once_as_the_copy_with_richer_metadata(knowledge_base):
+    answer = knowledge_base.ask("Reliance proposal email: what heading must it carry?")
+    assert answer.answered
+    texts = [(s.title, s.section) for s in answer.sources]
+    assert len(texts) == len(set(texts))
+    assert (
+        answer.sources[0].document == "03_placing-reliance-and-pqs.md"
+    )  # same date as the HTML; has a source
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What email address do we send the DIP Onboarding Preparation Pro-Forma to?",
+        "Which person is the chair of the Qualification Advisory Group?",
+        "What is the capital of Peru and its population in 1850?",
+    ],
+)
+def test_questions_the_guidance_does_not_answer_are_declined_with_where_to_ask(knowledge_base, question):
+    answer = knowledge_base.ask(question)
+    assert not answer.answered
+    assert "does not cover" in answer.answer
+    assert ENQUIRIES in answer.answer
+    assert all(s.passage for s in answer.sources)  # the nearest passages, to show as possibly related
+
+
+@pytest.mark.parametrize(
+    "question, reason",
+    [
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        ("Who signs the QAD? " * 1100, "too long"),
+        ("🙂🚀🎉", "no words"),
+        ("¿Cuándo debo enviar el formulario de calificación previa?", "English"),
+        ("Wann muss ich das Formular für die Vorqualifizierung schicken?", "English"),
+        ("初始QAD什么时候提交？", "English"),
+    ],
+)
+def test_bad_questions_get_a_clear_reply_not_an_error(knowledge_base, question, reason):
+    answer = knowledge_base.ask(question)
+    assert not answer.answered
+    assert answer.sources == []
+    assert reason in answer.answer
+
+
+def test_question_checks_without_a_knowledge_base():
+    assert question_problem("x" * (MAX_QUESTION_CHARS + 1)).startswith("That message is 2,001 characters")
+    assert question_problem("What is the QAD?") is None
+    assert question_problem("QAD?") is None
+
+
+def test_answer_kinds_and_absence_statements():
+    assert wanted_answer_type("When did the CIT stage of SIT begin?") == "date"
+    assert wanted_answer_type("What email address do we use?") == "email"
+    assert wanted_answer_type("How many working days ahead?") == "number"
+    assert wanted_answer_type("Which person chairs it?") == "person"
+    assert wanted_answer_type("Who manages QT?") is None
+    assert has_answer_type("It began on 30 October 2023.", "date")
+    assert not has_answer_type("It began after M10.", "date")
+    assert has_answer_type("Write to a@b.co.uk today", "email")
+    assert has_answer_type("Between one and two weeks", "number")
+    assert not has_answer_type("on any one day", "number")
+    assert is_absence_statement("This pack does not reproduce the Appendix C timelines.")
+    assert is_absence_statement("The dates of M11/M12 approval are not recorded here.")
+    assert not is_absence_statement("The QAD must be signed by a Company Director.")
+
+
+def test_a_follow_up_question_uses_the_earlier_question_to_find_passages(knowledge_base):
+    alone = knowledge_base.search("And who signs it?", k=3)
+    followed = knowledge_base.search("And who signs it?", k=3, context="Tell me about the final QAD")
+    assert any("Company Director" in h.passage.text for h in followed)
+    assert [h.passage.chunk_id for h in alone] != [h.passage.chunk_id for h in followed]
+
+
+def test_team_answers_are_cited_at_once_and_never_after_retraction(knowledge_base):
+    question = "Can our auditors attend the Kestrel onboarding workshop on behalf of the supplier?"
+    reply = "Yes: auditors may attend the Kestrel onboarding workshop if the supplier names them in advance."
+    knowledge_base.add_team_answer("T1", question, reply, "U123", datetime.date(2026, 3, 4))
+    answer = knowledge_base.ask("May auditors attend the Kestrel onboarding workshop for a supplier?")
+    assert answer.answered
+    top = answer.sources[0]
+    assert (top.kind, top.passage, top.updated) == ("team-answer", reply, "2026-03-04")
+    assert top.source.startswith("Answered by the qualification team on 2026-03-04")
+    knowledge_base.remove_team_answer("T1")
+    after = knowledge_base.ask("May auditors attend the Kestrel onboarding workshop for a supplier?")
+    assert all(s.kind != "team-answer" for s in after.sources)
+    knowledge_base.remove_team_answer("T1")  # retracting twice is harmless
+
+
+def test_questions_from_many_threads_at_once(knowledge_base):
+    questions = ["Who signs the final QAD?", "Is the LDSO_QT mailbox still monitored?"] * 4
+    results: list = [None] * len(questions)
+
+    def ask(i: int) -> None:
+        results[i] = knowledge_base.ask(questions[i])
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(questions))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.sources[0].chunk_id for r in results[::2]] == [results[0].sources[0].chunk_id] * 4
+    assert [r.sources[0].chunk_id for r in results[1::2]] == [results[1].sources[0].chunk_id] * 4
+
+
+def test_console_chat_reads_questions_until_the_end_of_input(knowledge_base, capsys):
+    run_chat(knowledge_base, io.StringIO("Who signs off the QAD once its content is complete?\n\n🙂\n"))
+    out = capsys.readouterr().out
+    assert "Company Director" in out
+    assert "no words" in out
+    assert out.rstrip().endswith("Goodbye.")

@@ -1,0 +1,187 @@
+"""The knowledge commands end to end: the real CLI, the real model, a small corpus in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.knowledge import make_corpus
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def mhhs_bot(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=REPO,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    corpus = make_corpus(
+        root / "guidance",
+        notes=("06_qad-guide.md", "16_faq.md", "09_approval-and-service-activation.md"),
+        copies=(),
+    )
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.7\n%garbage, not a PDF body")
+    (corpus / "empty.md").write_bytes(b"")
+    (corpus / "junk.txt").write_bytes(bytes(range(256)) * 40)
+    (corpus / "table.xlsx").write_bytes(b"PK\x03\x04")
+    (corpus / "huge.txt").write_text("Qualification words. " * 80_000, encoding="utf-8")  # ~1.7 MB
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MHHS_", "SLACK_", "IMAP_", "SMTP_"))
+    }
+    env |= {
+        "MHHS_DATA_DIR": str(root / "data"),
+        "MHHS_GUIDANCE_PATHS": str(corpus),
+        "MHHS_MAX_DOCUMENT_MB": "1",
+        "MHHS_ENV_FILE": str(root / "empty.env"),
+        "MHHS_LOG_LEVEL": "warning",
+    }
+    (root / "empty.env").write_text("", encoding="utf-8")
+    first = mhhs_bot("index", env=env)
+    return {"root": root, "corpus": corpus, "env": env, "first_index": first}
+
+
+def test_index_lists_files_it_cannot_read_and_indexes_the_rest(workspace):
+    result = workspace["first_index"]
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    corpus = workspace["corpus"]
+    assert f"skipped {corpus / 'broken.pdf'}: not a readable PDF" in out
+    assert f"skipped {corpus / 'empty.md'}: the file is empty" in out
+    assert f"skipped {corpus / 'junk.txt'}: binary data" in out
+    assert f"skipped {corpus / 'table.xlsx'}: unsupported file type '.xlsx'" in out
+    assert f"skipped {corpus / 'huge.txt'}: larger than the limit" in out
+    assert "Indexed: 3 added, 0 changed, 0 unchanged, 0 removed, 5 skipped" in out
+
+
+def test_ask_json_and_bad_questions(workspace):
+    result = mhhs_bot(
+        "ask", "--json", "How many weeks should we plan for Service Activation?", env=workspace["env"]
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["answered"] is True
+    assert isinstance(data["confidence"], float)
+    assert any("one and two weeks" in source["passage"] for source in data["sources"][:3])
+    for source in data["sources"]:
+        assert {"document", "title", "section", "passage", "score"} <= set(source)
+        assert isinstance(source["score"], float)
+
+    empty = mhhs_bot("ask", "--json", "   ", env=workspace["env"])
+    assert empty.returncode == 0, empty.stderr
+    assert json.loads(empty.stdout) == {
+        "answered": False,
+        "confidence": 0.0,
+        "answer": "The question is empty. Please ask a question about MHHS Qualification in a sentence.",
+        "sources": [],
+    }
+
+
+def test_eval_json_reports_recall_and_declines(workspace):
+    questions = workspace["root"] / "questions.jsonl"
+    questions.write_text(
+        "\n".join(
+            json.dumps(q)
+            for q in [
+                {
+                    "q": "Who signs off the QAD once its content is complete?",
+                    "answer_contains": ["Company Director"],
+                },
+                {"q": "Is the LDSO_QT mailbox still monitored?", "answer_contains": ["no longer monitored"]},
+                {"q": "Which person chairs the Qualification Advisory Group?", "unanswerable": True},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = mhhs_bot("eval", str(questions), "--json", "--k", "1,3", "--baselines", env=workspace["env"])
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["questions"], report["answerable"]) == (3, 2)
+    assert set(report["recall"]) == {"1", "3"}
+    assert report["recall"]["3"] == 1.0
+    assert report["unanswerable_declined"] == 1.0
+    assert report["answerable_declined"] == 0.0
+    assert set(report) == {
+        "questions",
+        "answerable",
+        "recall",
+        "mrr",
+        "unanswerable_declined",
+        "answerable_declined",
+        "baselines",
+    }
+    assert set(report["baselines"]) == {"lexical", "dense"}
+    for figures in report["baselines"].values():
+        assert set(figures) == {"recall", "mrr", "unanswerable_declined", "answerable_declined"}
+
+    bad = workspace["root"] / "bad.jsonl"
+    bad.write_text('{"q": "no expected answer"}\n', encoding="utf-8")
+    refused = mhhs_bot("eval", str(bad), env=workspace["env"])
+    assert refused.returncode != 0
+    assert "line 1: needs answer_contains, or unanswerable: true" in refused.stderr
+
+
+def test_incremental_re_index_and_run_with_piped_console(workspace):
+    corpus, env = workspace["corpus"], workspace["env"]
+    for name in ("broken.pdf", "empty.md", "junk.txt", "table.xlsx", "huge.txt"):
+        (corpus / name).unlink()
+    faq = corpus / "16_faq.md"
+    faq.write_text(
+        faq.read_text(encoding="utf-8").replace("no longer monitored", "retired and unread"), "utf-8"
+    )
+    (corpus / "06_qad-guide.md").unlink()
+    result = mhhs_bot("index", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Indexed: 0 added, 1 changed, 1 unchanged, 1 removed, 0 skipped" in " ".join(result.stdout.split())
+
+    # `run` indexes what changed (nothing now) and, without Slack settings, opens the console on stdin.
+    session = mhhs_bot("run", env=env, stdin="Is the LDSO_QT mailbox still monitored?\n🙂\n")
+    assert session.returncode == 0, session.stderr
+    out = " ".join(session.stdout.split())
+    assert "0 passages embedded" in out
+    assert "retired and unread" in out
+    assert "no words" in out
+    assert out.endswith("Goodbye.")
+
+
+def test_changed_model_and_missing_index_name_the_command_to_run(workspace, tmp_path):
+    env = workspace["env"] | {"MHHS_EMBEDDING_MODEL": str(tmp_path)}
+    mismatch = mhhs_bot("ask", "Who signs the QAD?", env=env)
+    assert mismatch.returncode != 0
+    assert "MHHS_EMBEDDING_MODEL" in mismatch.stderr and "mhhs-bot index --rebuild" in mismatch.stderr
+
+    missing = mhhs_bot(
+        "ask", "Who signs the QAD?", env=workspace["env"] | {"MHHS_DATA_DIR": str(tmp_path / "d")}
+    )
+    assert missing.returncode != 0
+    assert "run `mhhs-bot index`" in missing.stderr
+
+
+def test_every_knowledge_command_has_help_and_a_readme_row():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for command in ("index", "ask", "eval", "chat", "run"):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", command, "--help"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0 and "Usage:" in result.stdout
+        assert f"`mhhs-bot {command}" in readme

@@ -1,0 +1,160 @@
+"""Incremental indexing: only changed documents are re-embedded, removed ones dropped, crashes leave the old index."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from bot.errors import IndexMismatchError, IndexMissingError
+from bot.knowledge_base import index_guidance, open_knowledge_base
+from bot.storage import connect
+from knowledge.index import load_vectors, read_state
+from tests.fixtures.knowledge import knowledge_settings_for, make_corpus
+
+
+class CountingEmbedder:
+    """The real model, counting the passages it is asked to embed."""
+
+    def __init__(self, embedder):
+        self.inner = embedder
+        self.name = embedder.name
+        self.dimension = embedder.dimension
+        self.embedded = 0
+
+    def encode(self, texts, show_progress=False):
+        self.embedded += len(texts)
+        return self.inner.encode(texts)
+
+    def encode_query(self, text):
+        return self.inner.encode_query(text)
+
+
+@pytest.fixture
+def corpus_and_settings(tmp_path):
+    corpus = make_corpus(tmp_path / "guidance", notes=("06_qad-guide.md", "16_faq.md"), copies=())
+    return corpus, knowledge_settings_for(tmp_path / "data", corpus)
+
+
+def rows(settings):
+    db = connect(settings.database_path)
+    try:
+        documents = {r["id"]: r["sha256"] for r in db.query("SELECT id, sha256 FROM documents")}
+        chunks = {r["id"]: r["vector_id"] for r in db.query("SELECT id, vector_id FROM chunks")}
+        return documents, chunks, read_state(db)
+    finally:
+        db.conn.close()
+
+
+def test_only_changed_documents_are_re_embedded_and_removed_ones_dropped(
+    corpus_and_settings, knowledge_embedder
+):
+    corpus, settings = corpus_and_settings
+    embedder = CountingEmbedder(knowledge_embedder)
+    first = index_guidance(settings, embedder=embedder)
+    assert sorted(first.added) == ["06_qad-guide.md", "16_faq.md"]
+    assert embedder.embedded == first.chunks_embedded == first.chunks_total > 0
+    documents, chunks, state = rows(settings)
+
+    embedder.embedded = 0
+    unchanged = index_guidance(settings, embedder=embedder)
+    assert sorted(unchanged.unchanged) == ["06_qad-guide.md", "16_faq.md"]
+    assert embedder.embedded == 0
+    assert rows(settings)[2] == state  # nothing rewritten
+
+    faq = corpus / "16_faq.md"
+    faq.write_text(
+        faq.read_text(encoding="utf-8") + "\n## Z. New question\n\nKestrel opens at 9am.\n", "utf-8"
+    )
+    (corpus / "06_qad-guide.md").unlink()
+    changed = index_guidance(settings, embedder=embedder)
+    assert (changed.updated, changed.removed, changed.unchanged) == (["16_faq.md"], ["06_qad-guide.md"], [])
+    documents, chunks, new_state = rows(settings)
+    assert set(documents) == {"16_faq.md"}
+    assert embedder.embedded == len(chunks) == changed.chunks_total
+    assert new_state.vectors_file != state.vectors_file
+    assert not (settings.index_dir / state.vectors_file).exists()
+    kb = open_knowledge_base(settings, embedder=knowledge_embedder)
+    assert len(kb.search_index.vectors) == len(chunks)
+    assert kb.search("When does Kestrel open?", k=1)[0].passage.section == "Z. New question"
+    assert all(h.passage.document_id == "16_faq.md" for h in kb.search("Who signs the final QAD?", k=5))
+
+
+def test_unreadable_files_are_listed_and_the_rest_indexed_keeping_earlier_passages(
+    corpus_and_settings, knowledge_embedder
+):
+    corpus, settings = corpus_and_settings
+    index_guidance(settings, embedder=knowledge_embedder)
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 truncated")
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "data.bin").write_bytes(b"\x00\x01\x02")
+    (corpus / "16_faq.md").write_bytes(b"\x00\x9f\x92\x96" * 100)  # an indexed file turned to junk
+    report = index_guidance(settings, embedder=knowledge_embedder)
+    failed = dict(report.failed)
+    assert set(failed) == {str(corpus / n) for n in ("broken.pdf", "empty.txt", "data.bin", "16_faq.md")}
+    assert "PDF" in failed[str(corpus / "broken.pdf")]
+    assert "empty" in failed[str(corpus / "empty.txt")]
+    assert "unsupported" in failed[str(corpus / "data.bin")]
+    assert "binary" in failed[str(corpus / "16_faq.md")]
+    assert report.removed == []
+    assert set(rows(settings)[0]) == {"06_qad-guide.md", "16_faq.md"}
+
+
+def test_a_crash_before_the_database_switches_leaves_the_previous_index_usable(
+    corpus_and_settings, knowledge_embedder
+):
+    corpus, settings = corpus_and_settings
+    index_guidance(settings, embedder=knowledge_embedder)
+    before = rows(settings)
+    shutil.copyfile(corpus / "16_faq.md", corpus / "copy_of_faq.md")
+
+    class Killed(Exception):
+        pass
+
+    def crash_after_writing_vectors(stage, done, total):
+        if stage == "writing" and done == 1:
+            raise Killed
+
+    with pytest.raises(Killed):
+        index_guidance(settings, progress=crash_after_writing_vectors, embedder=knowledge_embedder)
+    assert rows(settings) == before
+    assert len(list(settings.index_dir.glob("*.faiss"))) == 2  # the new file exists but is not in use
+    kb = open_knowledge_base(settings, embedder=knowledge_embedder)
+    assert len(kb.search_index.vectors) == len(before[1])
+    assert kb.ask("Who signs off the QAD once its content is complete?").answered
+
+    report = index_guidance(settings, embedder=knowledge_embedder)
+    assert report.added == ["copy_of_faq.md"]
+    assert len(list(settings.index_dir.glob("*.faiss"))) == 1
+
+
+def test_missing_index_and_changed_model_give_clear_errors(tmp_path, corpus_and_settings, knowledge_embedder):
+    corpus, settings = corpus_and_settings
+    with pytest.raises(IndexMissingError, match="mhhs-bot index"):
+        open_knowledge_base(settings, embedder=knowledge_embedder)
+    index_guidance(settings, embedder=knowledge_embedder)
+    other = knowledge_settings_for(settings.data_dir, corpus, embedding_model=str(tmp_path / "another-model"))
+    db = connect(other.database_path)
+    with pytest.raises(IndexMismatchError, match="index --rebuild"):
+        load_vectors(db, other.index_dir, other.embedding_model)
+    db.conn.close()
+
+
+def test_rebuild_re_embeds_everything_and_keeps_team_answers(corpus_and_settings, knowledge_embedder):
+    import datetime
+
+    corpus, settings = corpus_and_settings
+    index_guidance(settings, embedder=knowledge_embedder)
+    kb = open_knowledge_base(settings, embedder=knowledge_embedder)
+    kb.add_team_answer(
+        "A7", "Is there parking at the DIP open day?", "No parking on site.", "U1", datetime.date(2026, 5, 1)
+    )
+    documents, chunks, _ = rows(settings)
+    report = index_guidance(settings, rebuild=True, embedder=knowledge_embedder)
+    assert report.rebuilt and report.chunks_embedded == len(chunks)
+    after_documents, after_chunks, _ = rows(settings)
+    assert set(after_documents) == set(documents) and "team-answer:A7" in after_documents
+    assert set(after_chunks) == set(chunks)  # stable ids
+    assert not set(after_chunks.values()) & set(chunks.values())  # all new vectors
+    rebuilt = open_knowledge_base(settings, embedder=knowledge_embedder)
+    assert rebuilt.search("Is there parking at the DIP open day?", k=1)[0].passage.kind == "team-answer"

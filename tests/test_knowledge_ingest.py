@@ -1,0 +1,197 @@
+"""Reading guidance files: every format into the same blocks, and clear reasons for files that cannot be read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import docx
+import pytest
+
+from bot.errors import DocumentError
+from bot.knowledge_base import BUNDLED_GUIDANCE
+from knowledge.chunk import chunk_document, sections_of
+from knowledge.ingest import read_document
+
+MB = 1024 * 1024
+
+
+def read(path: Path, max_bytes: int = 25 * MB):
+    return read_document(path, path.name, max_bytes)
+
+
+def test_markdown_front_matter_headings_tables_and_lists(tmp_path):
+    path = tmp_path / "note.md"
+    path.write_text(
+        "---\ntitle: Service Activation\nversion: 2.1\nupdated: 2026-03-01\nsource: https://example.org/sa\n---\n\n"
+        "# Service Activation\n\n## 1. Timing\n\nPlan **one to two weeks** per participant,\nafter approval.\n\n"
+        "- [ ] Ask [Elexon](https://elexon.co.uk) first\n- Keep evidence\n\n"
+        "| Step | Who |\n| --- | --- |\n| Activate | Elexon |\n\n### 1.1 Detail\n\nText.\n",
+        encoding="utf-8",
+    )
+    document = read(path)
+    assert (document.title, document.version, document.updated) == ("Service Activation", "2.1", "2026-03-01")
+    assert document.source == "https://example.org/sa"
+    assert document.kind == "markdown"
+    assert [(b.level, b.text) for b in document.blocks] == [
+        (1, "Service Activation"),
+        (2, "1. Timing"),
+        (0, "Plan one to two weeks per participant, after approval."),
+        (0, "- Ask Elexon first"),
+        (0, "- Keep evidence"),
+        (0, "| Step | Who |"),
+        (0, "| Activate | Elexon |"),
+        (3, "1.1 Detail"),
+        (0, "Text."),
+    ]
+    assert [s for s, _ in sections_of(document)] == ["1. Timing", "1. Timing > 1.1 Detail"]
+
+
+def test_plain_text_uses_first_short_line_as_title(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text(
+        "Retired mailboxes\n\nThe LDSO_QT mailbox is no longer monitored.\n\nUse the main one.", "utf-8"
+    )
+    document = read(path)
+    assert document.title == "Retired mailboxes"
+    assert document.kind == "text"
+    assert [b.text for b in document.blocks if not b.is_heading] == [
+        "The LDSO_QT mailbox is no longer monitored.",
+        "Use the main one.",
+    ]
+
+
+HTML_PAGE = """<!DOCTYPE html><html><head><title>QAD help | Test site</title>
+<meta name="doc-version" content="3.2"><meta name="doc-updated" content="2026-02-02">
+<script>var tracking = "do not index me";</script><style>body {color: red}</style></head>
+<body><div id="cookie-banner"><p>We use cookies.</p></div>
+<header class="site-header"><a href="/">Home</a> Site search</header>
+<nav><ul><li><a href="/a">Menu item one</a></li></ul></nav>
+<div class="breadcrumb">Home &rsaquo; Notes</div>
+<main><h1>QAD help</h1><h2>Sign-off</h2><p>A <strong>Company Director</strong> signs the final QAD.</p>
+<ol><li>Check answers</li><li>Sign</li></ol>
+<table><tr><th>Version</th><th>Date</th></tr><tr><td>3.01</td><td>18 September 2024</td></tr></table></main>
+<aside>Related links</aside><footer>Copyright and privacy notice</footer></body></html>"""
+
+
+def test_html_keeps_the_article_and_strips_navigation_header_footer_and_scripts(tmp_path):
+    path = tmp_path / "qad.html"
+    path.write_text(HTML_PAGE, encoding="utf-8")
+    document = read(path)
+    assert (document.title, document.version, document.updated, document.kind) == (
+        "QAD help",
+        "3.2",
+        "2026-02-02",
+        "html",
+    )
+    texts = [b.text for b in document.blocks]
+    assert texts == [
+        "QAD help",
+        "Sign-off",
+        "A Company Director signs the final QAD.",
+        "1. Check answers",
+        "2. Sign",
+        "| Version | Date |",
+        "| 3.01 | 18 September 2024 |",
+    ]
+    everything = " ".join(texts)
+    for furniture in (
+        "cookies",
+        "Menu item",
+        "Site search",
+        "Notes",
+        "Related links",
+        "Copyright",
+        "tracking",
+    ):
+        assert furniture not in everything
+
+
+def test_docx_headings_lists_and_tables(tmp_path):
+    path = tmp_path / "guide.docx"
+    word = docx.Document()
+    word.core_properties.title = "DIP onboarding"
+    word.add_paragraph("DIP onboarding", style="Title")
+    word.add_paragraph("Version 1.2 | Updated 2026-04-01 | https://example.org/dip")
+    word.add_heading("1. Before you start", level=1)
+    word.add_paragraph("Return the pro-forma.")
+    word.add_paragraph("Install Microsoft Authenticator", style="List Bullet")
+    word.add_heading("1.1 Roles", level=2)
+    table = word.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Role", "Who"
+    table.cell(1, 0).text, table.cell(1, 1).text = "Primary User Admin", "Verifies company details"
+    word.save(path)
+    document = read(path)
+    assert (document.title, document.version, document.updated, document.source) == (
+        "DIP onboarding",
+        "1.2",
+        "2026-04-01",
+        "https://example.org/dip",
+    )
+    assert [(b.level, b.text) for b in document.blocks] == [
+        (1, "DIP onboarding"),
+        (2, "1. Before you start"),
+        (0, "Return the pro-forma."),
+        (0, "- Install Microsoft Authenticator"),
+        (3, "1.1 Roles"),
+        (0, "| Role | Who |"),
+        (0, "| Primary User Admin | Verifies company details |"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "copy, original",
+    [
+        ("formats/03_placing-reliance-and-pqs.html", "03_placing-reliance-and-pqs.md"),
+        ("formats/13_key-dates-and-deadlines.html", "13_key-dates-and-deadlines.md"),
+        ("formats/06_qad-guide.docx", "06_qad-guide.md"),
+    ],
+)
+def test_html_and_docx_copies_give_the_same_passages_as_the_markdown(copy, original):
+    a = read(BUNDLED_GUIDANCE / copy)
+    b = read(BUNDLED_GUIDANCE / original)
+    assert (a.title, a.version, a.updated, a.source) == (b.title, b.version, b.updated, b.source)
+    assert [(c.section, c.text) for c in chunk_document(a)] == [
+        (c.section, c.text) for c in chunk_document(b)
+    ]
+
+
+def test_pdf_gives_title_metadata_and_the_same_sections_without_page_furniture():
+    pdf = read(BUNDLED_GUIDANCE / "formats/02_new-entrant-ldso-route.pdf")
+    markdown = read(BUNDLED_GUIDANCE / "02_new-entrant-ldso-route.md")
+    assert pdf.kind == "pdf"
+    assert (pdf.title, pdf.version, pdf.updated) == (markdown.title, markdown.version, markdown.updated)
+    assert [s for s, _ in sections_of(pdf)] == [s for s, _ in sections_of(markdown)]
+    text = " ".join(b.text for b in pdf.blocks)
+    assert "Testing Assurance team at CGI" in text
+    assert "Page 1" not in text and "Not an official Code Body publication" not in text
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog", "PDF"),
+        ("empty.md", b"", "empty"),
+        ("blank.txt", b"   \n\n  ", "empty"),
+        ("junk.txt", os.urandom(64) + b"\x00\x00" + os.urandom(4000), "binary"),
+        ("junk.docx", b"PK\x03\x04 not really a zip file" * 10, "cannot read as docx"),
+        ("sheet.xlsx", b"PK\x03\x04", "unsupported file type '.xlsx'"),
+        ("noext", b"hello", "unsupported file type '(none)'"),
+        ("headings-only.md", b"# Title\n\n## Section\n", "no text"),
+    ],
+)
+def test_unreadable_files_raise_a_document_error_with_the_reason(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(DocumentError) as caught:
+        read(path)
+    assert reason in caught.value.reason
+    assert caught.value.path == str(path)
+
+
+def test_files_over_the_size_limit_are_refused_before_reading(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text("Words about qualification. " * 50_000, encoding="utf-8")
+    with pytest.raises(DocumentError) as caught:
+        read(path, max_bytes=1 * MB)
+    assert "MHHS_MAX_DOCUMENT_MB" in caught.value.reason

@@ -1,0 +1,93 @@
+"""Hybrid search: BM25 and cosine fused, acronyms matching their expansions, duplicate copies collapsed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from knowledge.index import VectorIndex
+from knowledge.search import LEXICAL_WEIGHT, Passage, SearchIndex, lexical_terms
+from knowledge.terms import acronyms_in, expansion_terms
+
+
+def passage(n: int, text: str, **fields) -> Passage:
+    values = {"document_id": f"doc{n}.md", "title": f"Doc {n}", "section": "S", "kind": "markdown"} | fields
+    return Passage(chunk_id=f"c{n}", vector_id=n, text=text, **values)
+
+
+def unit(*values: float) -> np.ndarray:
+    vector = np.array(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def index_of(passages: list[Passage], vectors: list[np.ndarray]) -> SearchIndex:
+    store = VectorIndex(len(vectors[0]))
+    store.add([p.vector_id for p in passages], np.vstack(vectors))
+    return SearchIndex(passages, store)
+
+
+def test_acronyms_and_expansions_match_each_other():
+    assert acronyms_in("When is the final QAD due?") == ["QAD"]
+    assert acronyms_in("the Qualification Assessment Document is signed") == ["QAD"]
+    assert acronyms_in("Send the QA&P annex") == ["QA&P"]
+    assert acronyms_in("we sit in a pit and dip our toes") == []  # English words are not acronyms
+    assert "Data Integration Platform" in expansion_terms("DIP onboarding")
+    assert set(lexical_terms("QAD")) >= set(lexical_terms("Qualification Assessment Document", expand=False))
+    assert "qad" in lexical_terms("the qualification assessment documents")
+
+
+def test_lexical_search_finds_a_passage_written_with_the_expansion():
+    passages = [
+        passage(1, "The Qualification Assessment Document is signed by a Company Director."),
+        passage(2, "Service Activation takes one to two weeks."),
+    ]
+    index = index_of(passages, [unit(1, 0), unit(0, 1)])
+    hits = index.search("Who signs the QAD?", None, k=2, mode="lexical")
+    assert [h.passage.chunk_id for h in hits] == ["c1"]
+
+
+def test_fusion_weighs_lexical_and_dense_scores():
+    passages = [
+        passage(1, "Reliance proposal email subject line."),  # strong words, far in meaning
+        passage(2, "Something unrelated in words."),  # no shared words, close in meaning
+        passage(3, "Nothing to see here."),
+    ]
+    index = index_of(passages, [unit(0.2, 1, 0), unit(1, 0.05, 0), unit(0, 0, 1)])
+    query = unit(1, 0, 0)
+    dense = index.search("reliance proposal subject", query, k=3, mode="dense")
+    lexical = index.search("reliance proposal subject", query, k=3, mode="lexical")
+    hybrid = index.search("reliance proposal subject", query, k=3, mode="hybrid")
+    assert dense[0].passage.chunk_id == "c2"
+    assert [h.passage.chunk_id for h in lexical] == ["c1"]
+    assert hybrid[0].passage.chunk_id == "c1"
+    top = hybrid[0]
+    assert top.score == np.float32(LEXICAL_WEIGHT * 1.0 + (1 - LEXICAL_WEIGHT) * top.dense)
+    assert abs(hybrid[1].dense - float(unit(1, 0.05, 0) @ query)) < 1e-5
+
+
+def test_the_same_passage_from_two_copies_of_a_document_is_shown_once_preferring_the_newer():
+    text = "Send the PQS form to both mailboxes with the exact subject line."
+    old = passage(1, text, document_id="03.md", title="PQS", updated="2026-01-19", source="pack")
+    new_pdf = passage(
+        2, text + " Page furniture.", document_id="03.pdf", title="PQS", updated="2026-02-01", kind="pdf"
+    )
+    other = passage(
+        3, "A different section about the PQS form.", section="Other", title="PQS", document_id="03.md"
+    )
+    index = index_of([old, new_pdf, other], [unit(1, 0), unit(1, 0.01), unit(0.9, 0.3)])
+    hits = index.search("PQS form subject line", unit(1, 0), k=5)
+    assert [h.passage.document_id for h in hits].count("03.pdf") + [h.passage.chunk_id for h in hits].count(
+        "c1"
+    ) == 1
+    assert hits[0].passage.document_id == "03.pdf"  # the newer copy wins
+    assert len(hits) == 2
+
+
+def test_equal_dates_prefer_the_copy_with_richer_metadata():
+    text = "The final QAD is signed by a Company Director."
+    markdown = passage(
+        1, text, document_id="06.md", title="QAD", updated="2026-02-02", version="1.0", source="pack"
+    )
+    docx = passage(2, text, document_id="06.docx", title="QAD", updated="2026-02-02", kind="docx")
+    index = index_of([markdown, docx], [unit(1, 0.01), unit(1, 0)])
+    hits = index.search("Who signs the final QAD?", unit(1, 0), k=5)
+    assert [h.passage.document_id for h in hits] == ["06.md"]
