@@ -43,6 +43,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 import handlers.slack
+import handlers.slack.cases
 from bot.config import Settings
 from handlers.slack.assistant import SlackAssistant
 from handlers.slack.failures import report_failure
@@ -56,6 +57,7 @@ Registration = Callable[[App, SlackAssistant], None]
 
 LISTENER_REGISTRATIONS: list[Registration] = [
     handlers.slack.register,
+    handlers.slack.cases.register,
 ]
 
 

@@ -19,6 +19,10 @@ METHOD_SCOPES = {
     "conversations_members": {"channels:read", "groups:read"},
     "conversations_open": {"im:write"},
     "users_info": {"users:read"},
+    "views_publish": set(),
+    "views_open": set(),
+    "views_push": set(),
+    "views_update": set(),
 }
 EVENT_SUBSCRIPTIONS = {
     "app_mention": ({"app_mention"}, {"app_mentions:read"}),
@@ -26,6 +30,7 @@ EVENT_SUBSCRIPTIONS = {
         {"message.channels", "message.groups", "message.im"},
         {"channels:history", "groups:history", "im:history"},
     ),
+    "app_home_opened": ({"app_home_opened"}, set()),
 }
 
 
