@@ -108,13 +108,20 @@ def test_huge_case_stays_within_slack_limits():
         subject=long_text,
         participant=long_text,
         messages=[
-            {"sender": f"s{i}@a.example", "received_at": "2026-01-12T09:15:00+00:00", "subject": long_text,
-             "excerpt": long_text}
+            {
+                "sender": f"s{i}@a.example",
+                "received_at": "2026-01-12T09:15:00+00:00",
+                "subject": long_text,
+                "excerpt": long_text,
+            }
             for i in range(80)
         ],  # fmt: skip
-        attachments=[{"filename": f"{i}-{long_text[:200]}.pdf", "size": 1, "stored": True} for i in range(200)],
+        attachments=[
+            {"filename": f"{i}-{long_text[:200]}.pdf", "size": 1, "stored": True} for i in range(200)
+        ],
         notes=[{"at": "2026-01-13T10:00:00+00:00", "author": "U1", "text": long_text} for _ in range(50)],
-        history=[{"at": "2026-01-13T10:00:00+00:00", "actor": "U1", "action": "note", "detail": long_text}] * 300,
+        history=[{"at": "2026-01-13T10:00:00+00:00", "actor": "U1", "action": "note", "detail": long_text}]
+        * 300,
     )
     view = case_blocks.case_view(case, age=1, notice="done")
     all_sections_within_limits(view["blocks"])
@@ -138,7 +145,9 @@ def _items(n, status="new", owner=None, flags=()):
 
 
 def test_queue_lists_at_most_what_fits_and_counts_the_rest():
-    message = case_blocks.queue_message("Open cases", _items(60, owner="UTEAM0001", flags=["missing_pqs_form"]))
+    message = case_blocks.queue_message(
+        "Open cases", _items(60, owner="UTEAM0001", flags=["missing_pqs_form"])
+    )
     blocks = message["blocks"]
     all_sections_within_limits(blocks)
     assert blocks[1]["text"]["text"] == (

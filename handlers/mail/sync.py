@@ -522,7 +522,8 @@ class InboxTriage:
     def _queue_post_refresh(self, ref: str) -> None:
         """Update the case's team-channel post in place (once per pass, however many mails joined the case)."""
         pending = self.db.execute(
-            "SELECT 1 FROM mail_outbox WHERE kind = 'slack-refresh' AND case_ref = ? AND sent_at IS NULL", [ref]
+            "SELECT 1 FROM mail_outbox WHERE kind = 'slack-refresh' AND case_ref = ? AND sent_at IS NULL",
+            [ref],
         ).fetchone()
         if not pending:
             self._queue("slack-refresh", ref, {})

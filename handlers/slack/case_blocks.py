@@ -124,7 +124,9 @@ def when(iso: str | None) -> str:
         moment = datetime.fromisoformat(iso)
     except ValueError:
         return escape(iso)
-    return to_london(moment).strftime("%Y-%m-%d %H:%M") if moment.tzinfo else moment.strftime("%Y-%m-%d %H:%M")
+    return (
+        to_london(moment).strftime("%Y-%m-%d %H:%M") if moment.tzinfo else moment.strftime("%Y-%m-%d %H:%M")
+    )
 
 
 def flag_labels(flags: Iterable[str]) -> str:
@@ -309,7 +311,9 @@ def case_view_blocks(case: dict[str, Any], age: int, with_actions: bool = True) 
             ],
         }
     )
-    blocks.append(mrkdwn_section("*Completeness checks*\n" + "\n".join(completeness_lines(case)), "case_checks"))
+    blocks.append(
+        mrkdwn_section("*Completeness checks*\n" + "\n".join(completeness_lines(case)), "case_checks")
+    )
     if case.get("flags"):
         blocks.append(mrkdwn_section(f":warning: *Flagged:* {flag_labels(case['flags'])}", "case_flags"))
     messages = case.get("messages") or []
@@ -332,14 +336,20 @@ def case_view_blocks(case: dict[str, Any], age: int, with_actions: bool = True) 
         + ("" if a.get("stored", True) else " — not stored")
         for a in attachments
     ]
-    blocks.append(mrkdwn_section("*Attachments*\n" + (_joined_within(files) if files else "none"), "case_files"))
+    blocks.append(
+        mrkdwn_section("*Attachments*\n" + (_joined_within(files) if files else "none"), "case_files")
+    )
     notes = [
         f"• {when(n['at'])} {person(n['author'])}: {escape(truncate(n['text'], 1000))}"
         for n in case.get("notes") or []
     ]
-    blocks.append(mrkdwn_section("*Internal notes*\n" + (_joined_within(notes) if notes else "none"), "case_notes"))
+    blocks.append(
+        mrkdwn_section("*Internal notes*\n" + (_joined_within(notes) if notes else "none"), "case_notes")
+    )
     history = [_history_line(e) for e in (case.get("history") or [])[-HISTORY_LIMIT:]]
-    blocks.append(mrkdwn_section("*History*\n" + (_joined_within(history) if history else "none"), "case_history"))
+    blocks.append(
+        mrkdwn_section("*History*\n" + (_joined_within(history) if history else "none"), "case_history")
+    )
     if with_actions:
         blocks.append(case_actions(case))
     return blocks[:MAX_BLOCKS]
@@ -460,7 +470,9 @@ def team_home(
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
 
 
-def guidance_home(enquiries_address: str, proposal_recipients: Sequence[str], proposal_subject: str) -> dict[str, Any]:
+def guidance_home(
+    enquiries_address: str, proposal_recipients: Sequence[str], proposal_subject: str
+) -> dict[str, Any]:
     """The App Home tab of everyone outside the team: how to ask, nothing about cases."""
     recipients = " and ".join(escape(a) for a in proposal_recipients) or escape(enquiries_address)
     return {

@@ -66,7 +66,9 @@ def refresh_case_post(db: sqlite_utils.Database, client: WebClient, ref: str) ->
     try:
         client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
     except SlackApiError as exc:
-        logger.warning("could not update the post of %s (%s %s): %s", ref, channel, ts, exc.response.get("error"))
+        logger.warning(
+            "could not update the post of %s (%s %s): %s", ref, channel, ts, exc.response.get("error")
+        )
         return False
     return True
 
