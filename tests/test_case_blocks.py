@@ -174,3 +174,21 @@ def test_guidance_home_says_nothing_about_cases():
     text = blocks_text(view["blocks"])
     assert "PR-" not in text and "owner" not in text and "Flagged" not in text
     assert "a@x.example and b@y.example" in text and "Subject &lt;x&gt;" in text
+
+
+def test_readme_documents_the_case_subcommands_and_action_ids():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Working cases in Slack", 1)[1].split("\n## ", 1)[0]
+    assert "| `/mhhs cases [open" in readme and "| `/mhhs case PR-0001" in readme
+    for action_id in (
+        case_blocks.ACTION_VIEW,
+        case_blocks.ACTION_ASSIGN_ME,
+        case_blocks.ACTION_ASSIGN,
+        case_blocks.ACTION_STATUS,
+        case_blocks.ACTION_REOPEN,
+        case_blocks.ACTION_NOTE,
+        case_blocks.NOTE_MODAL,
+    ):
+        assert f"`{action_id}`" in section
