@@ -99,14 +99,14 @@ def test_registered_subcommands_are_dispatched_and_team_only_ones_refused_to_oth
 
     slack_app.assistant.subcommands.register_subcommand("deadlines", deadlines, "the next deadlines")
     slack_app.assistant.subcommands.register_subcommand(
-        "cases", lambda request: "3 open cases", "the case queue", team_only=True
+        "team-rota", lambda request: "Jo is on duty", "who is on duty", team_only=True
     )
     slack_app.command("deadlines  next week", response_url=slack_app.api.response_url("deadlines"))
     reply = slack_app.wait_for_response("deadlines")[0]
     assert reply["text"] == "Next: final QAD" and reply["response_type"] == "ephemeral"
     assert seen == [("deadlines", "next week", ASKER, GENERAL_CHANNEL)]
-    slack_app.command("cases", response_url=slack_app.api.response_url("cases"))
-    assert slack_app.wait_for_response("cases")[0]["text"] == "`/mhhs cases` is for the qualification team."
+    slack_app.command("team-rota", response_url=slack_app.api.response_url("rota"))
+    assert slack_app.wait_for_response("rota")[0]["text"] == "`/mhhs team-rota` is for the qualification team."
 
     def refuse(request):
         raise CaseError("PR-0042 is already accepted")

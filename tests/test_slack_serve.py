@@ -197,12 +197,12 @@ def test_a_feature_registers_its_own_buttons_beside_the_assistants(slack_app):
     clicked = []
 
     def register_case_buttons(app, assistant):
-        def assign_case(body, client, respond):
+        def watch_case(body, client, respond):
             user = body["user"]["id"]
             clicked.append((body["actions"][0]["value"], assistant.team.is_team_member(user)))
-            client.chat_postMessage(channel=assistant.settings.slack_team_channel, text="PR-0001 assigned")
+            client.chat_postMessage(channel=assistant.settings.slack_team_channel, text="PR-0001 watched")
 
-        app.action("case_assign")(**acknowledged(assign_case))
+        app.action("case_watch")(**acknowledged(watch_case))
 
     assistant = slack_app.assistant
     assistant.subcommands = SubcommandRegistry()  # a second app on the same assistant registers /mhhs again
@@ -212,8 +212,8 @@ def test_a_feature_registers_its_own_buttons_beside_the_assistants(slack_app):
     server = SlackHTTPServer(app, "127.0.0.1", 0).start()
     try:
         slack_app.server, original = server, slack_app.server
-        assert slack_app.click("case_assign", "PR-0001").status == 200
-        assert slack_app.api.wait_for("chat.postMessage")[0].args["text"] == "PR-0001 assigned"
+        assert slack_app.click("case_watch", "PR-0001").status == 200
+        assert slack_app.api.wait_for("chat.postMessage")[0].args["text"] == "PR-0001 watched"
         assert clicked == [("PR-0001", False)]
         # the assistant's own listeners are still there
         slack_app.mention(QAD_QUESTION)
