@@ -106,7 +106,9 @@ def test_registered_subcommands_are_dispatched_and_team_only_ones_refused_to_oth
     assert reply["text"] == "Next: final QAD" and reply["response_type"] == "ephemeral"
     assert seen == [("deadlines", "next week", ASKER, GENERAL_CHANNEL)]
     slack_app.command("team-rota", response_url=slack_app.api.response_url("rota"))
-    assert slack_app.wait_for_response("rota")[0]["text"] == "`/mhhs team-rota` is for the qualification team."
+    assert (
+        slack_app.wait_for_response("rota")[0]["text"] == "`/mhhs team-rota` is for the qualification team."
+    )
 
     def refuse(request):
         raise CaseError("PR-0042 is already accepted")
