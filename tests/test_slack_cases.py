@@ -412,3 +412,71 @@ def test_triage_updates_the_case_post_in_place_when_a_reply_joins(imap, tmp_path
     assert "Last change" in blocks_text(update.args["blocks"])
     later_posts = slack_api.calls_to("chat.postMessage")[1:]  # follow-ups, if any, stay in the case's thread
     assert [c.args.get("thread_ts") for c in later_posts] == [stored.slack_ts] * len(later_posts)
+
+
+def test_only_team_members_can_own_a_case(team_app):
+    app = team_app
+    act(app, {"action_id": case_blocks.ACTION_ASSIGN, "type": "users_select", "selected_user": ASKER})
+    refusal = app.wait_until(
+        lambda: [a for _, a in app.responses() if a.get("text", "").startswith("Not changed")],
+        what="the refusal",
+    )
+    assert (
+        refusal[0]["text"]
+        == f"Not changed: <@{ASKER}> is not on the qualification team, so cannot own a case"
+    )
+    assert "not on the qualification team" in command(app, f"case PR-0001 assign <@{ASKER}>")["text"]
+    assert case_now(app)["owner"] is None and updates_of_post(app) == []
+
+
+def test_a_note_added_from_the_home_tab_refreshes_the_home_tab(team_app):
+    app = team_app
+    home = {"type": "view", "view_id": "VHOME"}
+    act(
+        app,
+        {"action_id": case_blocks.ACTION_NOTE, "type": "button", "value": "PR-0001"},
+        container=home,
+        view={"id": "VHOME", "type": "home"},
+    )
+    [opened] = app.api.wait_for("views.open")
+    form = opened.args["view"] if isinstance(opened.args["view"], dict) else json.loads(opened.args["view"])
+    assert json.loads(form["private_metadata"]) == {"ref": "PR-0001", "home": True}
+    # from inside a case window the form is pushed on top of it instead
+    act(
+        app,
+        {"action_id": case_blocks.ACTION_NOTE, "type": "button", "value": "PR-0001"},
+        container={"type": "view", "view_id": "VCASE"},
+        view={"id": "VCASE", "type": "modal"},
+    )
+    [pushed] = app.api.wait_for("views.push")
+    pushed_form = (
+        pushed.args["view"] if isinstance(pushed.args["view"], dict) else json.loads(pushed.args["view"])
+    )
+    assert json.loads(pushed_form["private_metadata"]) == {"ref": "PR-0001", "view_id": "VCASE"}
+
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "test"},
+        "user": {"id": TEAM_MEMBER, "team_id": TEAM_ID},
+        "api_app_id": "A0000001",
+        "trigger_id": "trigger.submit",
+        "view": {
+            "id": "V0NOTE",
+            "type": "modal",
+            "callback_id": case_blocks.NOTE_MODAL,
+            "private_metadata": form["private_metadata"],
+            "state": {
+                "values": {case_blocks.NOTE_BLOCK: {case_blocks.NOTE_INPUT: {"value": "PAB on Thursday"}}}
+            },
+        },
+    }
+    app.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+    [published] = app.api.wait_for("views.publish")
+    assert published.args["user_id"] == TEAM_MEMBER
+    assert [n["text"] for n in case_now(app)["notes"]] == ["PAB on Thursday"]
+    assert app.wait_until(lambda: updates_of_post(app), what="the post update")
+
+
+def test_help_lists_the_case_subcommands(team_app):
+    help_text = command(team_app, "help", user=ASKER)["text"]
+    assert "`cases [open|mine|flagged|all]`" in help_text and "`case PR-0001`" in help_text

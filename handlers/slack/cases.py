@@ -136,6 +136,7 @@ class CaseDesk:
                 return self.view_of(db, ref)
             if verb == "assign":
                 owner = self._owner_from_text(rest, user)
+                self._check_owner(owner)
                 cases.assign_owner(db, ref, owner, actor=user)
                 notice = f"Assigned to {case_blocks.person(owner)}." if owner else "Owner cleared."
             elif verb == "status":
@@ -152,6 +153,13 @@ class CaseDesk:
                 return CASE_USAGE
             refresh_case_post(db, request.client, ref)
             return self.view_of(db, ref, notice=f":white_check_mark: {notice}")
+
+    def _check_owner(self, owner: str | None) -> None:
+        """Cases are owned by the team: anyone else is refused as an owner."""
+        if owner and not self.is_team_member(owner):
+            raise CaseError(
+                f"{case_blocks.person(owner)} is not on the qualification team, so cannot own a case"
+            )
 
     @staticmethod
     def _owner_from_text(text: str, user: str) -> str | None:
@@ -217,6 +225,7 @@ class CaseDesk:
             if not ref:
                 raise CaseError("this picker is not attached to a case")
             owner = action.get("selected_user")
+            self._check_owner(owner)
             cases.assign_owner(db, ref, owner, actor=user)
             return ref, f"Assigned to {case_blocks.person(owner)}."
         if action_id == case_blocks.ACTION_STATUS:
