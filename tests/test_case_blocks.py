@@ -100,6 +100,10 @@ def test_live_post_keeps_the_case_post_blocks_and_adds_the_last_change_and_butto
     assert ids[-1] == "case_actions:PR-0007"
     assert "Last change" in blocks_text(blocks) and "<!channel>" not in blocks_text(blocks)
     assert text.startswith("New Placing Reliance case PR-0007")
+    worked, _ = case_blocks.live_case_post(case_dict(status="under_review", owner="UTEAM0001"))
+    assert worked.startswith("Placing Reliance case PR-0007") and worked.endswith(
+        " · Under review · owner <@UTEAM0001>"
+    )
 
 
 def test_huge_case_stays_within_slack_limits():

@@ -205,6 +205,11 @@ def live_case_post(case: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     ``case`` as from :func:`bot.cases.case_to_dict` (with ``history`` when the last change should be shown).
     """
     text, blocks = case_post(case)
+    if case["status"] != cases.NEW or case.get("owner"):
+        text = text.replace("New Placing Reliance case", "Placing Reliance case", 1)
+        text += f" · {status_label(case['status'])}" + (
+            f" · owner {person(case['owner'])}" if case.get("owner") else ""
+        )
     history = case.get("history") or []
     if history:
         last = history[-1]
