@@ -125,7 +125,7 @@ class KnowledgeBase:
         section = question.strip()[:200]
         text = reply.strip()
         chunk = Chunk(chunk_id(document_id, section, 0), document_id, 0, section, text)
-        vector = self.embedder.encode([chunk.retrieval_text(TEAM_ANSWER_TITLE)])
+        vector = self.embedder.encode([chunk.embedding_text()])
         with self._write_lock:
             state = read_state(self.db)
             vectors = self._index.vectors.copy()

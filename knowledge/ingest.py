@@ -484,13 +484,23 @@ def _flush_pdf_line(current: list, lines: list[_PdfLine], page: int) -> None:
 
 
 def _pdf_blocks(lines: list[_PdfLine], page_count: int, meta: dict) -> list[Block]:
-    # Running headers and footers repeat on every page (page numbers aside): drop them.
+    # Running headers and footers: the first or last two lines of a page, repeated on other pages (page numbers
+    # aside). Lines inside the page are content even when they repeat (a mailbox named in two tables).
     if page_count > 1:
-        pages_of: dict[str, set[int]] = {}
-        for ln in lines:
-            pages_of.setdefault(re.sub(r"\d+", "#", ln.text), set()).add(ln.page)
-        furniture = {key for key, pages in pages_of.items() if len(pages) > 1}
-        lines = [ln for ln in lines if re.sub(r"\d+", "#", ln.text) not in furniture]
+        edges: dict[str, set[int]] = {}
+        for page in range(page_count):
+            on_page = [ln for ln in lines if ln.page == page]
+            for ln in on_page[:2] + on_page[-2:]:
+                edges.setdefault(re.sub(r"\d+", "#", ln.text), set()).add(page)
+        furniture = {key for key, pages in edges.items() if len(pages) > 1}
+        kept = []
+        for page in range(page_count):
+            on_page = [ln for ln in lines if ln.page == page]
+            edge_ids = {id(ln) for ln in on_page[:2] + on_page[-2:]}
+            kept.extend(
+                ln for ln in on_page if not (id(ln) in edge_ids and re.sub(r"\d+", "#", ln.text) in furniture)
+            )
+        lines = kept
     sizes = Counter()
     for ln in lines:
         sizes[ln.size] += len(ln.text)

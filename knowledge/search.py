@@ -11,6 +11,7 @@ newer ``updated`` date, then the richer metadata.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -64,11 +65,16 @@ _stemmer = Stemmer.Stemmer("english")
 
 def lexical_terms(text: str, expand: bool = True) -> list[str]:
     """Stemmed, lower-cased content words of ``text`` (and, with ``expand``, of its acronyms' expansions)."""
+    return list(_lexical_terms(text, expand))
+
+
+@functools.lru_cache(maxsize=65536)
+def _lexical_terms(text: str, expand: bool) -> tuple[str, ...]:
     if expand:
         text = f"{text} {expansion_terms(text)}"
     tokens = [re.sub(r"'(?:s|t|re|ve|ll|d|m)$", "", w.lower()).replace("&", "") for w in words(text)]
     tokens = [t for t in tokens if t not in STOPWORDS]
-    return _stemmer.stemWords(tokens)
+    return tuple(_stemmer.stemWords(tokens))
 
 
 def query_text(question: str) -> str:
@@ -80,12 +86,14 @@ def query_text(question: str) -> str:
 _NORMALISE = re.compile(r"[^a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=65536)
 def _norm(text: str) -> str:
     return _NORMALISE.sub(" ", text.lower()).strip()
 
 
-def _word_set(text: str) -> set[str]:
-    return set(_norm(text).split())
+@functools.lru_cache(maxsize=65536)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(_norm(text).split())
 
 
 class SearchIndex:
@@ -96,17 +104,29 @@ class SearchIndex:
         self.vectors = vectors
         self._by_vector_id = {p.vector_id: i for i, p in enumerate(passages)}
         self._bm25 = bm25s.BM25()
-        corpus = [lexical_terms(p.retrieval_text()) or ["_"] for p in passages]
+        # Terms become shared integer ids as they are read, so a large corpus is never held as strings.
+        term_ids: dict[str, int] = {"_": 0}
+        frequency: dict[int, int] = {}
+        corpus: list[list[int]] = []
+        self.lowercase_words: set[str] = (
+            set()
+        )  # a capitalised word the guidance never writes in lower case is a name
+        for p in passages:
+            ids = [
+                term_ids.setdefault(t, len(term_ids))
+                for t in _lexical_terms.__wrapped__(p.retrieval_text(), True)
+            ]
+            corpus.append(ids or [0])
+            for i in set(ids):
+                frequency[i] = frequency.get(i, 0) + 1
+            self.lowercase_words.update(w for w in words(p.text) if w.islower())
         if corpus:
-            self._bm25.index(corpus, show_progress=False)
-        self.document_frequency: dict[str, int] = {}
-        for doc in corpus:
-            for term in set(doc):
-                self.document_frequency[term] = self.document_frequency.get(term, 0) + 1
+            self._bm25.index((corpus, term_ids), show_progress=False)
+        del corpus
+        self.document_frequency: dict[str, int] = {
+            t: frequency[i] for t, i in term_ids.items() if i in frequency
+        }
         self.vocabulary = set(self.document_frequency)
-        # Words the guidance writes in lower case somewhere: a capitalised word outside this set is a name.
-        self.lowercase_words = {w for p in passages for w in words(p.text) if w.islower()}
-        self._word_sets = [_word_set(p.text) for p in passages]
 
     @classmethod
     def from_db(cls, db: sqlite_utils.Database, vectors: VectorIndex) -> SearchIndex:
@@ -177,7 +197,7 @@ class SearchIndex:
         hits = [
             Hit(self.passages[p], fused[p], dense_score.get(p, 0.0), lexical_score.get(p, 0.0)) for p in order
         ]
-        return self.collapse_duplicates(hits)[:k]
+        return self.collapse_duplicates(hits, limit=k)
 
     def _cosines(self, positions: list[int], query_vector: np.ndarray) -> dict[int, float]:
         index = self.vectors._index
@@ -190,24 +210,31 @@ class SearchIndex:
             out[position] = float(np.dot(vector, query_vector))
         return out
 
-    def collapse_duplicates(self, hits: list[Hit]) -> list[Hit]:
-        """Keep one of each passage that appears in two copies of a document, at the better rank."""
+    def collapse_duplicates(self, hits: list[Hit], limit: int | None = None) -> list[Hit]:
+        """Keep one of each passage that appears in two copies of a document, at the better rank.
+
+        Only the first ``limit`` distinct passages are collected (with the hits after them still able to replace
+        a kept passage by a preferred copy within the candidates looked at).
+        """
         kept: list[Hit] = []
+        by_heading: dict[tuple[str, str], list[int]] = {}
         for hit in hits:
+            key = (_norm(hit.passage.title), _norm(hit.passage.section))
             twin = next(
-                (i for i, other in enumerate(kept) if _same_passage(hit.passage, other.passage)), None
+                (i for i in by_heading.get(key, []) if _same_text(hit.passage, kept[i].passage)), None
             )
             if twin is None:
-                kept.append(hit)
+                if limit is None or len(kept) < limit:
+                    by_heading.setdefault(key, []).append(len(kept))
+                    kept.append(hit)
             elif _preferred(hit.passage, kept[twin].passage):
                 kept[twin] = replace(kept[twin], passage=hit.passage)
         return kept
 
 
-def _same_passage(a: Passage, b: Passage) -> bool:
-    if a.document_id == b.document_id or _norm(a.title) != _norm(b.title):
-        return False
-    if _norm(a.section) != _norm(b.section):
+def _same_text(a: Passage, b: Passage) -> bool:
+    """Two passages under the same title and section, from different documents, mostly the same words."""
+    if a.document_id == b.document_id:
         return False
     wa, wb = _word_set(a.text), _word_set(b.text)
     if not wa or not wb:

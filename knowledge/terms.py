@@ -6,6 +6,7 @@ and the other way round. Add an entry when the guidance introduces a new abbrevi
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Acronym (as written in the guidance) -> expansions. Several expansions mean several accepted readings.
@@ -91,30 +92,52 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def _phrase_pattern(phrase: str) -> re.Pattern[str]:
-    parts = [re.escape(w) for w in words(phrase)]
-    return re.compile(r"\b" + r"\W+".join(parts) + r"s?\b", re.IGNORECASE)
+def _phrase_key(text: str) -> str:
+    """Expansion text as a lookup key: lower case, words only, without a plural s."""
+    key = " ".join(w.lower() for w in words(text))
+    return key[:-1] if key.endswith("s") else key
 
 
-_EXPANSION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    (acronym, _phrase_pattern(expansion))
-    for acronym, expansions in ACRONYMS.items()
-    for expansion in expansions
-]
+def _phrase_pattern(phrase: str) -> str:
+    return r"\W+".join(re.escape(w) for w in words(phrase)) + r"s?"
+
+
+_ACRONYM_OF_EXPANSION = {
+    _phrase_key(expansion): acronym for acronym, expansions in ACRONYMS.items() for expansion in expansions
+}
+# One pattern for every expansion, longest first so that the longer phrase wins where two overlap.
+_EXPANSIONS = re.compile(
+    r"\b(?:"
+    + "|".join(
+        _phrase_pattern(e) for e in sorted((e for es in ACRONYMS.values() for e in es), key=len, reverse=True)
+    )
+    + r")\b",
+    re.IGNORECASE,
+)
 # Acronyms that are also English words only count when written in capitals.
 _ENGLISH_WORDS = frozenset("air rec tom sit pit dip si cr dag sme cit tin".split())
 
 
+@functools.lru_cache(maxsize=65536)
+def _acronyms_in(text: str) -> tuple[str, ...]:
+    return tuple(acronyms_in_uncached(text))
+
+
 def acronyms_in(text: str) -> list[str]:
-    """Acronyms of the table that ``text`` mentions, by name or by expansion (each once, in table order)."""
+    """Acronyms of the table that ``text`` mentions, by name or by expansion (each once)."""
+    return list(_acronyms_in(text))
+
+
+def acronyms_in_uncached(text: str) -> list[str]:
     found = []
     as_written = set(words(text))
     lowered = {w.lower() for w in as_written}
     for acronym in ACRONYMS:
         if acronym in as_written or (acronym.lower() not in _ENGLISH_WORDS and acronym.lower() in lowered):
             found.append(acronym)
-    for acronym, pattern in _EXPANSION_PATTERNS:
-        if acronym not in found and pattern.search(text):
+    for match in _EXPANSIONS.finditer(text):
+        acronym = _ACRONYM_OF_EXPANSION.get(_phrase_key(match.group(0)))
+        if acronym and acronym not in found:
             found.append(acronym)
     return found
 

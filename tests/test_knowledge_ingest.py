@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import docx
@@ -165,6 +166,12 @@ def test_pdf_gives_title_metadata_and_the_same_sections_without_page_furniture()
     text = " ".join(b.text for b in pdf.blocks)
     assert "Testing Assurance team at CGI" in text
     assert "Page 1" not in text and "Not an official Code Body publication" not in text
+    # PDF tables come out as running text, but each passage holds the same words as the Markdown passage of its
+    # section, so search shows the two as one passage.
+    pdf_chunks, markdown_chunks = chunk_document(pdf), chunk_document(markdown)
+    assert [c.section for c in pdf_chunks] == [c.section for c in markdown_chunks]
+    for p, m in zip(pdf_chunks, markdown_chunks, strict=True):
+        assert set(re.findall(r"\w+", p.text.lower())) == set(re.findall(r"\w+", m.text.lower()))
 
 
 @pytest.mark.parametrize(

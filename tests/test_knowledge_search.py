@@ -61,7 +61,7 @@ def test_fusion_weighs_lexical_and_dense_scores():
     assert hybrid[0].passage.chunk_id == "c1"
     top = hybrid[0]
     assert top.score == np.float32(LEXICAL_WEIGHT * 1.0 + (1 - LEXICAL_WEIGHT) * top.dense)
-    assert abs(hybrid[1].dense - float(unit(1, 0.05, 0) @ query)) < 1e-5
+    assert abs(hybrid[1].dense - float(unit(1, 0.05, 0) @ query)) < 1e-3  # half-precision vectors
 
 
 def test_the_same_passage_from_two_copies_of_a_document_is_shown_once_preferring_the_newer():

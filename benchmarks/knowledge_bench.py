@@ -1,0 +1,228 @@
+"""Knowledge base benchmark: indexing speed, warm answer latency at 1k/10k/100k passages, cold start, peak memory.
+
+Run from the repository root:  python benchmarks/knowledge_bench.py [--sizes 1000,10000,100000] [--queries 60]
+
+- Indexing: `mhhs-bot index --rebuild` of the bundled guidance into a temporary data folder (passages per second,
+  model load included and excluded).
+- Warm latency: KnowledgeBase.ask end to end (question embedding, BM25, FAISS, fusion, answer composition) over
+  synthetic corpora made of real guidance sentences recombined at random; their vectors are random unit vectors
+  (embedding 100k passages would take about 20 minutes on this machine and does not change search cost).
+- Cold start: wall time of `python -m bot ask QUESTION` in a new process (imports, model load, index load, answer).
+- Peak RSS: this process after the largest corpus, and the cold-start process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot.config import load_settings  # noqa: E402
+from bot.knowledge_base import BUNDLED_GUIDANCE, KnowledgeBase, open_knowledge_base  # noqa: E402
+from bot.storage import connect  # noqa: E402
+from knowledge.index import VectorIndex  # noqa: E402
+from knowledge.search import Passage, SearchIndex  # noqa: E402
+
+QUESTIONS = [
+    line
+    for line in (
+        "Which email addresses do we send our placing reliance proposal to?",
+        "Who signs the final QAD?",
+        "Is the LDSO_QT mailbox still monitored?",
+        "How long does Service Activation take?",
+        "What are the four annexes of the QA&P?",
+        "When did the CIT stage of SIT begin?",
+        "Which DIP environment is QT carried out in?",
+        "What is Kestrel?",
+        "Can the PAB remove a BSC Party's qualification?",
+        "What do we do if a test cannot be finished during QT?",
+        "What is the capital of Peru?",
+        "When did M11 get its SRO sign-off?",
+    )
+]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def peak_rss_mb(who=resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_indexing(data_dir: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MHHS_")}
+    env |= {
+        "MHHS_DATA_DIR": str(data_dir),
+        "MHHS_LOG_LEVEL": "warning",
+        "MHHS_ENV_FILE": str(data_dir / "none.env"),
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "none.env").write_text("")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot", "index"], cwd=REPO, env=env, check=True, capture_output=True)
+    full = time.perf_counter() - started
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot", "index"], cwd=REPO, env=env, check=True, capture_output=True)
+    unchanged = time.perf_counter() - started
+    cold = []
+    for _ in range(3):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "Who signs the final QAD?"],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        cold.append(time.perf_counter() - started)
+    db = connect(data_dir / "assistant.db")
+    chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    db.conn.close()
+    return {
+        "chunks": chunks,
+        "index_seconds": full,
+        "unchanged_seconds": unchanged,
+        "cold_ask_seconds": cold,
+        "cold_ask_peak_rss_mb": peak_rss_mb(resource.RUSAGE_CHILDREN),
+    }
+
+
+def bench_embedding(kb: KnowledgeBase) -> float:
+    texts = [p.retrieval_text() for p in kb.search_index.passages]
+    texts = (texts * (512 // len(texts) + 1))[:512]
+    started = time.perf_counter()
+    kb.embedder.encode(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def synthetic_index(
+    real: SearchIndex, size: int, dimension: int, rng: random.Random
+) -> tuple[SearchIndex, float]:
+    sentences = [s for p in real.passages for s in re.split(r"(?<=[.;])\s+|\n", p.text) if len(s.split()) > 3]
+    headings = [(p.title, p.section) for p in real.passages]
+    passages = []
+    for n in range(size):
+        title, section = rng.choice(headings)
+        text = " ".join(rng.choice(sentences) for _ in range(rng.randint(3, 7)))
+        passages.append(Passage(f"s{n}", n + 1, f"synthetic/{n // 20}.md", title, section, text, "markdown"))
+    store = VectorIndex(dimension)
+    generator = np.random.default_rng(7)
+    for start in range(0, size, 10_000):
+        count = min(10_000, size - start)
+        vectors = generator.standard_normal((count, dimension)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        store.add(range(start + 1, start + count + 1), vectors)
+    # The real passages are kept too, so questions still find real answers among the synthetic ones.
+    started = time.perf_counter()
+    index = SearchIndex(passages + real.passages, _merged(store, real))
+    return index, time.perf_counter() - started
+
+
+def _merged(store: VectorIndex, real: SearchIndex) -> VectorIndex:
+    real_ids = [p.vector_id for p in real.passages]
+    vectors = np.vstack([real.vectors._index.reconstruct(int(i)) for i in real_ids])
+    offset = 10_000_000
+    store.add([offset + i for i in real_ids], vectors)
+    return store
+
+
+def bench_latency(kb: KnowledgeBase, index: SearchIndex, queries: int) -> tuple[list[float], KnowledgeBase]:
+    warm = KnowledgeBase(kb.settings, kb.db, kb.embedder, index)
+    for question in QUESTIONS[:3]:
+        warm.ask(question)
+    timings = []
+    for i in range(queries):
+        question = QUESTIONS[i % len(QUESTIONS)]
+        started = time.perf_counter()
+        warm.ask(question)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings, warm
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results: dict = {
+        "date": datetime.now(UTC).isoformat(timespec="minutes"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp) / "data"
+        results["indexing"] = bench_indexing(data_dir)
+        settings = load_settings(environ={}, data_dir=data_dir, guidance_paths=(BUNDLED_GUIDANCE,))
+        kb = open_knowledge_base(settings)
+        results["embedding_passages_per_second"] = bench_embedding(kb)
+        results["bundled"] = {
+            "chunks": len(kb),
+            "latency_ms": bench_latency(kb, kb.search_index, args.queries)[0],
+        }
+        rng = random.Random(11)
+        for size in sizes:
+            index, build = synthetic_index(kb.search_index, size, kb.embedder.dimension, rng)
+            timings, _ = bench_latency(kb, index, args.queries)
+            results[str(size)] = {
+                "chunks": len(index),
+                "build_seconds": build,
+                "latency_ms": timings,
+                "rss_mb": current_rss_mb(),
+            }
+            del index
+        results["peak_rss_mb"] = peak_rss_mb()
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    ix = results["indexing"]
+    print(f"Date: {results['date']}; machine: {results['machine']}")
+    print(
+        f"Indexing the bundled guidance: {ix['chunks']} passages in {ix['index_seconds']:.1f} s including model load "
+        f"({ix['chunks'] / ix['index_seconds']:.1f} passages/s); embedding alone "
+        f"{results['embedding_passages_per_second']:.0f} passages/s; unchanged re-index {ix['unchanged_seconds']:.2f} s"
+    )
+    print(
+        f"Cold `ask` (new process): median {statistics.median(ix['cold_ask_seconds']):.1f} s, "
+        f"peak RSS {ix['cold_ask_peak_rss_mb']:.0f} MB"
+    )
+    print("| Passages | Index load (BM25 + maps) | ask p50 | ask p95 | RSS after load |")
+    print("| --- | --- | --- | --- | --- |")
+    rows = [("bundled", results["bundled"])] + [(str(s), results[str(s)]) for s in sizes]
+    for _, row in rows:
+        lat = row["latency_ms"]
+        build = f"{row['build_seconds']:.1f} s" if "build_seconds" in row else "-"
+        rss = f"{row['rss_mb']:.0f} MB" if "rss_mb" in row else "-"
+        print(
+            f"| {row['chunks']:,} | {build} | {statistics.median(lat):.1f} ms | {percentile(lat, 95):.1f} ms | {rss} |"
+        )
+    print(f"Peak RSS of the benchmark process (model + largest corpus): {results['peak_rss_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
