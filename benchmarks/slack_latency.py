@@ -56,7 +56,7 @@ QUESTIONS = [
     "Who is allowed to verify company details on the DIP?",
     "Where should DIP onboarding questions be raised?",
     "Can suppliers migrate MPANs before they are MHHS qualified?",
-    "What colour is the DIP logo?",  # not covered: declined
+    "What is the parking policy at the Elexon office?",  # not covered: declined
     "Can the PAB remove a BSC Party's qualification?",
     "How are QT slots planned now that fixed tranches were dropped?",
 ]
