@@ -83,6 +83,7 @@ class KnowledgeBase:
         self.embedder = embedder
         self._index = search_index
         self._write_lock = threading.Lock()
+        self._vectors_file = read_state(db).vectors_file
         self.threshold = (
             settings.answer_threshold if settings.answer_threshold is not None else DEFAULT_THRESHOLD
         )
@@ -127,8 +128,7 @@ class KnowledgeBase:
         chunk = Chunk(chunk_id(document_id, section, 0), document_id, 0, section, text)
         vector = self.embedder.encode([chunk.embedding_text()])
         with self._write_lock:
-            state = read_state(self.db)
-            vectors = self._index.vectors.copy()
+            state, vectors = self._current_vectors()
             old = self.db.execute(
                 "SELECT vector_id FROM chunks WHERE document_id = ?", [document_id]
             ).fetchall()
@@ -148,13 +148,12 @@ class KnowledgeBase:
         """Retract a team answer: it is never found or cited again."""
         document_id = f"{TEAM_ANSWER_KIND}:{answer_id}"
         with self._write_lock:
-            state = read_state(self.db)
+            state, vectors = self._current_vectors()
             old = self.db.execute(
                 "SELECT vector_id FROM chunks WHERE document_id = ?", [document_id]
             ).fetchall()
             if not old:
                 return
-            vectors = self._index.vectors.copy()
             vectors.remove([row[0] for row in old])
             self._commit(
                 vectors,
@@ -198,7 +197,6 @@ class KnowledgeBase:
 
     def _commit(self, vectors, next_vector_id: int, before) -> None:
         """Write the new vector file, then switch rows and state in one transaction, then swap the search index."""
-        state = read_state(self.db)
         vectors_file = f"vectors-{datetime.datetime.now(datetime.UTC).strftime('%Y%m%dT%H%M%S%f')}.faiss"
         vectors.save(self.settings.index_dir / vectors_file)
         with self.db.conn:
@@ -213,8 +211,17 @@ class KnowledgeBase:
                 ],
             )
         remove_stale_files(self.settings.index_dir, keep=vectors_file)
-        del state
+        self._vectors_file = vectors_file
         self._index = SearchIndex.from_db(self.db, vectors)
+
+    def _current_vectors(self):
+        """The vectors to change: this process's copy, or the file on disk if `mhhs-bot index` has run since."""
+        state = read_state(self.db)
+        if state.vectors_file != self._vectors_file:
+            _, vectors = load_vectors(self.db, self.settings.index_dir, self.settings.embedding_model)
+            self._vectors_file = state.vectors_file
+            self._index = SearchIndex.from_db(self.db, vectors)
+        return state, self._index.vectors.copy()
 
 
 def _retrieval_question(question: str, context: str | None) -> str:

@@ -13,6 +13,7 @@ unreadable file that was indexed before keeps its previous passages.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -379,8 +380,13 @@ def remove_stale_files(index_dir: Path, keep: str) -> None:
     for path in index_dir.glob("*.faiss"):
         if path.name != keep:
             path.unlink(missing_ok=True)
+    # Temporary files of an interrupted run; a recent one may belong to an index being written right now.
     for path in index_dir.glob(".*.tmp"):
-        path.unlink(missing_ok=True)
+        try:
+            if time.time() - path.stat().st_mtime > 600:
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
 
 
 def _resolve(embedder: EmbedderLike | Callable[[], EmbedderLike]) -> EmbedderLike:
