@@ -55,18 +55,29 @@ def index_guidance(
     progress=None,
     embedder: Embedder | None = None,
 ) -> IndexReport:
-    """Index ``paths`` (default: the configured guidance) into the data directory; the model loads only if needed."""
+    """Index the configured guidance, or only ``paths``, into the data directory (the model loads only if needed).
+
+    With ``paths``, documents are dropped only if their files under those paths are gone; ``rebuild`` re-reads the
+    configured guidance and ``paths`` together, since every vector is made anew.
+    """
+    if paths and rebuild:
+        roots, scope = guidance_roots(settings) + list(paths), None
+    elif paths:
+        roots, scope = list(paths), list(paths)
+    else:
+        roots, scope = guidance_roots(settings), None
     db = connect(settings.database_path)
     try:
         return build_index(
             db,
             embedder if embedder is not None else (lambda: Embedder(settings.embedding_model)),
             settings.index_dir,
-            paths or guidance_roots(settings),
+            roots,
             settings.embedding_model,
             settings.max_document_mb * 1024 * 1024,
             rebuild=rebuild,
             progress=progress,
+            removal_scope=scope,
         )
     finally:
         db.conn.close()
