@@ -132,7 +132,10 @@ class KnowledgeBase:
     def add_team_answer(
         self, answer_id: str, question: str, reply: str, answered_by: str, answered_on: datetime.date
     ) -> None:
-        """Index a team member's reply at once; it is cited as answered by the qualification team on that date."""
+        """Index a team member's reply at once; it is cited as answered by the qualification team on that date.
+
+        The citation names the team, not the person: ``answered_by`` stays in the caller's own records.
+        """
         document_id = f"{TEAM_ANSWER_KIND}:{answer_id}"
         section = question.strip()[:200]
         text = reply.strip()
@@ -151,7 +154,7 @@ class KnowledgeBase:
                 vectors,
                 state.next_vector_id + 1,
                 before=lambda: self._write_team_rows(
-                    document_id, question, answered_by, answered_on, chunk, vector_id, now
+                    document_id, question, answered_on, chunk, vector_id, now
                 ),
             )
 
@@ -175,9 +178,7 @@ class KnowledgeBase:
                 ),
             )
 
-    def _write_team_rows(
-        self, document_id, question, answered_by, answered_on, chunk, vector_id, now
-    ) -> None:
+    def _write_team_rows(self, document_id, question, answered_on, chunk, vector_id, now) -> None:
         self.db.execute("DELETE FROM chunks WHERE document_id = ?", [document_id])
         self.db["documents"].insert(
             {
@@ -186,8 +187,7 @@ class KnowledgeBase:
                 "title": TEAM_ANSWER_TITLE,
                 "version": None,
                 "updated": answered_on.isoformat(),
-                "source": TEAM_ANSWER_SOURCE.format(date=answered_on.isoformat())
-                + (f" ({answered_by})" if answered_by else ""),
+                "source": TEAM_ANSWER_SOURCE.format(date=answered_on.isoformat()),
                 "kind": TEAM_ANSWER_KIND,
                 "sha256": "",
                 "indexed_at": now,

@@ -269,6 +269,9 @@ def _source(hit: Hit, score: float, highlight: str | None) -> Source:
 
 
 def citation(source: Source) -> str:
+    """Where a passage comes from, for people: title, section, version, updated date and source."""
+    if source.kind == "team-answer":
+        return source.source or "Answered by the qualification team"
     details = []
     if source.version:
         details.append(f"version {source.version}")
