@@ -91,6 +91,10 @@ for _command in (
 ):
     cli.add_command(_command)
 
+from bot.commands.slack import serve_command  # noqa: E402
+
+cli.add_command(serve_command)
+
 
 def main() -> None:
     cli(prog_name="mhhs-bot")

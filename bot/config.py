@@ -157,6 +157,25 @@ def _address_map(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _slack_ids(text: str) -> tuple[str, ...]:
+    """Slack IDs (C0123ABCD, U0123ABCD), not names: ``#general`` or ``@dana`` is refused with the way to find the ID."""
+    ids = _list(text)
+    for value in ids:
+        if value.startswith(("#", "@")) or " " in value:
+            raise ValueError(
+                f"expected Slack IDs such as C0123ABCD or U0123ABCD, not names ({value!r}); a channel's ID is at the "
+                "bottom of its details, a person's in their profile menu (Copy member ID)"
+            )
+    return ids
+
+
+def _optional_slack_id(text: str) -> str | None:
+    ids = _slack_ids(text)
+    if len(ids) > 1:
+        raise ValueError(f"expected one channel ID, got {len(ids)}")
+    return ids[0] if ids else None
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         value = text.strip().lower()
@@ -249,22 +268,39 @@ class Settings:
         "SLACK_TEAM_CHANNEL",
         "",
         "Channel ID of the qualification team: escalations, case posts, alerts.",
-        _optional_str,
+        _optional_slack_id,
     )
     slack_team_users: tuple[str, ...] = setting(
         "SLACK_TEAM_USERS",
         "",
         "Comma-separated Slack user IDs of team members (in addition to the team channel's members).",
-        _list,
+        _slack_ids,
     )
     slack_answer_channels: tuple[str, ...] = setting(
         "SLACK_ANSWER_CHANNELS",
         "",
         "Comma-separated channel IDs the bot answers in. Empty: every channel it is in.",
-        _list,
+        _slack_ids,
     )
     slack_rate_limit_per_minute: int = setting(
         "SLACK_RATE_LIMIT_PER_MINUTE", "10", "Questions one user may ask per minute.", _positive_int
+    )
+    http_host: str = setting(
+        "HTTP_HOST",
+        "0.0.0.0",
+        "Address the HTTP server listens on in HTTP mode (127.0.0.1 to accept local connections only).",
+    )
+    slack_answer_workers: int = setting(
+        "SLACK_ANSWER_WORKERS",
+        "4",
+        "Threads answering Slack questions at once (requests are acknowledged first, answered after).",
+        _positive_int,
+    )
+    slack_team_cache_seconds: int = setting(
+        "SLACK_TEAM_CACHE_SECONDS",
+        "60",
+        "How long the team channel's member list is remembered before it is fetched again.",
+        _positive_int,
     )
 
     # --- IMAP inbox ----------------------------------------------------------------------------------------------

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.deadlines",
     "tests.fixtures.mail",
     "tests.fixtures.knowledge",
+    "tests.fixtures.slack_app",
 ]

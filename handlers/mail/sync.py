@@ -445,7 +445,9 @@ class InboxTriage:
         if self._slack_enabled:
             if new_case:
                 self._queue("slack-case", ref, {})
-            elif flags and (submission or decision.retired_hits):
+            else:
+                self._queue_post_refresh(ref)
+            if not new_case and flags and (submission or decision.retired_hits):
                 self._queue(
                     "slack-update",
                     ref,
@@ -516,6 +518,15 @@ class InboxTriage:
         )
 
     # --- failures and quarantine -------------------------------------------------------------------------------
+
+    def _queue_post_refresh(self, ref: str) -> None:
+        """Update the case's team-channel post in place (once per pass, however many mails joined the case)."""
+        pending = self.db.execute(
+            "SELECT 1 FROM mail_outbox WHERE kind = 'slack-refresh' AND case_ref = ? AND sent_at IS NULL",
+            [ref],
+        ).fetchone()
+        if not pending:
+            self._queue("slack-refresh", ref, {})
 
     def _record_failure(self, fetched: FetchedMail, uidvalidity: int, exc: BaseException) -> tuple[int, int]:
         digest = hashlib.sha256(fetched.raw).hexdigest()
@@ -633,7 +644,7 @@ class InboxTriage:
                 "UPDATE mail_outbox SET sent_at = ?, tries = tries + 1 WHERE id = ?", [now_iso(), row["id"]]
             )
             sent += 1
-            if summary is not None:
+            if summary is not None and row["kind"] != "slack-refresh":
                 if row["kind"].startswith("slack-"):
                     summary.posts += 1
                 else:
@@ -642,15 +653,25 @@ class InboxTriage:
 
     def _deliver(self, kind: str, ref: str | None, payload: dict[str, Any]) -> None:
         channel = self.settings.slack_team_channel
+        from handlers.slack.case_blocks import live_case_post  # the Slack package only when posting
+
         if kind == "slack-case":
-            case = cases.case_to_dict(self.db, ref, detail=False)
+            case = cases.case_to_dict(self.db, ref)
             if case["slack"]["ts"]:
                 return  # posted before a crash; the post exists
-            text, blocks = slack_posts.case_post(case)
+            text, blocks = live_case_post(case)
             response = self._slack_client().chat_postMessage(
                 channel=channel, text=text, blocks=blocks, unfurl_links=False
             )
             cases.set_slack_post(self.db, ref, response["channel"], response["ts"])
+        elif kind == "slack-refresh":
+            case = cases.case_to_dict(self.db, ref)
+            if not case["slack"]["ts"]:
+                return  # not posted yet: the new-case post will show the case as it is then
+            text, blocks = live_case_post(case)
+            self._slack_client().chat_update(
+                channel=case["slack"]["channel"], ts=case["slack"]["ts"], text=text, blocks=blocks
+            )
         elif kind == "slack-update":
             case = cases.case_to_dict(self.db, ref, detail=False)
             text, blocks = slack_posts.submission_post(case, payload, payload["flags"])

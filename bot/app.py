@@ -1,0 +1,124 @@
+"""Builds the Slack app: the assistant's services, its listeners and its one error handler.
+
+The knowledge base is opened once by the caller and passed in; every question is answered by that instance.
+
+Requests are acknowledged from the request thread as soon as they are verified (bolt's
+``process_before_response`` with lazy listeners), and the work runs afterwards on ``SLACK_ANSWER_WORKERS``
+threads, so Slack's 3-second limit holds however busy the model is. An event Slack delivers again (a retry, same
+``event_id``) is acknowledged and dropped before any listener sees it.
+
+Extension points
+----------------
+``/mhhs`` subcommands
+    In a listener module's ``register(app, assistant)``::
+
+        assistant.subcommands.register_subcommand("deadlines", list_deadlines, "the next deadlines")
+
+    ``list_deadlines(request: SubcommandRequest)`` returns the reply: mrkdwn text or a message dict (``text``,
+    ``blocks``, optional ``response_type``). ``team_only=True`` refuses it politely to non-members. ``/mhhs help``
+    lists every subcommand; see :mod:`handlers.slack.subcommands`.
+Extra actions, views, App Home
+    Write ``register(app, assistant)`` in ``handlers/slack/<feature>.py`` and add it to
+    :data:`LISTENER_REGISTRATIONS` (or pass ``registrations=`` to :func:`build_app`). Register each listener with
+    ``app.action("id")(**acknowledged(work))`` (:func:`handlers.slack.failures.acknowledged`): ``work(body, client,
+    respond)`` runs after the ack and its failures reach the error handler. A listener whose ack must carry
+    something (a modal's validation errors) passes its own quick ``ack`` function with ``lazy=[...]`` instead.
+    Listeners without ``lazy`` run before the ack, so they must finish well within Slack's 3 seconds.
+Team membership
+    ``assistant.team.is_team_member(user_id)``: members of ``SLACK_TEAM_CHANNEL`` plus ``SLACK_TEAM_USERS``.
+HTTP routes and background services
+    :func:`bot.commands.slack.http_routes` and :func:`bot.commands.slack.background_services`. A service posts to
+    Slack with ``assistant.client`` (rate limits are waited out).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import sqlite_utils
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+import handlers.slack
+import handlers.slack.cases
+from bot.config import Settings
+from handlers.slack.assistant import SlackAssistant
+from handlers.slack.failures import report_failure
+from handlers.slack.rate_limit import QuestionRateLimiter
+from handlers.slack.records import SlackRecords
+from handlers.slack.team import TeamDirectory
+
+logger = logging.getLogger(__name__)
+
+Registration = Callable[[App, SlackAssistant], None]
+
+LISTENER_REGISTRATIONS: list[Registration] = [
+    handlers.slack.register,
+    handlers.slack.cases.register,
+]
+
+
+def create_assistant(
+    settings: Settings, knowledge_base: Any, db: sqlite_utils.Database, client: WebClient
+) -> SlackAssistant:
+    """The assistant's services around an opened knowledge base and database.
+
+    ``db`` should be a connection of its own: it is switched to ``synchronous = NORMAL``, which keeps the database
+    consistent (WAL) and spares a disk flush per acknowledged event.
+    """
+    db.execute("PRAGMA synchronous = NORMAL")
+    assistant = SlackAssistant(
+        settings=settings,
+        knowledge_base=knowledge_base,
+        records=SlackRecords(db),
+        team=TeamDirectory(
+            client, settings.slack_team_channel, settings.slack_team_users, settings.slack_team_cache_seconds
+        ),
+        rate_limiter=QuestionRateLimiter(settings.slack_rate_limit_per_minute),
+        client=client,
+    )
+    assistant.bot_user_id = client.auth_test()["user_id"]
+    return assistant
+
+
+def build_app(
+    assistant: SlackAssistant, client: WebClient, registrations: Iterable[Registration] | None = None
+) -> App:
+    """The bolt app with every listener registered. Its worker threads are shut down by :func:`stop_app`."""
+    settings = assistant.settings
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        process_before_response=True,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=settings.slack_answer_workers, thread_name_prefix="slack-worker"
+        ),
+        logger=logging.getLogger("slack_bolt"),
+    )
+
+    @app.middleware
+    def drop_repeated_events(body: dict, request: Any, next: Callable[[], None]) -> BoltResponse | None:
+        event_id = body.get("event_id")
+        if event_id and not assistant.records.first_delivery(event_id):
+            retry = (request.headers.get("x-slack-retry-num") or ["-"])[0]
+            logger.info("event %s delivered again (retry %s): already handled", event_id, retry)
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    @app.error
+    def report_error(error: Exception, body: dict, client: WebClient, logger: logging.Logger) -> None:
+        report_failure(error, body, client, logger)
+
+    for register in LISTENER_REGISTRATIONS if registrations is None else registrations:
+        register(app, assistant)
+    return app
+
+
+def stop_app(app: App, wait: bool = True) -> None:
+    """Stop the app's worker threads, letting answers already being written finish when ``wait``."""
+    executor = app.listener_runner.listener_executor
+    executor.shutdown(wait=wait, cancel_futures=not wait)

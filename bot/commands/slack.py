@@ -1,0 +1,196 @@
+"""``mhhs-bot serve``: run the Slack assistant.
+
+Socket Mode when ``SLACK_APP_TOKEN`` is set (no public URL needed); otherwise HTTP mode on ``PORT`` at
+``/slack/events``, with the routes from :func:`http_routes`. The knowledge base loads once, before the first
+request. Background services from :func:`background_services` run beside the app, each in its own thread.
+SIGTERM or SIGINT stops everything cleanly: no new requests, answers in progress finish, services are told to stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from bot import storage
+from bot.app import build_app, create_assistant, stop_app
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.http_server import HTTPResponse, Routes, SlackHTTPServer, health
+from bot.slack_client import web_client
+from handlers.slack.assistant import SlackAssistant
+
+logger = logging.getLogger(__name__)
+
+BackgroundService = Callable[[threading.Event], None]
+"""A service run beside the Slack app: it works until ``stop`` is set, then returns."""
+
+
+def background_services(settings: Settings, assistant: SlackAssistant) -> list[tuple[str, BackgroundService]]:
+    """(name, service) for every background service this configuration runs beside the Slack app.
+
+    A feature adds its service here, e.g. ``services.append(("inbox", partial(watch_inbox, settings)))``.
+    """
+    services: list[tuple[str, BackgroundService]] = []
+    return services
+
+
+def http_routes(settings: Settings, assistant: SlackAssistant) -> Routes:
+    """GET routes served in HTTP mode beside ``/slack/events``. A feature adds its own with ``routes.add_get``."""
+    routes = Routes()
+    routes.add_get("/healthz", health)
+    routes.add_get(
+        "/", lambda _: HTTPResponse.text("MHHS Qualification Assistant: Slack events at /slack/events\n")
+    )
+    return routes
+
+
+def slack_mode(settings: Settings) -> str:
+    """``"socket"`` or ``"http"``; a ConfigError naming the setting when Slack is not configured."""
+    if not settings.slack_bot_token:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN",
+            "not set, so there is no Slack app to serve. Set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP mode) "
+            "or SLACK_APP_TOKEN (Socket Mode); see README.md, section Slack. Without Slack, the local console "
+            "works: mhhs-bot chat",
+        )
+    if settings.slack_app_token:
+        return "socket"
+    if not settings.slack_signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET", "required in HTTP mode (when SLACK_APP_TOKEN is not set)")
+    return "http"
+
+
+@dataclass
+class BackgroundServices:
+    """Runs each service in a thread until :meth:`stop`."""
+
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self, services: list[tuple[str, BackgroundService]]) -> None:
+        for name, service in services:
+            thread = threading.Thread(
+                target=self._run, args=(name, service), name=f"service-{name}", daemon=True
+            )
+            thread.start()
+            self.threads.append(thread)
+
+    def _run(self, name: str, service: BackgroundService) -> None:
+        logger.info("background service %s started", name)
+        try:
+            service(self.stop_event)
+        except Exception:
+            logger.exception("background service %s stopped after an error", name)
+        else:
+            logger.info("background service %s stopped", name)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self.stop_event.set()
+        for thread in self.threads:
+            thread.join(timeout=timeout)
+            if thread.is_alive():
+                logger.warning(
+                    "background service thread %s did not stop within %.0f s", thread.name, timeout
+                )
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handle(signum: int, _frame: object) -> None:
+        logger.info("received %s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+@click.command("serve")
+@click.option(
+    "--port", type=int, default=None, help="HTTP mode: port to listen on (default: the PORT setting)."
+)
+@click.option(
+    "--host", default=None, help="HTTP mode: address to listen on (default: the HTTP_HOST setting)."
+)
+@click.pass_context
+def serve_command(ctx: click.Context, port: int | None, host: str | None) -> None:
+    """Run the Slack assistant: Socket Mode with SLACK_APP_TOKEN, otherwise HTTP mode on PORT.
+
+    Stops cleanly on SIGTERM or Ctrl-C. Without Slack settings it says so (the local console is `mhhs-bot chat`).
+    """
+    from bot.cli import get_settings  # bot.cli imports this module to register its commands
+
+    serve(get_settings(ctx), host=host, port=port)
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    """Run the Slack assistant until SIGTERM or SIGINT (see the module docstring)."""
+    slack_mode(settings)
+    from bot.knowledge_base import open_knowledge_base
+
+    click.echo("Loading the knowledge base...", err=True)
+    knowledge_base = open_knowledge_base(settings)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    service = SlackService(settings, knowledge_base, host=host, port=port).start()
+    try:
+        if service.server is not None:
+            click.echo(
+                f"Slack assistant running in HTTP mode: {service.server.url}/slack/events. Stop with Ctrl-C.",
+                err=True,
+            )
+        else:
+            click.echo("Slack assistant running in Socket Mode. Stop with Ctrl-C.", err=True)
+        while not stop.wait(1.0):
+            pass
+    finally:
+        service.stop()
+    click.echo("Slack assistant stopped.", err=True)
+
+
+class SlackService:
+    """The Slack app, its HTTP server or Socket Mode connection, and the background services, started together."""
+
+    def __init__(
+        self, settings: Settings, knowledge_base: Any, host: str | None = None, port: int | None = None
+    ):
+        self.settings = settings
+        self.mode = slack_mode(settings)
+        self.db = storage.connect(settings.database_path)
+        self.client = web_client(settings)
+        self.assistant = create_assistant(settings, knowledge_base, self.db, self.client)
+        self.app = build_app(self.assistant, self.client)
+        self.host = host or settings.http_host
+        self.port = settings.port if port is None else port
+        self.server: SlackHTTPServer | None = None
+        self.socket_mode: Any = None
+        self.services = BackgroundServices()
+
+    def start(self) -> SlackService:
+        self.services.start(background_services(self.settings, self.assistant))
+        if self.mode == "socket":
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            self.socket_mode = SocketModeHandler(
+                self.app, app_token=self.settings.slack_app_token, web_client=self.client
+            )
+            self.socket_mode.connect()
+        else:
+            self.server = SlackHTTPServer(
+                self.app, self.host, self.port, http_routes(self.settings, self.assistant)
+            ).start()
+        return self
+
+    def stop(self) -> None:
+        """No new requests; answers in progress finish; background services are told to stop."""
+        if self.server is not None:
+            self.server.stop()
+        if self.socket_mode is not None:
+            self.socket_mode.close()
+        stop_app(self.app)
+        self.services.stop()
+        self.db.close()
