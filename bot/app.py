@@ -44,6 +44,7 @@ from slack_sdk import WebClient
 
 import handlers.slack
 import handlers.slack.cases
+import handlers.slack.deadlines
 from bot.config import Settings
 from handlers.slack.assistant import SlackAssistant
 from handlers.slack.failures import report_failure
@@ -58,6 +59,7 @@ Registration = Callable[[App, SlackAssistant], None]
 LISTENER_REGISTRATIONS: list[Registration] = [
     handlers.slack.register,
     handlers.slack.cases.register,
+    handlers.slack.deadlines.register,
 ]
 
 

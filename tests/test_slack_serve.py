@@ -166,8 +166,8 @@ def test_background_services_run_beside_the_app_and_stop_when_told(tmp_path):
 
 def test_default_routes_and_services(slack_app):
     routes = http_routes(slack_app.settings, slack_app.assistant)
-    assert routes.paths() == ["/", "/healthz"]
-    assert background_services(slack_app.settings, slack_app.assistant) == []
+    assert routes.paths() == ["/", "/deadlines.ics", "/healthz"]
+    assert [name for name, _ in background_services(slack_app.settings, slack_app.assistant)] == ["nudges"]
     with pytest.raises(ValueError, match="already registered"):
         routes.add_get("/healthz", lambda request: None)
 

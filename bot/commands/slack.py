@@ -13,6 +13,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import click
@@ -21,7 +22,7 @@ from bot import storage
 from bot.app import build_app, create_assistant, stop_app
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.http_server import HTTPResponse, Routes, SlackHTTPServer, health
+from bot.http_server import HTTPResponse, RouteRequest, Routes, SlackHTTPServer, health
 from bot.slack_client import web_client
 from handlers.slack.assistant import SlackAssistant
 
@@ -34,10 +35,39 @@ BackgroundService = Callable[[threading.Event], None]
 def background_services(settings: Settings, assistant: SlackAssistant) -> list[tuple[str, BackgroundService]]:
     """(name, service) for every background service this configuration runs beside the Slack app.
 
-    A feature adds its service here, e.g. ``services.append(("inbox", partial(watch_inbox, settings)))``.
+    The nudge scheduler always runs (deadlines come from the deadlines file, the team and the cases); the inbox
+    watcher runs when IMAP settings are present. A bad deadlines file raises here, before anything starts.
     """
-    services: list[tuple[str, BackgroundService]] = []
+    from bot.deadlines import file_deadlines
+    from bot.working_days import calendar_from_settings
+    from handlers.mail.watcher import run_inbox_watcher
+    from handlers.nudges import run_nudge_scheduler
+
+    file_deadlines(settings, calendar_from_settings(settings))
+    services: list[tuple[str, BackgroundService]] = [("nudges", partial(run_nudge_scheduler, settings))]
+    if settings.imap_enabled:
+        services.append(("inbox", partial(run_inbox_watcher, settings)))
     return services
+
+
+def deadlines_calendar(settings: Settings) -> Callable[[RouteRequest], HTTPResponse]:
+    """``GET /deadlines.ics``: programme and team deadlines as an iCalendar file people can subscribe to."""
+    from handlers.nudges import deadlines_ics
+
+    def calendar(_: RouteRequest) -> HTTPResponse:
+        db = storage.connect(settings.database_path)
+        try:
+            body = deadlines_ics(settings, db)
+        finally:
+            db.conn.close()
+        return HTTPResponse(
+            200,
+            body,
+            "text/calendar; charset=utf-8",
+            {"Content-Disposition": 'inline; filename="mhhs-deadlines.ics"'},
+        )
+
+    return calendar
 
 
 def http_routes(settings: Settings, assistant: SlackAssistant) -> Routes:
@@ -47,6 +77,7 @@ def http_routes(settings: Settings, assistant: SlackAssistant) -> Routes:
     routes.add_get(
         "/", lambda _: HTTPResponse.text("MHHS Qualification Assistant: Slack events at /slack/events\n")
     )
+    routes.add_get("/deadlines.ics", deadlines_calendar(settings))
     return routes
 
 

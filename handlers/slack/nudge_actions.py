@@ -38,17 +38,18 @@ class NudgeButtons:
 
     def done(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        self._apply(body, client, "done")
+        self.apply(body, client, "done")
 
     def snooze_working_day(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        self._apply(body, client, "working_day")
+        self.apply(body, client, "working_day")
 
     def snooze_week(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        self._apply(body, client, "week")
+        self.apply(body, client, "week")
 
-    def _apply(self, body: dict[str, Any], client: WebClient, choice: str) -> None:
+    def apply(self, body: dict[str, Any], client: WebClient, choice: str) -> None:
+        """Record ``choice`` (done, working_day or week) for the clicked nudge and update it in place."""
         action = (body.get("actions") or [{}])[0]
         try:
             value = json.loads(action.get("value") or "")
