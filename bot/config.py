@@ -198,7 +198,7 @@ class Settings:
     answer_threshold: float | None = setting(
         "MHHS_ANSWER_THRESHOLD",
         "",
-        "Confidence (0-1) below which a question is declined as not covered. Empty: the calibrated default.",
+        "Confidence (0-1) below which a question is declined as not covered. Empty: the calibrated default (0.25).",
         lambda t: _unit_float(t) if t.strip() else None,
     )
     max_document_mb: int = setting(

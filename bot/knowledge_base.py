@@ -55,18 +55,29 @@ def index_guidance(
     progress=None,
     embedder: Embedder | None = None,
 ) -> IndexReport:
-    """Index ``paths`` (default: the configured guidance) into the data directory; the model loads only if needed."""
+    """Index the configured guidance, or only ``paths``, into the data directory (the model loads only if needed).
+
+    With ``paths``, documents are dropped only if their files under those paths are gone; ``rebuild`` re-reads the
+    configured guidance and ``paths`` together, since every vector is made anew.
+    """
+    if paths and rebuild:
+        roots, scope = guidance_roots(settings) + list(paths), None
+    elif paths:
+        roots, scope = list(paths), list(paths)
+    else:
+        roots, scope = guidance_roots(settings), None
     db = connect(settings.database_path)
     try:
         return build_index(
             db,
             embedder if embedder is not None else (lambda: Embedder(settings.embedding_model)),
             settings.index_dir,
-            paths or guidance_roots(settings),
+            roots,
             settings.embedding_model,
             settings.max_document_mb * 1024 * 1024,
             rebuild=rebuild,
             progress=progress,
+            removal_scope=scope,
         )
     finally:
         db.conn.close()
@@ -83,6 +94,7 @@ class KnowledgeBase:
         self.embedder = embedder
         self._index = search_index
         self._write_lock = threading.Lock()
+        self._vectors_file = read_state(db).vectors_file
         self.threshold = (
             settings.answer_threshold if settings.answer_threshold is not None else DEFAULT_THRESHOLD
         )
@@ -120,15 +132,17 @@ class KnowledgeBase:
     def add_team_answer(
         self, answer_id: str, question: str, reply: str, answered_by: str, answered_on: datetime.date
     ) -> None:
-        """Index a team member's reply at once; it is cited as answered by the qualification team on that date."""
+        """Index a team member's reply at once; it is cited as answered by the qualification team on that date.
+
+        The citation names the team, not the person: ``answered_by`` stays in the caller's own records.
+        """
         document_id = f"{TEAM_ANSWER_KIND}:{answer_id}"
         section = question.strip()[:200]
         text = reply.strip()
         chunk = Chunk(chunk_id(document_id, section, 0), document_id, 0, section, text)
         vector = self.embedder.encode([chunk.embedding_text()])
         with self._write_lock:
-            state = read_state(self.db)
-            vectors = self._index.vectors.copy()
+            state, vectors = self._current_vectors()
             old = self.db.execute(
                 "SELECT vector_id FROM chunks WHERE document_id = ?", [document_id]
             ).fetchall()
@@ -140,7 +154,7 @@ class KnowledgeBase:
                 vectors,
                 state.next_vector_id + 1,
                 before=lambda: self._write_team_rows(
-                    document_id, question, answered_by, answered_on, chunk, vector_id, now
+                    document_id, question, answered_on, chunk, vector_id, now
                 ),
             )
 
@@ -148,13 +162,12 @@ class KnowledgeBase:
         """Retract a team answer: it is never found or cited again."""
         document_id = f"{TEAM_ANSWER_KIND}:{answer_id}"
         with self._write_lock:
-            state = read_state(self.db)
+            state, vectors = self._current_vectors()
             old = self.db.execute(
                 "SELECT vector_id FROM chunks WHERE document_id = ?", [document_id]
             ).fetchall()
             if not old:
                 return
-            vectors = self._index.vectors.copy()
             vectors.remove([row[0] for row in old])
             self._commit(
                 vectors,
@@ -165,9 +178,7 @@ class KnowledgeBase:
                 ),
             )
 
-    def _write_team_rows(
-        self, document_id, question, answered_by, answered_on, chunk, vector_id, now
-    ) -> None:
+    def _write_team_rows(self, document_id, question, answered_on, chunk, vector_id, now) -> None:
         self.db.execute("DELETE FROM chunks WHERE document_id = ?", [document_id])
         self.db["documents"].insert(
             {
@@ -176,8 +187,7 @@ class KnowledgeBase:
                 "title": TEAM_ANSWER_TITLE,
                 "version": None,
                 "updated": answered_on.isoformat(),
-                "source": TEAM_ANSWER_SOURCE.format(date=answered_on.isoformat())
-                + (f" ({answered_by})" if answered_by else ""),
+                "source": TEAM_ANSWER_SOURCE.format(date=answered_on.isoformat()),
                 "kind": TEAM_ANSWER_KIND,
                 "sha256": "",
                 "indexed_at": now,
@@ -198,7 +208,6 @@ class KnowledgeBase:
 
     def _commit(self, vectors, next_vector_id: int, before) -> None:
         """Write the new vector file, then switch rows and state in one transaction, then swap the search index."""
-        state = read_state(self.db)
         vectors_file = f"vectors-{datetime.datetime.now(datetime.UTC).strftime('%Y%m%dT%H%M%S%f')}.faiss"
         vectors.save(self.settings.index_dir / vectors_file)
         with self.db.conn:
@@ -213,8 +222,17 @@ class KnowledgeBase:
                 ],
             )
         remove_stale_files(self.settings.index_dir, keep=vectors_file)
-        del state
+        self._vectors_file = vectors_file
         self._index = SearchIndex.from_db(self.db, vectors)
+
+    def _current_vectors(self):
+        """The vectors to change: this process's copy, or the file on disk if `mhhs-bot index` has run since."""
+        state = read_state(self.db)
+        if state.vectors_file != self._vectors_file:
+            _, vectors = load_vectors(self.db, self.settings.index_dir, self.settings.embedding_model)
+            self._vectors_file = state.vectors_file
+            self._index = SearchIndex.from_db(self.db, vectors)
+        return state, self._index.vectors.copy()
 
 
 def _retrieval_question(question: str, context: str | None) -> str:

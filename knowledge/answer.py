@@ -4,8 +4,12 @@ The confidence of a passage combines how close it is in meaning to the question 
 embeddings) with how much of the question's content it covers (the share of the question's rare words, weighted by
 rarity, found in the passage's title, section or text, acronyms and expansions counting as each other). Below the
 threshold the question is declined as not covered by the guidance, and the nearest passages are returned only as
-"possibly related". A passage whose answering sentence says that the guidance does not give the information asked
-for (for example "this pack does not reproduce the timelines") is not an answer either.
+"possibly related".
+
+Questions near the guidance but not answered by it score like answerable ones, so the kind of answer is checked
+too: a question asking for a date, an email address, a number or a person is declined when no sentence of the best
+passage holds one while matching the question (at least half as well as the passage's best sentence), or when the
+answering sentence says the guidance does not give it ("this pack does not reproduce the timelines").
 """
 
 from __future__ import annotations
@@ -265,6 +269,9 @@ def _source(hit: Hit, score: float, highlight: str | None) -> Source:
 
 
 def citation(source: Source) -> str:
+    """Where a passage comes from, for people: title, section, version, updated date and source."""
+    if source.kind == "team-answer":
+        return source.source or "Answered by the qualification team"
     details = []
     if source.version:
         details.append(f"version {source.version}")

@@ -13,6 +13,7 @@ unreadable file that was indexed before keeps its previous passages.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -205,8 +206,12 @@ def build_index(
     max_bytes: int,
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
+    removal_scope: list[Path] | None = None,
 ) -> IndexReport:
     """Bring the index in ``index_dir`` and the rows in ``db`` up to date with the files under ``roots``.
+
+    Documents whose files are gone are dropped; with ``removal_scope``, only those under one of its paths (so that
+    indexing one extra folder leaves the rest of the index alone).
 
     ``embedder`` may be a callable returning the embedder: it is only called when something must be embedded, so
     an unchanged corpus never loads the model.
@@ -215,6 +220,11 @@ def build_index(
     progress = progress or (lambda stage, done, total: None)
     state = read_state(db)
     if state is not None and state.model != model_name:
+        if removal_scope is not None:
+            raise IndexMismatchError(
+                f"the index was built with {state.model!r} and MHHS_EMBEDDING_MODEL is now {model_name!r}: "
+                f"{REBUILD_HINT}"
+            )
         rebuild = True
     old_vectors: VectorIndex | None = None
     if state is not None and not rebuild:
@@ -254,7 +264,10 @@ def build_index(
     removed = [
         doc_id
         for doc_id, row in existing.items()
-        if row["kind"] != TEAM_ANSWER_KIND and doc_id not in seen and row["path"] not in failed_paths
+        if row["kind"] != TEAM_ANSWER_KIND
+        and doc_id not in seen
+        and row["path"] not in failed_paths
+        and (removal_scope is None or _under(Path(row["path"]), removal_scope))
     ]
     report.removed = sorted(removed)
 
@@ -379,8 +392,18 @@ def remove_stale_files(index_dir: Path, keep: str) -> None:
     for path in index_dir.glob("*.faiss"):
         if path.name != keep:
             path.unlink(missing_ok=True)
+    # Temporary files of an interrupted run; a recent one may belong to an index being written right now.
     for path in index_dir.glob(".*.tmp"):
-        path.unlink(missing_ok=True)
+        try:
+            if time.time() - path.stat().st_mtime > 600:
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass
+
+
+def _under(path: Path, roots: list[Path]) -> bool:
+    resolved = path.resolve()
+    return any(resolved == root.resolve() or resolved.is_relative_to(root.resolve()) for root in roots)
 
 
 def _resolve(embedder: EmbedderLike | Callable[[], EmbedderLike]) -> EmbedderLike:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -441,6 +442,8 @@ class _PdfLine:
 
 def _read_pdf(data: bytes) -> tuple[dict, list[Block]]:
     import pypdf
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings on broken files are reported as reasons
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))

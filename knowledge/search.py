@@ -12,6 +12,7 @@ newer ``updated`` date, then the richer metadata.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from dataclasses import dataclass, replace
 
@@ -61,6 +62,7 @@ class Hit:
 
 
 _stemmer = Stemmer.Stemmer("english")
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 def lexical_terms(text: str, expand: bool = True) -> list[str]:

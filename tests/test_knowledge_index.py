@@ -158,3 +158,45 @@ def test_rebuild_re_embeds_everything_and_keeps_team_answers(corpus_and_settings
     assert not set(after_chunks.values()) & set(chunks.values())  # all new vectors
     rebuilt = open_knowledge_base(settings, embedder=knowledge_embedder)
     assert rebuilt.search("Is there parking at the DIP open day?", k=1)[0].passage.kind == "team-answer"
+
+
+def test_a_running_knowledge_base_adds_team_answers_on_top_of_a_newer_index(
+    corpus_and_settings, knowledge_embedder
+):
+    import datetime
+
+    corpus, settings = corpus_and_settings
+    index_guidance(settings, embedder=knowledge_embedder)
+    running = open_knowledge_base(settings, embedder=knowledge_embedder)
+    (corpus / "kestrel.md").write_text(
+        "# Kestrel hours\n\nKestrel support opens at 9am on working days.\n", "utf-8"
+    )
+    index_guidance(settings, embedder=knowledge_embedder)  # as `mhhs-bot index` run beside the assistant
+    running.add_team_answer(
+        "B2",
+        "Is Kestrel open at weekends?",
+        "No, Kestrel is closed at weekends.",
+        "U9",
+        datetime.date(2026, 6, 1),
+    )
+    documents, chunks, state = rows(settings)
+    assert {"kestrel.md", "team-answer:B2"} <= set(documents)
+    assert len(running.search_index.vectors) == len(chunks) == len(running.search_index)
+    assert running.search("When does Kestrel support open?", k=1)[0].passage.document_id == "kestrel.md"
+    assert running.search("Is Kestrel open at weekends?", k=1)[0].passage.document_id == "team-answer:B2"
+
+
+def test_indexing_one_extra_folder_leaves_the_rest_of_the_index_alone(
+    tmp_path, corpus_and_settings, knowledge_embedder
+):
+    corpus, settings = corpus_and_settings
+    index_guidance(settings, embedder=knowledge_embedder)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "note.md").write_text("# Extra\n\nThe extra note about Kestrel hours.\n", "utf-8")
+    report = index_guidance(settings, paths=[extra], embedder=knowledge_embedder)
+    assert (report.added, report.removed) == (["note.md"], [])
+    assert set(rows(settings)[0]) == {"06_qad-guide.md", "16_faq.md", "note.md"}
+    (extra / "note.md").unlink()
+    assert index_guidance(settings, paths=[extra], embedder=knowledge_embedder).removed == ["note.md"]
+    assert set(rows(settings)[0]) == {"06_qad-guide.md", "16_faq.md"}

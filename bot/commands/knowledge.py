@@ -60,10 +60,11 @@ def _print_report(report) -> None:
 @click.option("--rebuild", is_flag=True, help="Re-read and re-embed everything instead of only what changed.")
 @click.pass_context
 def index_command(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool) -> None:
-    """Index guidance files (default: MHHS_GUIDANCE_PATHS, else the bundled guidance).
+    """Index the guidance (MHHS_GUIDANCE_PATHS, else the bundled guidance), or PATHS in addition.
 
-    Only documents whose content changed are re-embedded; documents whose files were removed are dropped. Files
-    that cannot be read are listed with the reason and the rest is indexed.
+    Only documents whose content changed are re-embedded; documents whose files were removed are dropped (with
+    PATHS, only those under PATHS). Files that cannot be read are listed with the reason and the rest is indexed.
+    --rebuild re-embeds the configured guidance and PATHS from scratch.
     """
     report = _run_index(get_settings(ctx), paths, rebuild)
     _print_report(report)
@@ -167,7 +168,11 @@ def run_chat(kb, stdin=None) -> None:
     while True:
         if interactive:
             console.print("[bold cyan]You>[/bold cyan] ", end="")
-        line = stdin.readline()
+        try:
+            line = stdin.readline()
+        except KeyboardInterrupt:
+            console.print()
+            break
         if not line:
             break
         question = line.strip()
