@@ -20,11 +20,16 @@ from dataclasses import asdict, dataclass, field
 
 from knowledge.chunk import split_sentences
 from knowledge.search import Hit, Passage, SearchIndex, lexical_terms
-from knowledge.terms import QUESTION_WORDS, STOPWORDS, acronyms_in, words
+from knowledge.terms import FRAMING_WORDS, QUESTION_WORDS, STOPWORDS, acronyms_in, words
 
 # Calibrated on the development questions: questions about other subjects score 0.00-0.01, the lowest answerable
 # guidance question 0.30; questions near the guidance but not answered by it are caught by the answer-kind rules.
 DEFAULT_THRESHOLD = 0.25
+# A question naming a subject the guidance never mentions ("the DIP logo's colour", "hosting in Dublin") needs a
+# much closer passage before it is answered: the nearest passage is usually about the question's other words only.
+UNKNOWN_SUBJECT_CONFIDENCE = 0.5
+MIN_RELATED_PREFIX = 4
+WORD_PREFIXES = ("re", "pre", "non", "un", "sub", "co")
 MAX_QUESTION_CHARS = 2000
 TEAM_ANSWER_SOURCE = "Answered by the qualification team on {date}"
 
@@ -118,6 +123,36 @@ def coverage(question_terms: list[str], passage: Passage, index: SearchIndex) ->
     weights = {t: max(index.idf(t), 0.1) for t in question_terms}
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in present) / total
+
+
+def unknown_subject_terms(question: str, index: SearchIndex) -> list[str]:
+    """Content terms of ``question`` that the guidance never uses, not even in a longer or shorter form.
+
+    Framing words ("roughly", "how often") and identifiers with digits ("v15") are left out: they say nothing about
+    whether the guidance covers the question's subject.
+    """
+    framing = set(lexical_terms(" ".join(FRAMING_WORDS), expand=False))
+    unknown = []
+    for term in content_terms(question):
+        if term in framing or any(ch.isdigit() for ch in term) or term in index.vocabulary:
+            continue
+        if _has_related_form(term, index.vocabulary):
+            continue
+        unknown.append(term)
+    return unknown
+
+
+def _has_related_form(term: str, vocabulary: set[str]) -> bool:
+    """Whether the guidance uses a longer or shorter form of ``term`` ("tester" and "test", "program" and
+    "programm", "resubmit" and "submit")."""
+    for prefix in WORD_PREFIXES:
+        rest = term.removeprefix(prefix)
+        if rest != term and len(rest) >= MIN_RELATED_PREFIX and rest in vocabulary:
+            return True
+    for size in range(MIN_RELATED_PREFIX, len(term)):
+        if term[:size] in vocabulary:
+            return True
+    return len(term) >= MIN_RELATED_PREFIX and any(word.startswith(term) for word in vocabulary)
 
 
 def passage_confidence(dense: float, covered: float) -> float:
@@ -310,9 +345,13 @@ def compose_answer(
     sources = [_source(hit, score, highlights[i][0]) for i, (hit, score) in enumerate(scored)]
     top_hit, top_score = scored[0]
     highlight, holds_answer = highlights[0]
-    # Not an answer: too far from the question, no value of the kind asked for (a date, an address, a number), or
-    # a sentence saying that the guidance does not give what is asked.
-    answered = top_score >= threshold and holds_answer and not (kind and is_absence_statement(highlight))
+    # Not an answer: too far from the question (and further still when it names a subject the guidance never
+    # mentions), no value of the kind asked for (a date, an address, a number), or a sentence saying that the
+    # guidance does not give what is asked.
+    needed = (
+        max(threshold, UNKNOWN_SUBJECT_CONFIDENCE) if unknown_subject_terms(question, index) else threshold
+    )
+    answered = top_score >= needed and holds_answer and not (kind and is_absence_statement(highlight))
     if not answered:
         return Answer(question, False, top_score, not_covered_message(enquiries_address), sources)
     quoted = top_hit.passage.text.replace(highlight, f"**{highlight}**", 1)

@@ -84,6 +84,14 @@ STOPWORDS = frozenset(
 # Question words that still matter for which sentence answers (kept out of the content terms, not of the text).
 QUESTION_WORDS = frozenset("what when where which who whom whose why how".split())
 
+# Words that frame a question rather than name its subject ("roughly how many", "what sort of", "how often"). They
+# still count for retrieval; they are never taken as a sign that the question is about something else.
+FRAMING_WORDS = frozenset(
+    """roughly approximately about exactly precisely sort kind often usually normally typically generally appear
+    appears appeared raise raised ask asked tell know please anyone someone somebody actually currently really
+    still ever whereabouts hey hi hello please thanks cheers mate gimme quick""".split()
+)
+
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[&'][A-Za-z0-9]+)*")
 
 

@@ -15,6 +15,7 @@ from knowledge.answer import (
     has_answer_type,
     is_absence_statement,
     question_problem,
+    unknown_subject_terms,
     wanted_answer_type,
 )
 
@@ -63,6 +64,10 @@ def test_a_passage_in_two_formats_is_shown_once_as_the_copy_with_richer_metadata
         "What email address do we send the DIP Onboarding Preparation Pro-Forma to?",
         "Which person is the chair of the Qualification Advisory Group?",
         "What is the capital of Peru and its population in 1850?",
+        # other subjects dressed in the guidance's own words
+        "What colour is the QAD template's logo?",
+        "Can our PIT test environment be hosted in Azure's Dublin region?",
+        "Is there parking at the Elexon office?",
     ],
 )
 def test_questions_the_guidance_does_not_answer_are_declined_with_where_to_ask(knowledge_base, question):
@@ -159,3 +164,17 @@ def test_console_chat_reads_questions_until_the_end_of_input(knowledge_base, cap
     assert "Company Director" in out
     assert "no words" in out
     assert out.rstrip().endswith("Goodbye.")
+
+
+def test_subjects_the_guidance_never_mentions_are_recognised(knowledge_base):
+    index = knowledge_base.search_index
+    assert unknown_subject_terms("What colour is the QAD logo?", index) == ["colour", "logo"]
+    # framing words, identifiers and other forms of the guidance's own words are not unknown subjects
+    assert unknown_subject_terms("Roughly how often is the QAD v99 resubmitted?", index) == []
+    assert unknown_subject_terms("Who are the QAD testers?", index) == []
+
+
+def test_a_known_subject_in_unusual_words_is_still_answered(knowledge_base):
+    answer = knowledge_base.ask("Does the final QAD need a Company Director's autograph?")
+    assert answer.answered
+    assert "Company Director" in answer.sources[0].highlight
