@@ -36,6 +36,9 @@ def get_settings(ctx: click.Context) -> Settings:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
+        # Libraries' start-up chatter ("Loading faiss", HTTP requests) is not news to the person at the console.
+        for noisy in ("faiss", "faiss.loader", "httpx", "sentence_transformers", "urllib3"):
+            logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
         root.obj["settings"] = settings
     return root.obj["settings"]
 
