@@ -93,18 +93,18 @@ def test_help_and_unknown_subcommands(slack_app):
 def test_registered_subcommands_are_dispatched_and_team_only_ones_refused_to_others(slack_app):
     seen = []
 
-    def deadlines(request):
+    def milestones(request):
         seen.append((request.name, request.args, request.user_id, request.channel_id))
         return {"text": "Next: final QAD", "blocks": [blocks.section("*Next:* final QAD")]}
 
-    slack_app.assistant.subcommands.register_subcommand("deadlines", deadlines, "the next deadlines")
+    slack_app.assistant.subcommands.register_subcommand("milestones", milestones, "the next milestones")
     slack_app.assistant.subcommands.register_subcommand(
         "team-rota", lambda request: "Jo is on duty", "who is on duty", team_only=True
     )
-    slack_app.command("deadlines  next week", response_url=slack_app.api.response_url("deadlines"))
-    reply = slack_app.wait_for_response("deadlines")[0]
+    slack_app.command("milestones  next week", response_url=slack_app.api.response_url("milestones"))
+    reply = slack_app.wait_for_response("milestones")[0]
     assert reply["text"] == "Next: final QAD" and reply["response_type"] == "ephemeral"
-    assert seen == [("deadlines", "next week", ASKER, GENERAL_CHANNEL)]
+    assert seen == [("milestones", "next week", ASKER, GENERAL_CHANNEL)]
     slack_app.command("team-rota", response_url=slack_app.api.response_url("rota"))
     assert (
         slack_app.wait_for_response("rota")[0]["text"] == "`/mhhs team-rota` is for the qualification team."
