@@ -35,7 +35,7 @@ from knowledge.index import (
     read_state,
     remove_stale_files,
 )
-from knowledge.search import Hit, SearchIndex, query_text
+from knowledge.search import Hit, LexicalIndex, SearchIndex, lexical_path, query_text, read_passages
 
 BUNDLED_GUIDANCE = Path(__file__).resolve().parent.parent / "knowledge" / "guidance"
 TEAM_ANSWER_TITLE = "Answer from the qualification team"
@@ -221,9 +221,12 @@ class KnowledgeBase:
                     datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                 ],
             )
+            passages = read_passages(self.db)
+            lexical = LexicalIndex.build(passages)
+            lexical.save(lexical_path(self.settings.index_dir / vectors_file))
         remove_stale_files(self.settings.index_dir, keep=vectors_file)
         self._vectors_file = vectors_file
-        self._index = SearchIndex.from_db(self.db, vectors)
+        self._index = SearchIndex(passages, vectors, lexical)
 
     def _current_vectors(self):
         """The vectors to change: this process's copy, or the file on disk if `mhhs-bot index` has run since."""
@@ -231,7 +234,7 @@ class KnowledgeBase:
         if state.vectors_file != self._vectors_file:
             _, vectors = load_vectors(self.db, self.settings.index_dir, self.settings.embedding_model)
             self._vectors_file = state.vectors_file
-            self._index = SearchIndex.from_db(self.db, vectors)
+            self._index = _load_search_index(self.db, self.settings.index_dir, state.vectors_file, vectors)
         return state, self._index.vectors.copy()
 
 
@@ -252,4 +255,11 @@ def open_knowledge_base(settings: Settings, embedder: Embedder | None = None) ->
     check_dimension(state, embedder)
     if embedder.name != state.model:
         raise IndexMismatchError(f"the index was built with {state.model!r}, not {embedder.name!r}")
-    return KnowledgeBase(settings, db, embedder, SearchIndex.from_db(db, vectors))
+    return KnowledgeBase(
+        settings, db, embedder, _load_search_index(db, settings.index_dir, state.vectors_file, vectors)
+    )
+
+
+def _load_search_index(db: sqlite_utils.Database, index_dir: Path, vectors_file: str, vectors) -> SearchIndex:
+    """The passages from SQLite with the lexical index saved beside the vector file (never re-tokenised here)."""
+    return SearchIndex.from_db(db, vectors, LexicalIndex.load(lexical_path(index_dir / vectors_file)))

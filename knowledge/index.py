@@ -13,6 +13,7 @@ unreadable file that was indexed before keeps its previous passages.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -272,6 +273,7 @@ def build_index(
     report.removed = sorted(removed)
 
     if not to_index and not removed and not rebuild and state is not None:
+        ensure_lexical_index(db, index_dir, state.vectors_file)
         report.chunks_total = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return report
 
@@ -381,22 +383,55 @@ def build_index(
             "VALUES (1, ?, ?, ?, ?, ?)",
             [model_name, dimension, vectors_file, next_id + len(texts), now],
         )
+        # Written from the rows this transaction is about to commit, before it commits: a crash before the commit
+        # leaves the previous vector file and lexical index current.
+        progress("writing", 0, 1)
+        write_lexical_index(db, index_dir, vectors_file)
+        progress("writing", 1, 1)
     remove_stale_files(index_dir, keep=vectors_file)
     report.chunks_embedded = len(texts)
     report.chunks_total = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
     return report
 
 
+def write_lexical_index(db: sqlite_utils.Database, index_dir: Path, vectors_file: str) -> None:
+    """Build the BM25 index of every passage in ``db`` (as this connection sees them) and save it beside the
+    vector file ``vectors_file``."""
+    from knowledge.search import LexicalIndex, lexical_path, read_passages
+
+    LexicalIndex.build(read_passages(db)).save(lexical_path(index_dir / vectors_file))
+
+
+def ensure_lexical_index(db: sqlite_utils.Database, index_dir: Path, vectors_file: str) -> None:
+    """Write the lexical index of an index built by an older version, or one whose folder was lost."""
+    from knowledge.search import LexicalIndex, lexical_path
+
+    try:
+        LexicalIndex.load(lexical_path(index_dir / vectors_file))
+    except IndexMismatchError:
+        write_lexical_index(db, index_dir, vectors_file)
+
+
 def remove_stale_files(index_dir: Path, keep: str) -> None:
-    """Delete vector files other than the current one (older generations, leftovers of an interrupted run)."""
+    """Delete vector files and lexical indexes other than the current ones (older generations, leftovers of an
+    interrupted run)."""
+    from knowledge.search import LEXICAL_SUFFIX, lexical_path
+
+    keep_lexical = lexical_path(index_dir / keep).name
     for path in index_dir.glob("*.faiss"):
         if path.name != keep:
             path.unlink(missing_ok=True)
+    for path in index_dir.glob("*" + LEXICAL_SUFFIX):
+        if path.name != keep_lexical:
+            shutil.rmtree(path, ignore_errors=True)
     # Temporary files of an interrupted run; a recent one may belong to an index being written right now.
     for path in index_dir.glob(".*.tmp"):
         try:
             if time.time() - path.stat().st_mtime > 600:
-                path.unlink(missing_ok=True)
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
         except FileNotFoundError:
             pass
 

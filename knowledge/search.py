@@ -12,15 +12,21 @@ newer ``updated`` date, then the richer metadata.
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import os
 import re
+import shutil
+import uuid
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import bm25s
 import numpy as np
 import sqlite_utils
 import Stemmer
 
+from bot.errors import IndexMismatchError
 from knowledge.chunk import SECTION_SEPARATOR, retrieval_text
 from knowledge.index import VectorIndex
 from knowledge.terms import STOPWORDS, expansion_terms, words
@@ -61,6 +67,17 @@ class Hit:
     lexical: float  # BM25 score (0 when not among the lexical candidates)
 
 
+def read_passages(db: sqlite_utils.Database) -> list[Passage]:
+    """Every passage with its document's details, in a stable order (the lexical index's row order)."""
+    rows = db.execute(
+        """SELECT c.id, c.vector_id, c.document_id, d.title, c.section, c.text, d.kind, d.version, d.updated,
+                  d.source
+           FROM chunks c JOIN documents d ON d.id = c.document_id
+           ORDER BY c.document_id, c.position"""
+    ).fetchall()
+    return [Passage(*row) for row in rows]
+
+
 _stemmer = Stemmer.Stemmer("english")
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -98,21 +115,36 @@ def _word_set(text: str) -> frozenset[str]:
     return frozenset(_norm(text).split())
 
 
-class SearchIndex:
-    """Everything needed to answer a query, held in memory. Read-only once built: safe across threads."""
+LEXICAL_FORMAT = 1
+LEXICAL_SUFFIX = ".lexical"
+_LEXICAL_META = "passages.json"
 
-    def __init__(self, passages: list[Passage], vectors: VectorIndex):
-        self.passages = passages
-        self.vectors = vectors
-        self._by_vector_id = {p.vector_id: i for i, p in enumerate(passages)}
-        self._bm25 = bm25s.BM25()
+
+class LexicalIndex:
+    """BM25 over the passages' stemmed terms, with the term statistics the answers use.
+
+    Built once when the guidance is indexed and saved beside the vector file (``save``); a running assistant loads
+    it with the BM25 matrix memory-mapped (``load``), so starting up never re-tokenises the corpus.
+    """
+
+    def __init__(
+        self, bm25, vector_ids: list[int], document_frequency: dict[str, int], lowercase_words: set[str]
+    ):
+        self.bm25 = bm25
+        self.vector_ids = vector_ids  # the passage each BM25 row belongs to, in row order
+        self.document_frequency = document_frequency
+        self.lowercase_words = (
+            lowercase_words  # a capitalised word the guidance never writes in lower case is a name
+        )
+
+    @classmethod
+    def build(cls, passages: list[Passage]) -> LexicalIndex:
+        bm25 = bm25s.BM25()
         # Terms become shared integer ids as they are read, so a large corpus is never held as strings.
         term_ids: dict[str, int] = {"_": 0}
         frequency: dict[int, int] = {}
         corpus: list[list[int]] = []
-        self.lowercase_words: set[str] = (
-            set()
-        )  # a capitalised word the guidance never writes in lower case is a name
+        lowercase_words: set[str] = set()
         for p in passages:
             ids = [
                 term_ids.setdefault(t, len(term_ids))
@@ -121,24 +153,92 @@ class SearchIndex:
             corpus.append(ids or [0])
             for i in set(ids):
                 frequency[i] = frequency.get(i, 0) + 1
-            self.lowercase_words.update(w for w in words(p.text) if w.islower())
+            lowercase_words.update(w for w in words(p.text) if w.islower())
         if corpus:
-            self._bm25.index((corpus, term_ids), show_progress=False)
+            bm25.index((corpus, term_ids), show_progress=False)
         del corpus
-        self.document_frequency: dict[str, int] = {
-            t: frequency[i] for t, i in term_ids.items() if i in frequency
-        }
+        document_frequency = {t: frequency[i] for t, i in term_ids.items() if i in frequency}
+        return cls(bm25, [p.vector_id for p in passages], document_frequency, lowercase_words)
+
+    def save(self, path: Path) -> None:
+        """Write the index as the folder ``path`` atomically: a temporary folder, flushed, then renamed."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            temporary.mkdir()
+            if self.vector_ids:
+                self.bm25.save(str(temporary), show_progress=False)
+            meta = {
+                "format": LEXICAL_FORMAT,
+                "vector_ids": self.vector_ids,
+                "document_frequency": self.document_frequency,
+                "lowercase_words": sorted(self.lowercase_words),
+            }
+            (temporary / _LEXICAL_META).write_text(json.dumps(meta), encoding="utf-8")
+            for file in temporary.iterdir():
+                with open(file, "rb") as handle:
+                    os.fsync(handle.fileno())
+            if path.exists():
+                shutil.rmtree(path)
+            os.replace(temporary, path)
+        finally:
+            if temporary.exists():
+                shutil.rmtree(temporary, ignore_errors=True)
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex:
+        """Raises IndexMismatchError when the folder is missing or from another format."""
+        meta_file = path / _LEXICAL_META
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexMismatchError(
+                f"the index in {path.parent} has no readable lexical index ({path.name}); it was written by an "
+                f"older version or interrupted: {LEXICAL_HINT}"
+            ) from exc
+        if meta.get("format") != LEXICAL_FORMAT:
+            raise IndexMismatchError(
+                f"the lexical index {path.name} is in format {meta.get('format')!r}, this version reads "
+                f"{LEXICAL_FORMAT}: {LEXICAL_HINT}"
+            )
+        vector_ids = meta["vector_ids"]
+        bm25 = bm25s.BM25.load(str(path), mmap=True, show_progress=False) if vector_ids else bm25s.BM25()
+        return cls(bm25, vector_ids, meta["document_frequency"], set(meta["lowercase_words"]))
+
+
+LEXICAL_HINT = "run `mhhs-bot index` to rebuild it"
+
+
+def lexical_path(vectors_path: Path) -> Path:
+    """The lexical index folder that belongs to a vector file (written and replaced together with it)."""
+    return vectors_path.with_name(vectors_path.stem + LEXICAL_SUFFIX)
+
+
+class SearchIndex:
+    """Everything needed to answer a query. Read-only once built: safe across threads."""
+
+    def __init__(self, passages: list[Passage], vectors: VectorIndex, lexical: LexicalIndex | None = None):
+        self.passages = passages
+        self.vectors = vectors
+        self._by_vector_id = {p.vector_id: i for i, p in enumerate(passages)}
+        if lexical is None:
+            lexical = LexicalIndex.build(passages)
+        elif lexical.vector_ids != [p.vector_id for p in passages]:
+            raise IndexMismatchError(
+                f"the lexical index does not match the passages in the database: {LEXICAL_HINT}"
+            )
+        self.lexical_index = lexical
+        self._bm25 = lexical.bm25
+        self.lowercase_words = lexical.lowercase_words
+        self.document_frequency = lexical.document_frequency
         self.vocabulary = set(self.document_frequency)
 
     @classmethod
-    def from_db(cls, db: sqlite_utils.Database, vectors: VectorIndex) -> SearchIndex:
-        rows = db.execute(
-            """SELECT c.id, c.vector_id, c.document_id, d.title, c.section, c.text, d.kind, d.version, d.updated,
-                      d.source
-               FROM chunks c JOIN documents d ON d.id = c.document_id
-               ORDER BY c.document_id, c.position"""
-        ).fetchall()
-        return cls([Passage(*row) for row in rows], vectors)
+    def from_db(
+        cls, db: sqlite_utils.Database, vectors: VectorIndex, lexical: LexicalIndex | None = None
+    ) -> SearchIndex:
+        """The passages in ``db``; with ``lexical`` (loaded from disk) their BM25 is not built again."""
+        return cls(read_passages(db), vectors, lexical)
 
     def __len__(self) -> int:
         return len(self.passages)

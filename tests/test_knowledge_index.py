@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import shutil
 
+import numpy as np
 import pytest
 
+import knowledge.search
 from bot.errors import IndexMismatchError, IndexMissingError
 from bot.knowledge_base import index_guidance, open_knowledge_base
 from bot.storage import connect
 from knowledge.index import load_vectors, read_state
+from knowledge.search import SearchIndex, read_passages
 from tests.fixtures.knowledge import knowledge_settings_for, make_corpus
+
+TODAY = datetime.date(2026, 11, 26)
 
 
 class CountingEmbedder:
@@ -200,3 +207,82 @@ def test_indexing_one_extra_folder_leaves_the_rest_of_the_index_alone(
     (extra / "note.md").unlink()
     assert index_guidance(settings, paths=[extra], embedder=knowledge_embedder).removed == ["note.md"]
     assert set(rows(settings)[0]) == {"06_qad-guide.md", "16_faq.md"}
+
+
+def _lexical_folders(settings):
+    return sorted(p.name for p in settings.index_dir.glob("*.lexical"))
+
+
+def test_the_lexical_index_is_saved_with_the_vectors_and_read_back_without_re_tokenising(
+    corpus_and_settings, knowledge_embedder
+):
+    _, settings = corpus_and_settings
+    index_guidance(settings, embedder=knowledge_embedder)
+    state = rows(settings)[2]
+    assert _lexical_folders(settings) == [state.vectors_file.removesuffix(".faiss") + ".lexical"]
+
+    kb = open_knowledge_base(settings, embedder=knowledge_embedder)
+    loaded = kb.search_index
+    assert isinstance(loaded.lexical_index.bm25.scores["data"], np.memmap)  # read from disk, not built
+    db = connect(settings.database_path)
+    fresh = SearchIndex(read_passages(db), loaded.vectors)  # BM25 built anew from the same rows
+    db.conn.close()
+    assert loaded.document_frequency == fresh.document_frequency
+    assert loaded.lowercase_words == fresh.lowercase_words
+    for question in (
+        "Who signs off the QAD?",
+        "What happens at the Qualification Assessment Document stage?",
+    ):
+        saved, built = loaded.lexical(question), fresh.lexical(question)
+        assert [p for p, _ in saved] == [p for p, _ in built]
+        assert [s for _, s in saved] == pytest.approx([s for _, s in built])
+
+    kb.add_team_answer("t1", "Where do I send the QAD?", "Send it to the qualification mailbox.", "A", TODAY)
+    after = read_state(kb.db)
+    assert _lexical_folders(settings) == [after.vectors_file.removesuffix(".faiss") + ".lexical"]
+    restarted = open_knowledge_base(settings, embedder=knowledge_embedder)
+    assert restarted.search("Where do I send the QAD?", k=1)[0].passage.kind == "team-answer"
+
+
+def test_a_crash_while_writing_the_lexical_index_leaves_the_previous_index_usable(
+    corpus_and_settings, knowledge_embedder, monkeypatch
+):
+    corpus, settings = corpus_and_settings
+    index_guidance(settings, embedder=knowledge_embedder)
+    before = rows(settings)
+    folders = _lexical_folders(settings)
+    shutil.copyfile(corpus / "16_faq.md", corpus / "copy_of_faq.md")
+    # The BM25 arrays are written, then writing the passage list fails (as a full disk or a kill would).
+    monkeypatch.setattr(knowledge.search, "_LEXICAL_META", "no-such-folder/passages.json")
+    with pytest.raises(OSError):
+        index_guidance(settings, embedder=knowledge_embedder)
+    monkeypatch.undo()
+    assert rows(settings) == before
+    assert _lexical_folders(settings) == folders
+    kb = open_knowledge_base(settings, embedder=knowledge_embedder)
+    assert kb.ask("Who signs off the QAD once its content is complete?").answered
+
+    assert index_guidance(settings, embedder=knowledge_embedder).added == ["copy_of_faq.md"]
+    assert len(_lexical_folders(settings)) == 1
+    assert open_knowledge_base(settings, embedder=knowledge_embedder).ask("Who signs off the QAD?").answered
+
+
+def test_an_index_without_its_lexical_index_asks_for_mhhs_bot_index_which_restores_it(
+    corpus_and_settings, knowledge_embedder
+):
+    _, settings = corpus_and_settings
+    index_guidance(settings, embedder=knowledge_embedder)
+    (folder,) = settings.index_dir.glob("*.lexical")
+    shutil.rmtree(folder)  # as an index written before the lexical index was saved
+    with pytest.raises(IndexMismatchError, match="older version.*mhhs-bot index"):
+        open_knowledge_base(settings, embedder=knowledge_embedder)
+
+    embedder = CountingEmbedder(knowledge_embedder)
+    report = index_guidance(settings, embedder=embedder)
+    assert embedder.embedded == 0 and report.chunks_embedded == 0
+    assert open_knowledge_base(settings, embedder=knowledge_embedder).ask("Who signs off the QAD?").answered
+
+    meta = folder / "passages.json"
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "format": 0}))
+    with pytest.raises(IndexMismatchError, match="format 0.*mhhs-bot index"):
+        open_knowledge_base(settings, embedder=knowledge_embedder)
