@@ -14,6 +14,7 @@ answering sentence says the guidance does not give it ("this pack does not repro
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -30,6 +31,7 @@ DEFAULT_THRESHOLD = 0.25
 UNKNOWN_SUBJECT_CONFIDENCE = 0.5
 MIN_RELATED_PREFIX = 4
 WORD_PREFIXES = ("re", "pre", "non", "un", "sub", "co")
+_FRAMING_TERMS = frozenset(lexical_terms(" ".join(FRAMING_WORDS), expand=False))
 MAX_QUESTION_CHARS = 2000
 TEAM_ANSWER_SOURCE = "Answered by the qualification team on {date}"
 
@@ -131,20 +133,20 @@ def unknown_subject_terms(question: str, index: SearchIndex) -> list[str]:
     Framing words ("roughly", "how often") and identifiers with digits ("v15") are left out: they say nothing about
     whether the guidance covers the question's subject.
     """
-    framing = set(lexical_terms(" ".join(FRAMING_WORDS), expand=False))
     unknown = []
     for term in content_terms(question):
-        if term in framing or any(ch.isdigit() for ch in term) or term in index.vocabulary:
+        if term in _FRAMING_TERMS or any(ch.isdigit() for ch in term) or term in index.vocabulary:
             continue
-        if _has_related_form(term, index.vocabulary):
+        if _has_related_form(term, index):
             continue
         unknown.append(term)
     return unknown
 
 
-def _has_related_form(term: str, vocabulary: set[str]) -> bool:
+def _has_related_form(term: str, index: SearchIndex) -> bool:
     """Whether the guidance uses a longer or shorter form of ``term`` ("tester" and "test", "program" and
     "programm", "resubmit" and "submit")."""
+    vocabulary = index.vocabulary
     for prefix in WORD_PREFIXES:
         rest = term.removeprefix(prefix)
         if rest != term and len(rest) >= MIN_RELATED_PREFIX and rest in vocabulary:
@@ -152,7 +154,11 @@ def _has_related_form(term: str, vocabulary: set[str]) -> bool:
     for size in range(MIN_RELATED_PREFIX, len(term)):
         if term[:size] in vocabulary:
             return True
-    return len(term) >= MIN_RELATED_PREFIX and any(word.startswith(term) for word in vocabulary)
+    if len(term) < MIN_RELATED_PREFIX:
+        return False
+    vocabulary_in_order = index.sorted_vocabulary
+    at = bisect.bisect_left(vocabulary_in_order, term)
+    return at < len(vocabulary_in_order) and vocabulary_in_order[at].startswith(term)
 
 
 def passage_confidence(dense: float, covered: float) -> float:

@@ -232,6 +232,7 @@ class SearchIndex:
         self.lowercase_words = lexical.lowercase_words
         self.document_frequency = lexical.document_frequency
         self.vocabulary = set(self.document_frequency)
+        self.sorted_vocabulary = sorted(self.vocabulary)  # for prefix look-ups
 
     @classmethod
     def from_db(
