@@ -91,9 +91,22 @@ def lexical_terms(text: str, expand: bool = True) -> list[str]:
 def _lexical_terms(text: str, expand: bool) -> tuple[str, ...]:
     if expand:
         text = f"{text} {expansion_terms(text)}"
-    tokens = [re.sub(r"'(?:s|t|re|ve|ll|d|m)$", "", w.lower()).replace("&", "") for w in words(text)]
+    tokens = [_word_term(w.lower()) for w in words(text)]
+    # A name's parts count too ("LDSO QT mailbox" still finds LDSO_QT), as words, never as acronyms to expand.
+    tokens += [part for token in tokens if "_" in token for part in token.split("_") if part]
     tokens = [t for t in tokens if t not in STOPWORDS]
     return tuple(_stemmer.stemWords(tokens))
+
+
+# "can't" is "cannot", which is kept: the negation is what the question turns on ("what if a test can't be finished").
+# Other contractions lose their ending ("doesn't" -> "does", "supplier's" -> "supplier").
+_CONTRACTIONS = {"can't": "cannot", "won't": "will", "shan't": "shall"}
+_CONTRACTION_ENDING = re.compile(r"(?:n't|'(?:s|re|ve|ll|d|m))$")
+
+
+def _word_term(word: str) -> str:
+    """A lower-cased word as a lexical term, before stemming."""
+    return _CONTRACTIONS.get(word) or _CONTRACTION_ENDING.sub("", word).replace("&", "")
 
 
 def query_text(question: str) -> str:
@@ -115,7 +128,7 @@ def _word_set(text: str) -> frozenset[str]:
     return frozenset(_norm(text).split())
 
 
-LEXICAL_FORMAT = 1
+LEXICAL_FORMAT = 2  # 2: "_" joins a name into one word, "can't" is "cannot"
 LEXICAL_SUFFIX = ".lexical"
 _LEXICAL_META = "passages.json"
 

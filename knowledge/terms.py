@@ -89,15 +89,19 @@ QUESTION_WORDS = frozenset("what when where which who whom whose why how".split(
 FRAMING_WORDS = frozenset(
     """roughly approximately about exactly precisely sort kind often usually normally typically generally appear
     appears appeared raise raised ask asked tell know please anyone someone somebody actually currently really
-    still ever whereabouts hey hi hello please thanks cheers mate gimme quick""".split()
+    still ever whereabouts hey hi hello please thanks cheers mate gimme quick cannot""".split()
 )
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[&'][A-Za-z0-9]+)*")
+# A word: letters and digits, joined by "&" (QA&P), an apostrophe (can't) or "_" (a name such as the LDSO_QT mailbox,
+# which is one thing, not the acronyms LDSO and QT).
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[&'_][A-Za-z0-9]+)*")
+# Typographic apostrophes (as phones and word processors write them) read as plain ones.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
 def words(text: str) -> list[str]:
-    """The words of ``text`` as written (``QA&P`` and ``S&A`` stay whole, apostrophes kept inside words)."""
-    return _TOKEN.findall(text)
+    """The words of ``text`` as written (``QA&P``, ``S&A`` and ``LDSO_QT`` stay whole, apostrophes kept inside)."""
+    return _TOKEN.findall(text.translate(_APOSTROPHES))
 
 
 def _phrase_key(text: str) -> str:

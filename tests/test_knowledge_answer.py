@@ -172,6 +172,8 @@ def test_subjects_the_guidance_never_mentions_are_recognised(knowledge_base):
     # framing words, identifiers and other forms of the guidance's own words are not unknown subjects
     assert unknown_subject_terms("Roughly how often is the QAD v99 resubmitted?", index) == []
     assert unknown_subject_terms("Who are the QAD testers?", index) == []
+    # nor are contractions, written with either apostrophe
+    assert unknown_subject_terms("Why can't the QAD be resubmitted, and isn\u2019t it signed?", index) == []
 
 
 def test_a_known_subject_in_unusual_words_is_still_answered(knowledge_base):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from knowledge.index import VectorIndex
-from knowledge.search import LEXICAL_WEIGHT, Passage, SearchIndex, lexical_terms
-from knowledge.terms import acronyms_in, expansion_terms
+from knowledge.search import LEXICAL_WEIGHT, Passage, SearchIndex, lexical_terms, query_text
+from knowledge.terms import acronyms_in, expansion_terms, words
 
 
 def passage(n: int, text: str, **fields) -> Passage:
@@ -43,6 +43,44 @@ def test_lexical_search_finds_a_passage_written_with_the_expansion():
     index = index_of(passages, [unit(1, 0), unit(0, 1)])
     hits = index.search("Who signs the QAD?", None, k=2, mode="lexical")
     assert [h.passage.chunk_id for h in hits] == ["c1"]
+
+
+def test_a_name_joined_by_underscores_is_one_word_and_its_parts_are_not_expanded_as_acronyms():
+    assert words("Is the LDSO_QT mailbox monitored?") == ["Is", "the", "LDSO_QT", "mailbox", "monitored"]
+    assert acronyms_in("Is the LDSO_QT mailbox monitored?") == []
+    assert query_text("Is the LDSO_QT mailbox monitored?") == "Is the LDSO_QT mailbox monitored?"
+    terms = lexical_terms("LDSO_QT mailbox")
+    assert {"ldso_qt", "ldso", "qt", "mailbox"} <= set(terms)
+    assert "qualif" not in terms and "distributor" not in terms  # not read as LDSO and QT
+    assert "qualif" in lexical_terms("LDSO QT")  # written apart they are the acronyms
+
+
+def test_the_mailbox_name_finds_the_passage_that_names_the_mailbox():
+    passages = [
+        passage(
+            1, "Qualification Testing (QT) for a new LDSO runs in the DIP, and QT evidence goes into ADO."
+        ),
+        passage(2, "The LDSO_QT mailbox is no longer monitored."),
+    ]
+    index = index_of(passages, [unit(1, 0), unit(0, 1)])
+    hits = index.search("Is the LDSO_QT mailbox still monitored?", None, k=2, mode="lexical")
+    assert hits[0].passage.chunk_id == "c2"
+    # Written apart, the words still reach the passage through the name's parts.
+    hits = index.search("LDSO QT mailbox", None, k=2, mode="lexical")
+    assert "c2" in [h.passage.chunk_id for h in hits] and hits[0].lexical > 0
+
+
+def test_cant_is_cannot_and_typographic_apostrophes_read_as_plain_ones():
+    assert lexical_terms("can't", expand=False) == ["cannot"]
+    assert lexical_terms("Can\u2019t finish", expand=False) == ["cannot", "finish"]
+    assert lexical_terms("the supplier\u2019s QAD doesn't", expand=False) == ["supplier", "qad"]
+    passages = [
+        passage(1, "Finishing QT: complete the test cases, then meet the exit criteria."),
+        passage(2, "For any test you cannot finish in QT, write a work-off plan."),
+    ]
+    index = index_of(passages, [unit(1, 0), unit(0, 1)])
+    hits = index.search("What if a test can\u2019t be finished in QT?", None, k=2, mode="lexical")
+    assert hits[0].passage.chunk_id == "c2"
 
 
 def test_fusion_weighs_lexical_and_dense_scores():
