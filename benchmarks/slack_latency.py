@@ -80,8 +80,7 @@ def summary(values: list[float]) -> dict[str, float]:
 
 def start(workdir: Path, workers: int):
     """The assistant in HTTP mode with the bundled guidance indexed; returns (running app, web api, server)."""
-    from bot.knowledge_base import index_guidance, open_knowledge_base
-    from knowledge.embed import Embedder
+    from bot.knowledge_base import index_guidance, make_embedder, open_knowledge_base
 
     api, api_server = start_slack_api()
     settings = load_settings(
@@ -95,7 +94,7 @@ def start(workdir: Path, workers: int):
         },
     )
     started = time.perf_counter()
-    embedder = Embedder(settings.embedding_model)
+    embedder = make_embedder(settings)
     load_seconds = time.perf_counter() - started
     index_guidance(settings, embedder=embedder)
     knowledge_base = open_knowledge_base(settings, embedder=embedder)

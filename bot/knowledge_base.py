@@ -70,7 +70,7 @@ def index_guidance(
     try:
         return build_index(
             db,
-            embedder if embedder is not None else (lambda: Embedder(settings.embedding_model)),
+            embedder if embedder is not None else (lambda: make_embedder(settings)),
             settings.index_dir,
             roots,
             settings.embedding_model,
@@ -246,12 +246,19 @@ def _retrieval_question(question: str, context: str | None) -> str:
     return question
 
 
+def make_embedder(settings: Settings) -> Embedder:
+    """The configured model, with questions embedded as ``MHHS_QUESTION_ENCODER`` says."""
+    return Embedder(
+        settings.embedding_model, cache_dir=settings.models_dir, question_encoder=settings.question_encoder
+    )
+
+
 def open_knowledge_base(settings: Settings, embedder: Embedder | None = None) -> KnowledgeBase:
     """Load the index and the model once. Raises IndexMissingError or IndexMismatchError with what to run."""
     db = connect(settings.database_path)
     _, vectors = load_vectors(db, settings.index_dir, settings.embedding_model)
     state = read_state(db)
-    embedder = embedder or Embedder(settings.embedding_model)
+    embedder = embedder or make_embedder(settings)
     check_dimension(state, embedder)
     if embedder.name != state.model:
         raise IndexMismatchError(f"the index was built with {state.model!r}, not {embedder.name!r}")

@@ -1,0 +1,108 @@
+"""Questions embedded by the ONNX copy of the model: the same vectors, the model loaded only when passages need it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+
+import numpy as np
+import pytest
+
+import knowledge.question_encoder as question_encoder
+from bot.config import load_settings
+from bot.errors import ConfigError
+from knowledge.embed import DEFAULT_MODEL, Embedder, model_path
+
+TEXTS = [
+    "Is the LDSO_QT mailbox still monitored?",
+    "Who signs the final QAD? (QAD Qualification Assessment Document)",
+    "Can’t we send the PQS form later?",
+    " ".join(["Service Activation takes between one and two weeks per participant."] * 50),  # over 256 tokens
+]
+
+
+@pytest.fixture(scope="module")
+def encoder_cache(tmp_path_factory):
+    """A models folder with the exported question encoder of the bundled model."""
+    cache = tmp_path_factory.mktemp("models")
+    Embedder(cache_dir=cache)
+    return cache
+
+
+def test_questions_through_onnx_get_the_models_own_vectors(encoder_cache, knowledge_embedder):
+    files = sorted(p.suffixes[-1] for p in encoder_cache.iterdir())
+    assert files == [".json", ".json", ".onnx"]  # the graph, its tokenizer and what it was made from
+    embedder = Embedder(cache_dir=encoder_cache)
+    assert embedder.questions is not None and embedder.dimension == knowledge_embedder.dimension == 384
+    for text in TEXTS:
+        fast, reference = embedder.encode_query(text), knowledge_embedder.encode_query(text)
+        assert fast.dtype == np.float32 and abs(float(np.linalg.norm(fast)) - 1) < 1e-5
+        assert float(np.abs(fast - reference).max()) < 1e-4, text
+
+
+def test_a_saved_encoder_answers_without_loading_the_model_until_passages_need_it(
+    encoder_cache, knowledge_embedder
+):
+    embedder = Embedder(cache_dir=encoder_cache)
+    assert not embedder.model_loaded
+    embedder.encode_query("When is the final QAD due?")
+    assert not embedder.model_loaded
+    batch = embedder.encode(TEXTS[:2])  # passages at index time: the model itself
+    assert embedder.model_loaded and batch.shape == (2, 384)
+    assert float(np.abs(batch - knowledge_embedder.encode(TEXTS[:2])).max()) < 1e-5
+
+
+def test_a_damaged_saved_encoder_is_exported_again(tmp_path, caplog):
+    Embedder(cache_dir=tmp_path)
+    graph = next(tmp_path.glob("*.onnx"))
+    graph.write_bytes(b"not an ONNX graph")
+    with caplog.at_level(logging.WARNING, logger="knowledge.question_encoder"):
+        embedder = Embedder(cache_dir=tmp_path)
+    assert "cannot be used" in caplog.text
+    assert embedder.questions is not None and graph.stat().st_size > 1_000_000
+    assert abs(float(np.linalg.norm(embedder.encode_query("QAD sign-off"))) - 1) < 1e-5
+
+
+def test_an_encoder_that_disagrees_with_the_model_is_not_used(tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(question_encoder, "TOLERANCE", -1.0)  # any difference at all now counts as too large
+    with caplog.at_level(logging.WARNING, logger="knowledge.question_encoder"):
+        embedder = Embedder(cache_dir=tmp_path)
+    assert embedder.questions is None and embedder.model_loaded
+    assert "vectors differ from the model's" in caplog.text
+    assert list(tmp_path.iterdir()) == []  # nothing half-written is left behind
+    assert embedder.encode_query("QAD").shape == (384,)
+
+
+def test_a_model_that_does_not_pool_by_the_mean_stays_on_pytorch(tmp_path, caplog):
+    model = tmp_path / "cls-model"
+    shutil.copytree(model_path(DEFAULT_MODEL), model)
+    pooling = model / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    config.update({"pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True})
+    pooling.write_text(json.dumps(config))
+    with caplog.at_level(logging.INFO, logger="knowledge.question_encoder"):
+        embedder = Embedder(str(model), cache_dir=tmp_path / "models")
+    assert embedder.questions is None
+    assert "not by the mean" in caplog.text
+    assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())
+
+
+def test_a_changed_model_folder_is_exported_anew(tmp_path):
+    model = tmp_path / "model"
+    shutil.copytree(model_path(DEFAULT_MODEL), model)
+    cache = tmp_path / "models"
+    Embedder(str(model), cache_dir=cache)
+    (model / "README.md").write_text("edited\n")
+    Embedder(str(model), cache_dir=cache)
+    assert len(list(cache.glob("*.onnx"))) == 2  # one per version of the folder's files
+
+
+def test_the_torch_setting_keeps_questions_on_the_model_and_bad_values_name_the_setting(tmp_path):
+    embedder = Embedder(cache_dir=tmp_path, question_encoder="torch")
+    assert embedder.questions is None and list(tmp_path.iterdir()) == []
+    with pytest.raises(ConfigError, match="MHHS_QUESTION_ENCODER"):
+        Embedder(cache_dir=tmp_path, question_encoder="gpu")
+    with pytest.raises(ConfigError, match="MHHS_QUESTION_ENCODER"):
+        load_settings({"MHHS_QUESTION_ENCODER": "gpu"})
+    assert load_settings({}).question_encoder == "onnx"
