@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import uuid
 import warnings
 from pathlib import Path
@@ -52,24 +53,37 @@ class OnnxQuestionEncoder:
     Safe to call from several threads at once.
     """
 
-    def __init__(self, onnx_file: Path, tokenizer_file: Path, meta: dict):
-        import onnxruntime
+    def __init__(self, onnx_file: Path, tokenizer_file: Path, meta: dict, eager: bool = True):
+        """``eager``: open the ONNX Runtime session now (which also proves the file readable), else at first use."""
         from tokenizers import Tokenizer
 
-        options = onnxruntime.SessionOptions()
-        # One thread per question, as with PyTorch: concurrent questions use the other core.
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(
-            str(onnx_file), options, providers=["CPUExecutionProvider"]
-        )
+        self._onnx_file = onnx_file
+        self._session = None
+        self._session_lock = threading.Lock()
+        if eager:
+            self._opened_session()
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=int(meta["max_length"]))
         self._inputs = list(meta["inputs"])
         self._lower_case = bool(meta.get("lower_case"))
         self.dimension = int(meta["dimension"])
+
+    def _opened_session(self):
+        if self._session is None:
+            with self._session_lock:
+                if self._session is None:
+                    import onnxruntime
+
+                    options = onnxruntime.SessionOptions()
+                    # One thread per question, as with PyTorch: concurrent questions use the other core.
+                    options.intra_op_num_threads = 1
+                    options.inter_op_num_threads = 1
+                    options.log_severity_level = 3
+                    self._session = onnxruntime.InferenceSession(
+                        str(self._onnx_file), options, providers=["CPUExecutionProvider"]
+                    )
+        return self._session
 
     def encode(self, text: str) -> np.ndarray:
         encoding = self._tokenizer.encode(text.lower() if self._lower_case else text)
@@ -79,7 +93,7 @@ class OnnxQuestionEncoder:
             "token_type_ids": encoding.type_ids,
         }
         feed = {name: np.asarray([columns[name]], dtype=np.int64) for name in self._inputs}
-        hidden = self._session.run(None, feed)[0][0]
+        hidden = self._opened_session().run(None, feed)[0][0]
         mask = np.asarray(encoding.attention_mask, dtype=np.float32)[:, None]
         vector = (hidden * mask).sum(axis=0) / max(float(mask.sum()), 1e-9)
         return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
@@ -128,10 +142,13 @@ class OnnxQuestionEncoder:
             )
             if difference > TOLERANCE:
                 raise ValueError(f"its vectors differ from the model's by up to {difference:.1e}")
+            del (
+                encoder
+            )  # its memory goes back before passages are embedded; the first question opens it again
             for source, target in zip(temporary, (onnx_file, tokenizer_file, meta_file), strict=True):
                 os.replace(source, target)
             log.info("questions are embedded with ONNX Runtime (saved in %s)", cache_dir)
-            return cls(onnx_file, tokenizer_file, meta)
+            return cls(onnx_file, tokenizer_file, meta, eager=False)
         except Exception as exc:
             log.warning("questions are embedded with PyTorch: the ONNX export failed (%s)", exc)
             return None
