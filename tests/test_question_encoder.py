@@ -106,3 +106,13 @@ def test_the_torch_setting_keeps_questions_on_the_model_and_bad_values_name_the_
     with pytest.raises(ConfigError, match="MHHS_QUESTION_ENCODER"):
         load_settings({"MHHS_QUESTION_ENCODER": "gpu"})
     assert load_settings({}).question_encoder == "onnx"
+
+
+def test_an_encoder_whose_graph_is_gone_before_first_use_falls_back_to_the_model(tmp_path, caplog):
+    embedder = Embedder(cache_dir=tmp_path)  # exported just now: its session opens at the first question
+    next(tmp_path.glob("*.onnx")).unlink()
+    with caplog.at_level(logging.WARNING, logger="knowledge.embed"):
+        vector = embedder.encode_query("Who signs the final QAD?")
+    assert "ONNX encoder failed" in caplog.text
+    assert embedder.questions is None and vector.shape == (384,)
+    assert abs(float(np.linalg.norm(vector)) - 1) < 1e-5
