@@ -142,11 +142,11 @@ class OnnxQuestionEncoder:
             )
             if difference > TOLERANCE:
                 raise ValueError(f"its vectors differ from the model's by up to {difference:.1e}")
-            del (
-                encoder
-            )  # its memory goes back before passages are embedded; the first question opens it again
+            # Its memory goes back before passages are embedded; the first question opens the session again.
+            del encoder
             for source, target in zip(temporary, (onnx_file, tokenizer_file, meta_file), strict=True):
                 os.replace(source, target)
+            _remove_other_versions(cache_dir, onnx_file.stem)
             log.info("questions are embedded with ONNX Runtime (saved in %s)", cache_dir)
             return cls(onnx_file, tokenizer_file, meta, eager=False)
         except Exception as exc:
@@ -155,6 +155,13 @@ class OnnxQuestionEncoder:
         finally:
             for path in temporary:
                 path.unlink(missing_ok=True)
+
+
+def _remove_other_versions(cache_dir: Path, keep: str) -> None:
+    """Delete encoders exported from earlier versions of the model folder (about 90 MB each)."""
+    for path in cache_dir.glob("question-encoder-*"):
+        if not path.name.startswith(keep + "."):
+            path.unlink(missing_ok=True)
 
 
 def _export_plan(model) -> dict:

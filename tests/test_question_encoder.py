@@ -93,9 +93,12 @@ def test_a_changed_model_folder_is_exported_anew(tmp_path):
     shutil.copytree(model_path(DEFAULT_MODEL), model)
     cache = tmp_path / "models"
     Embedder(str(model), cache_dir=cache)
+    first = {p.name for p in cache.iterdir()}
     (model / "README.md").write_text("edited\n")
-    Embedder(str(model), cache_dir=cache)
-    assert len(list(cache.glob("*.onnx"))) == 2  # one per version of the folder's files
+    embedder = Embedder(str(model), cache_dir=cache)
+    second = {p.name for p in cache.iterdir()}
+    assert embedder.questions is not None and embedder.model_loaded  # exported again from the model
+    assert len(first) == len(second) == 3 and not first & second  # the earlier version's files are removed
 
 
 def test_the_torch_setting_keeps_questions_on_the_model_and_bad_values_name_the_setting(tmp_path):
