@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.deadlines import Deadline
 from bot.working_days import to_london
+from handlers.slack.render import escape
 
 ACTION_DONE = "nudge_done"
 ACTION_SNOOZE_DAY = "nudge_snooze_working_day"
@@ -40,11 +41,6 @@ ACRONYMS = {
     "REC",
     "PAB",
 }
-
-
-def escape(text: str) -> str:
-    """Slack mrkdwn escaping, so names from files or users cannot ping or inject links."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def format_due(moment: datetime) -> str:

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from bot import cases
-from handlers.slack import case_blocks
+from handlers.slack import case_blocks, render
 from tests.fixtures.slack_app import blocks_text
 
 HOSTILE = "<!channel> Acme & <https://evil.example|click> <@U999>"
@@ -47,14 +47,14 @@ def case_dict(**overrides):
 
 
 def all_sections_within_limits(blocks):
-    assert len(blocks) <= case_blocks.MAX_BLOCKS
+    assert len(blocks) <= render.MAX_BLOCKS
     for block in blocks:
         if block["type"] == "section":
-            assert len(block["text"]["text"]) <= case_blocks.MAX_SECTION_CHARS
+            assert len(block["text"]["text"]) <= render.MAX_SECTION_TEXT
             for field in block.get("fields", []):
                 assert len(field["text"]) <= 2000
         if block["type"] == "header":
-            assert len(block["text"]["text"]) <= case_blocks.MAX_HEADER_CHARS
+            assert len(block["text"]["text"]) <= render.MAX_HEADER_TEXT
 
 
 def test_case_view_escapes_participant_text_everywhere():

@@ -3,7 +3,7 @@
 import json
 
 from bot.errors import CaseError
-from handlers.slack import blocks
+from handlers.slack import blocks, render
 from tests.fixtures.slack_app import ASKER, GENERAL_CHANNEL, blocks_text, button_values
 
 QAD_QUESTION = "Whose signature is required on the final QAD?"
@@ -95,7 +95,7 @@ def test_registered_subcommands_are_dispatched_and_team_only_ones_refused_to_oth
 
     def milestones(request):
         seen.append((request.name, request.args, request.user_id, request.channel_id))
-        return {"text": "Next: final QAD", "blocks": [blocks.section("*Next:* final QAD")]}
+        return {"text": "Next: final QAD", "blocks": [render.section("*Next:* final QAD")]}
 
     slack_app.assistant.subcommands.register_subcommand("milestones", milestones, "the next milestones")
     slack_app.assistant.subcommands.register_subcommand(

@@ -2,7 +2,7 @@
 
 import json
 
-from handlers.slack import blocks
+from handlers.slack import blocks, render
 from handlers.slack.subcommands import SubcommandRegistry, looks_like_unknown_subcommand, split_command_text
 from handlers.slack.text import mentions, plain_reply, plain_text
 from knowledge.answer import Answer, Source, not_covered_message
@@ -160,15 +160,15 @@ def test_long_text_is_cut_to_slacks_limits_without_splitting_an_escape():
         show_question=True,
         shareable=True,
     )
-    assert len(message.blocks) <= blocks.MAX_BLOCKS
+    assert len(message.blocks) <= render.MAX_BLOCKS
     for block in message.blocks:
         texts = [block["text"]["text"]] if "text" in block else [e.get("text", "") for e in block["elements"]]
         for text in texts:
             if isinstance(text, str):
-                assert len(text) <= blocks.MAX_SECTION_TEXT
+                assert len(text) <= render.MAX_SECTION_TEXT
     assert len(message.blocks[0]["text"]["text"]) <= blocks.QUESTION_SHOWN_CHARS + 30
     for cut in range(1, 40):
-        fitted = blocks.fit("a&b<c>d" * 10, cut)
+        fitted = render.fit("a&b<c>d" * 10, cut)
         assert len(fitted) <= cut
         assert not fitted.rstrip("…").endswith(("&", "&a", "&am", "&amp", "&l", "&lt", "&g", "&gt"))
 

@@ -10,11 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import cases
-
-
-def escape(text: str | None) -> str:
-    """Slack mrkdwn escaping of user text."""
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+from handlers.slack.render import escape
 
 
 def _flag_text(flags: list[str], missing_recipients: list[str]) -> str:

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
-from handlers.slack import blocks
+from handlers.slack import blocks, render
 from handlers.slack.rate_limit import QuestionRateLimiter
 from handlers.slack.records import EscalationRecord, QuestionRecord, SlackRecords
 from handlers.slack.subcommands import (
@@ -192,7 +192,7 @@ class SlackAssistant:
                 channel=channel,
                 thread_ts=thread_ts,
                 text="Ask me a question about MHHS Qualification.",
-                blocks=[blocks.section(blocks.help_message(COMMAND, self.subcommands.listing()))],
+                blocks=[render.section(blocks.help_message(COMMAND, self.subcommands.listing()))],
             )
             return
         answer = self.knowledge_base.ask(question, context=context)
@@ -241,7 +241,7 @@ class SlackAssistant:
             return _private(reply) if isinstance(reply, str) else {"response_type": "ephemeral", **reply}
         if looks_like_unknown_subcommand(text):
             unknown = (
-                f"There is no `{COMMAND} {blocks.escape(name)}` command. To ask a question, write it out in full, "
+                f"There is no `{COMMAND} {render.escape(name)}` command. To ask a question, write it out in full, "
                 f"for example `{COMMAND} who signs the final QAD?`\n\n"
             )
             return _private(unknown + self.help_text())
@@ -426,7 +426,7 @@ class SlackAssistant:
         answer_id = answer_id.strip().upper()
         team_answer = self.records.team_answer(answer_id)
         if team_answer is None:
-            return f"There is no team answer {blocks.escape(answer_id)}."
+            return f"There is no team answer {render.escape(answer_id)}."
         if not self.records.retract_team_answer(answer_id, user_id):
             return f"Team answer {answer_id} is already retracted."
         self.knowledge_base.remove_team_answer(answer_id)

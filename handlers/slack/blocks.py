@@ -13,14 +13,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from handlers.slack.render import (
+    MAX_FALLBACK_TEXT,
+    SAFE_URL,
+    actions,
+    bold_lines,
+    button,
+    context,
+    escape,
+    fit,
+    fit_tail,
+    limited,
+    link,
+    one_line,
+    quote,
+    section,
+)
 from knowledge.answer import not_covered_message
-
-# Slack's limits (https://api.slack.com/reference/block-kit/blocks)
-MAX_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
-MAX_CONTEXT_ELEMENTS = 10
-MAX_BUTTON_VALUE = 2000
-MAX_FALLBACK_TEXT = 3000
 
 QUESTION_SHOWN_CHARS = 500
 PASSAGE_SHOWN_CHARS = 1500
@@ -35,57 +44,7 @@ ACTION_RETRACT = "team_answer_retract"
 
 TEAM_ANSWER_KIND = "team-answer"
 
-_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_SAFE_URL = re.compile(r"^https?://[^\s<>|\"]+$")
-
-
 # --- text ------------------------------------------------------------------------------------------------------
-
-
-def escape(text: str) -> str:
-    """Escape the three characters Slack treats as control characters in message text."""
-    return "".join(_ESCAPES.get(ch, ch) for ch in text)
-
-
-def fit(text: str, limit: int) -> str:
-    """``text`` escaped and cut so the escaped result is at most ``limit`` characters.
-
-    A cut text ends with an ellipsis; an escape sequence is never split.
-    """
-    pieces = [_ESCAPES.get(ch, ch) for ch in text]
-    total = sum(len(p) for p in pieces)
-    if total <= limit:
-        return "".join(pieces)
-    kept: list[str] = []
-    used = 0
-    for piece in pieces:
-        if used + len(piece) > limit - 1:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept).rstrip() + "…"
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def quote(mrkdwn: str) -> str:
-    """Quote every line of already-escaped mrkdwn text."""
-    return "\n".join("> " + line if line.strip() else ">" for line in mrkdwn.splitlines() or [""])
-
-
-_LIST_MARK = re.compile(r"^(\s*(?:[-*•]|\d+[.)])\s+)(.*)$")
-
-
-def _bold_lines(escaped: str) -> str:
-    """Bold every line of escaped text, keeping a leading list mark outside the bold."""
-    lines = []
-    for line in escaped.splitlines():
-        match = _LIST_MARK.match(line)
-        mark, body = (match.group(1), match.group(2)) if match else ("", line)
-        lines.append(f"{mark}*{body.strip()}*" if body.strip() else line)
-    return "\n".join(lines)
 
 
 def marked_passage(passage: str, highlight: str | None, limit: int = PASSAGE_SHOWN_CHARS) -> str:
@@ -102,24 +61,9 @@ def marked_passage(passage: str, highlight: str | None, limit: int = PASSAGE_SHO
     room = max(limit - len(escape(sentence)), 0)
     before_room = min(len(escape(before)), room // 2)
     after_room = room - before_room
-    before_text = _fit_tail(before, before_room)
+    before_text = fit_tail(before, before_room)
     after_text = fit(after, after_room) if after else ""
-    return quote(before_text + _bold_lines(fit(sentence, limit)) + after_text)
-
-
-def _fit_tail(text: str, limit: int) -> str:
-    """The end of ``text``, escaped, at most ``limit`` characters, starting with an ellipsis when cut."""
-    pieces = [_ESCAPES.get(ch, ch) for ch in text]
-    if sum(len(p) for p in pieces) <= limit:
-        return "".join(pieces)
-    kept: list[str] = []
-    used = 0
-    for piece in reversed(pieces):
-        if used + len(piece) > limit - 1:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "…" + "".join(reversed(kept)).lstrip()
+    return quote(before_text + bold_lines(fit(sentence, limit)) + after_text)
 
 
 def _date_text(value: Any) -> str:
@@ -132,58 +76,7 @@ def _date_text(value: Any) -> str:
     return str(value)
 
 
-def _link(url: Any, label_mrkdwn: str) -> str:
-    if isinstance(url, str) and _SAFE_URL.match(url.strip()):
-        return f"<{url.strip()}|{label_mrkdwn.replace('|', '¦')}>"
-    return label_mrkdwn
-
-
 # --- blocks ----------------------------------------------------------------------------------------------------
-
-
-def section(mrkdwn: str, *, verbatim: bool = True) -> dict:
-    """A section of mrkdwn text (already escaped); verbatim, so Slack turns no bare URL or name into a link."""
-    return {
-        "type": "section",
-        "text": {"type": "mrkdwn", "text": mrkdwn[:MAX_SECTION_TEXT], "verbatim": verbatim},
-    }
-
-
-def context(*mrkdwn: str) -> dict:
-    return {
-        "type": "context",
-        "elements": [
-            {"type": "mrkdwn", "text": text[:MAX_SECTION_TEXT], "verbatim": True}
-            for text in mrkdwn[:MAX_CONTEXT_ELEMENTS]
-        ],
-    }
-
-
-def button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
-    element = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": text[:75], "emoji": True},
-        "action_id": action_id,
-        "value": value[:MAX_BUTTON_VALUE],
-    }
-    if style:
-        element["style"] = style
-    return element
-
-
-def actions(*elements: dict, block_id: str | None = None) -> dict:
-    block: dict[str, Any] = {"type": "actions", "elements": list(elements)[:25]}
-    if block_id:
-        block["block_id"] = block_id
-    return block
-
-
-def limited(blocks: Sequence[dict]) -> list[dict]:
-    """At most Slack's 50 blocks; the last block (the buttons) is always kept."""
-    blocks = list(blocks)
-    if len(blocks) <= MAX_BLOCKS:
-        return blocks
-    return blocks[: MAX_BLOCKS - 1] + [blocks[-1]]
 
 
 # --- answers ---------------------------------------------------------------------------------------------------
@@ -206,7 +99,7 @@ def source_line(source: Any) -> str:
         when = _date_text(getattr(source, "updated", None))
         return "Answered by the qualification team" + (f" on {escape(when)}" if when else "")
     title = fit(one_line(str(getattr(source, "title", "") or getattr(source, "document", ""))), 150)
-    parts = [_link(getattr(source, "source", None), f"*{title}*" if title else "*Guidance*")]
+    parts = [link(getattr(source, "source", None), f"*{title}*" if title else "*Guidance*")]
     section_name = one_line(str(getattr(source, "section", "") or ""))
     if section_name and section_name != one_line(str(getattr(source, "title", "") or "")):
         parts.append(fit(section_name, 150))
@@ -353,7 +246,7 @@ def escalation_post(
         "Reply in this thread: your reply is passed to the person who asked and saved as a team answer. "
         "Start a reply with _internal:_ to keep it within the team."
     )
-    if permalink and _SAFE_URL.match(permalink):
+    if permalink and SAFE_URL.match(permalink):
         footer = f"<{permalink}|Open the question in Slack>. " + footer
     blocks.append(context(footer))
     return AnswerMessage(

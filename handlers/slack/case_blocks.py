@@ -25,7 +25,8 @@ from typing import Any
 
 from bot import cases
 from bot.working_days import to_london
-from handlers.mail.slack_posts import case_post, escape
+from handlers.mail.slack_posts import case_post
+from handlers.slack.render import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, button, escape, truncate
 
 ACTION_VIEW = "case_view"
 ACTION_ASSIGN_ME = "case_assign_me"
@@ -38,9 +39,6 @@ NOTE_BLOCK = "case_note_text"
 NOTE_INPUT = "note"
 ACTIONS_BLOCK_PREFIX = "case_actions:"
 
-MAX_BLOCKS = 50
-MAX_SECTION_CHARS = 3000
-MAX_HEADER_CHARS = 150
 MAX_NOTE_CHARS = 3000
 QUEUE_LIMIT = 45  # cases listed in one message; the rest are counted
 HOME_LIST_LIMIT = 8  # cases listed per group on the App Home tab
@@ -66,15 +64,10 @@ class QueueItem:
 # --- small pieces -------------------------------------------------------------------------------------------------
 
 
-def truncate(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters (an ellipsis marks the cut)."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def mrkdwn_section(text: str, block_id: str | None = None, accessory: dict | None = None) -> dict[str, Any]:
     block: dict[str, Any] = {
         "type": "section",
-        "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_CHARS)},
+        "text": {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)},
     }
     if block_id:
         block["block_id"] = block_id
@@ -84,23 +77,11 @@ def mrkdwn_section(text: str, block_id: str | None = None, accessory: dict | Non
 
 
 def header(text: str) -> dict[str, Any]:
-    return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER_CHARS)}}
+    return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER_TEXT)}}
 
 
 def context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, MAX_SECTION_CHARS)}]}
-
-
-def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": text},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        element["style"] = style
-    return element
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)}]}
 
 
 def status_label(status: str) -> str:
@@ -277,7 +258,7 @@ def _history_line(event: dict[str, Any]) -> str:
     return f"{when(event['at'])} · {person(event['actor'])} · {escape(event['action'])}{detail}"
 
 
-def _joined_within(lines: list[str], limit: int = MAX_SECTION_CHARS) -> str:
+def _joined_within(lines: list[str], limit: int = MAX_SECTION_TEXT) -> str:
     """Lines joined, keeping the last ones that fit in a section (older ones are counted)."""
     kept: list[str] = []
     size = 0
@@ -366,7 +347,7 @@ def case_view(case: dict[str, Any], age: int, notice: str | None = None) -> dict
     if notice:
         blocks = [context(notice), *blocks][:MAX_BLOCKS]
     text = f"{case['ref']} · {status_label(case['status'])} · {escape(case['subject'])}"
-    return {"text": truncate(text, MAX_SECTION_CHARS), "blocks": blocks}
+    return {"text": truncate(text, MAX_SECTION_TEXT), "blocks": blocks}
 
 
 def case_modal(case: dict[str, Any], age: int) -> dict[str, Any]:
