@@ -81,7 +81,7 @@ COLD_ASK = (
     "import atexit, resource, sys; "
     "atexit.register(lambda: print('peak-rss-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
     "file=sys.stderr)); "
-    "sys.argv = ['mhhs-bot', *sys.argv[1:]]; from bot.cli import main; main()"
+    "sys.argv = ['mhhs-bot', *sys.argv[1:]]; from handlers.cli import main; main()"
 )
 
 
@@ -95,10 +95,14 @@ def bench_indexing(data_dir: Path) -> dict:
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "none.env").write_text("")
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bot", "index"], cwd=REPO, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "handlers.cli", "index"], cwd=REPO, env=env, check=True, capture_output=True
+    )
     full = time.perf_counter() - started
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bot", "index"], cwd=REPO, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "handlers.cli", "index"], cwd=REPO, env=env, check=True, capture_output=True
+    )
     unchanged = time.perf_counter() - started
     index_peak = peak_rss_mb(resource.RUSAGE_CHILDREN)
     cold, cold_peaks = [], []

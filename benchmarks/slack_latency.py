@@ -31,10 +31,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot import storage  # noqa: E402
-from bot.app import build_app, create_assistant, stop_app  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.http_server import SlackHTTPServer  # noqa: E402
-from bot.slack_client import web_client  # noqa: E402
+from handlers.slack.app import build_app, create_assistant, stop_app  # noqa: E402
+from handlers.slack.client import web_client  # noqa: E402
+from handlers.slack.serving import SlackHTTPServer  # noqa: E402
 from tests.fixtures.slack_api import start_slack_api  # noqa: E402
 from tests.fixtures.slack_app import BOT_TOKEN, SIGNING_SECRET, RunningSlackApp  # noqa: E402
 

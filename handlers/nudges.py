@@ -57,9 +57,9 @@ from bot.deadlines import (
     upcoming,
 )
 from bot.errors import AssistantError, DeadlinesFileError
-from bot.slack_client import web_client
 from bot.working_days import WorkingCalendar, calendar_from_settings, london_time, to_london
 from handlers.nudge_messages import deadlines_list_message, digest_message, nudge_message
+from handlers.slack.client import web_client
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import icalendar
 from click.testing import CliRunner
 
-from bot.cli import cli
+from handlers.cli import cli
 from handlers.nudges import deadlines_ics, deadlines_reply
 from tests.fixtures.deadlines import TEAM_CHANNEL, add_case, london
 
@@ -35,7 +35,7 @@ def env_for(tmp_path, deadlines_file, **extra):
 def test_nudges_dry_run_json_shows_what_would_be_sent_and_sends_nothing(tmp_path):
     env = env_for(tmp_path, REPO / "deadlines.example.yml", SLACK_API_URL="http://127.0.0.1:9/api/")
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "nudges", "--dry-run", "--now", "2026-12-18T09:00", "--json"],
+        [sys.executable, "-m", "handlers.cli", "nudges", "--dry-run", "--now", "2026-12-18T09:00", "--json"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -62,7 +62,7 @@ def test_bad_deadlines_file_stops_the_command_naming_entry_and_field(tmp_path):
     bad = tmp_path / "deadlines.yml"
     bad.write_text("deadlines:\n  - {id: qt-exit, name: QT exit, due: 2026-13-01}\n")
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "deadlines"],
+        [sys.executable, "-m", "handlers.cli", "deadlines"],
         cwd=REPO,
         env=env_for(tmp_path, bad),
         capture_output=True,

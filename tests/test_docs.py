@@ -6,8 +6,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
 from bot.config import setting_fields, settings_table_markdown
+from handlers.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from bot.commands.knowledge import run_chat
+from handlers.cli.knowledge import run_chat
 from knowledge.answer import (
     MAX_QUESTION_CHARS,
     has_answer_type,

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def mhhs_bot(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "handlers.cli", *args],
         cwd=REPO,
         env=env,
         input=stdin,
@@ -177,7 +177,7 @@ def test_every_knowledge_command_has_help_and_a_readme_row():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for command in ("index", "ask", "eval", "chat", "run"):
         result = subprocess.run(
-            [sys.executable, "-m", "bot", command, "--help"],
+            [sys.executable, "-m", "handlers.cli", command, "--help"],
             cwd=REPO,
             capture_output=True,
             text=True,

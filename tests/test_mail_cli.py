@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bot.cli import cli
+from handlers.cli import cli
 from tests.test_mail_triage import QUARANTINE, TRACKED, eml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ def test_triage_once_prints_a_summary_and_sets_the_exit_code(imap, tmp_path):
     env = cli_env(imap, tmp_path, MAIL_MAX_TRIES="5")
     imap.append_many([eml("proposal_complete.eml"), eml("retired_mailbox.eml"), eml("not_a_mail.eml")])
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "triage", "--once"],
+        [sys.executable, "-m", "handlers.cli", "triage", "--once"],
         cwd=ROOT,
         env={**env, "PATH": os.environ.get("PATH", "")},
         capture_output=True,
@@ -136,7 +136,7 @@ def test_watch_runs_until_sigterm(imap, tmp_path):
 
     env = cli_env(imap, tmp_path)
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "watch"],
+        [sys.executable, "-m", "handlers.cli", "watch"],
         cwd=ROOT,
         env={**env, "PATH": os.environ.get("PATH", "")},
         stdout=subprocess.PIPE,

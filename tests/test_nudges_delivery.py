@@ -242,7 +242,7 @@ def test_process_killed_mid_run_then_restarted_sends_each_nudge_exactly_once(
 
     def nudges_once(now):
         return subprocess.Popen(
-            [sys.executable, "-m", "bot", "nudges", "--once", "--now", now],
+            [sys.executable, "-m", "handlers.cli", "nudges", "--once", "--now", now],
             cwd=repo,
             env=env,
             stdout=subprocess.PIPE,

@@ -230,7 +230,7 @@ def test_status_changes_update_the_post_in_place_and_invalid_ones_are_refused(te
 
     # the same audit trail from the command line
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "case", "PR-0001", "--json"],
+        [sys.executable, "-m", "handlers.cli", "case", "PR-0001", "--json"],
         cwd=REPO,
         env={"MHHS_DATA_DIR": str(app.settings.data_dir), "PATH": "/usr/bin:/bin"},
         capture_output=True,

@@ -3,7 +3,7 @@
 import json
 import time
 
-from bot.http_server import HTTPResponse
+from handlers.slack.serving import HTTPResponse
 from tests.fixtures.slack_app import sign
 
 QUESTION = "Whose signature is required on the final QAD?"

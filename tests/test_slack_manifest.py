@@ -35,7 +35,7 @@ EVENT_SUBSCRIPTIONS = {
 
 
 def slack_sources() -> str:
-    files = sorted((REPO / "handlers" / "slack").glob("*.py")) + [REPO / "bot" / "app.py"]
+    files = sorted((REPO / "handlers" / "slack").rglob("*.py"))
     return "\n".join(path.read_text() for path in files)
 
 

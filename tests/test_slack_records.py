@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot import storage
+from bot.answers.records import SlackRecords
 from handlers.slack.rate_limit import QuestionRateLimiter
-from handlers.slack.records import SlackRecords
 from handlers.slack.subcommands import SubcommandRegistry
 from knowledge.answer import Answer, Source
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
-from bot.commands.slack import BackgroundServices, background_services, http_routes, slack_mode
 from bot.config import load_settings
 from bot.errors import ConfigError
+from handlers.cli import cli
+from handlers.cli.serve import BackgroundServices, background_services, http_routes, slack_mode
 from handlers.slack import blocks
 from tests.fixtures.slack_app import ASKER, BOT_TOKEN, GENERAL_CHANNEL, SIGNING_SECRET, blocks_text, sign
 
@@ -82,7 +82,7 @@ def test_serve_in_http_mode_answers_and_stops_cleanly_on_sigterm(
         "HTTP_HOST": "127.0.0.1",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve"],
+        [sys.executable, "-m", "handlers.cli", "serve"],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -189,9 +189,9 @@ def test_slack_rate_limits_are_waited_out_not_dropped(slack_app):
 
 
 def test_a_feature_registers_its_own_buttons_beside_the_assistants(slack_app):
-    from bot.app import LISTENER_REGISTRATIONS, build_app, stop_app
-    from bot.http_server import SlackHTTPServer
+    from handlers.slack.app import LISTENER_REGISTRATIONS, build_app, stop_app
     from handlers.slack.failures import acknowledged
+    from handlers.slack.serving import SlackHTTPServer
     from handlers.slack.subcommands import SubcommandRegistry
 
     clicked = []

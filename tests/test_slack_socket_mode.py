@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from bot.commands.slack import SlackService
 from bot.config import load_settings
+from handlers.cli.serve import SlackService
 from tests.fixtures.slack_app import ASKER, BOT_TOKEN, GENERAL_CHANNEL, blocks_text
 
 WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"

@@ -615,7 +615,7 @@ class InboxTriage:
 
     def _slack_client(self):
         if self._slack is None:
-            from bot.slack_client import web_client
+            from handlers.slack.client import web_client
 
             self._slack = web_client(self.settings)
         return self._slack

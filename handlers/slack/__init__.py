@@ -1,15 +1,4 @@
-"""Slack listeners. Registration only: each listener kind has its own module with ``register(app, assistant)``;
-the behaviour lives in :mod:`handlers.slack.assistant`, the messages in :mod:`handlers.slack.blocks`."""
-
-from __future__ import annotations
-
-from slack_bolt import App
-
-from handlers.slack import actions, commands, messages
-from handlers.slack.assistant import SlackAssistant
-
-
-def register(app: App, assistant: SlackAssistant) -> None:
-    messages.register(app, assistant)
-    commands.register(app, assistant)
-    actions.register(app, assistant)
+"""Slack: the bolt app (:mod:`handlers.slack.app`), HTTP serving (:mod:`handlers.slack.serving`), the Web API
+client (:mod:`handlers.slack.client`), the listeners (:mod:`handlers.slack.listeners`, one module a kind, each with
+``register(app, assistant)``), the behaviour they call (:mod:`handlers.slack.assistant`) and the one rendering
+module every message goes through (:mod:`handlers.slack.render`)."""

@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.answers.records import EscalationRecord, QuestionRecord, SlackRecords
 from bot.config import Settings
 from handlers.slack import blocks, render
 from handlers.slack.rate_limit import QuestionRateLimiter
-from handlers.slack.records import EscalationRecord, QuestionRecord, SlackRecords
 from handlers.slack.subcommands import (
     SubcommandRegistry,
     SubcommandRequest,

@@ -5,7 +5,7 @@ Every piece of text that came from a participant's mail (subject, sender, partic
 a team member (notes) is escaped (&, <, >), so it can never mention @channel or disguise a link. Slack's limits
 hold: at most 50 blocks in a message, section text at most 3000 characters, header text at most 150.
 
-Action ids (the listeners are in :mod:`handlers.slack.cases`):
+Action ids (the listeners are in :mod:`handlers.slack.listeners.cases`):
 
 - ``case_view``: show a case (button value, or a select's option value: the reference)
 - ``case_assign_me``: assign the case to the person who clicked (value: the reference)

@@ -1,6 +1,6 @@
 """The one place a failure while handling a Slack request is logged and explained to the person.
 
-``bot.app`` registers :func:`report_failure` as the app's ``@app.error`` handler, and :func:`acknowledged` routes
+``handlers.slack.app`` registers :func:`report_failure` as the app's ``@app.error`` handler, and :func:`acknowledged` routes
 failures of work done after the ack to it too, so no listener catches its own errors.
 """
 

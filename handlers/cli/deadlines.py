@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from bot import storage
-from bot.cli import get_settings
 from bot.deadlines import add_team_deadline, all_deadlines, parse_due, remove_team_deadline, upcoming
 from bot.errors import AssistantError
 from bot.working_days import calendar_from_settings, to_london
+from handlers.cli.context import get_settings
 
 
 def _parse_now(text: str | None) -> datetime:

@@ -9,8 +9,8 @@ import threading
 import click
 
 from bot import cases, storage
-from bot.cli import get_settings
 from bot.errors import MailError
+from handlers.cli.context import get_settings
 
 EXIT_MAIL_FAILED = 3  # the pass ran, but some mail failed or was quarantined
 

@@ -18,7 +18,7 @@ Extension points
     ``blocks``, optional ``response_type``). ``team_only=True`` refuses it politely to non-members. ``/mhhs help``
     lists every subcommand; see :mod:`handlers.slack.subcommands`.
 Extra actions, views, App Home
-    Write ``register(app, assistant)`` in ``handlers/slack/<feature>.py`` and add it to
+    Write ``register(app, assistant)`` in ``handlers/slack/listeners/<feature>.py`` and add it to
     :data:`LISTENER_REGISTRATIONS` (or pass ``registrations=`` to :func:`build_app`). Register each listener with
     ``app.action("id")(**acknowledged(work))`` (:func:`handlers.slack.failures.acknowledged`): ``work(body, client,
     respond)`` runs after the ack and its failures reach the error handler. A listener whose ack must carry
@@ -27,7 +27,7 @@ Extra actions, views, App Home
 Team membership
     ``assistant.team.is_team_member(user_id)``: members of ``SLACK_TEAM_CHANNEL`` plus ``SLACK_TEAM_USERS``.
 HTTP routes and background services
-    :func:`bot.commands.slack.http_routes` and :func:`bot.commands.slack.background_services`. A service posts to
+    :func:`handlers.cli.serve.http_routes` and :func:`handlers.cli.serve.background_services`. A service posts to
     Slack with ``assistant.client`` (rate limits are waited out).
 """
 
@@ -42,25 +42,15 @@ import sqlite_utils
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
-import handlers.slack
-import handlers.slack.cases
-import handlers.slack.deadlines
+from bot.answers.records import SlackRecords
 from bot.config import Settings
 from handlers.slack.assistant import SlackAssistant
 from handlers.slack.failures import report_failure
+from handlers.slack.listeners import LISTENER_REGISTRATIONS, Registration
 from handlers.slack.rate_limit import QuestionRateLimiter
-from handlers.slack.records import SlackRecords
 from handlers.slack.team import TeamDirectory
 
 logger = logging.getLogger(__name__)
-
-Registration = Callable[[App, SlackAssistant], None]
-
-LISTENER_REGISTRATIONS: list[Registration] = [
-    handlers.slack.register,
-    handlers.slack.cases.register,
-    handlers.slack.deadlines.register,
-]
 
 
 def create_assistant(

@@ -1,7 +1,7 @@
 """What the Slack assistant keeps in SQLite: questions and answers, feedback votes, escalations, team answers and
 the ids of events already received.
 
-The tables are created by ``SLACK_MIGRATIONS`` in :mod:`bot.storage`. One :class:`SlackRecords` is shared by the
+The tables are created by ``SLACK_MIGRATIONS`` in :mod:`bot.answers.schema`. One :class:`SlackRecords` is shared by the
 app's worker threads; a lock keeps their statements on the one connection from interleaving.
 """
 

@@ -12,14 +12,9 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TextColumn
 
+from handlers.cli.context import get_settings
+
 err_console = Console(stderr=True)
-
-
-def get_settings(ctx: click.Context):
-    # Imported here: bot.cli imports this module to register its commands.
-    from bot.cli import get_settings as settings_of
-
-    return settings_of(ctx)
 
 
 def _run_index(settings, paths, rebuild: bool, quiet: bool = False):
@@ -202,7 +197,7 @@ def run_command(ctx: click.Context) -> None:
     _print_report(report)
     if settings.slack_enabled:
         try:
-            from bot.commands.slack import serve
+            from handlers.cli.serve import serve
         except ImportError:
             err_console.print(
                 "Slack settings are present but this build has no Slack service; opening the console."

@@ -19,12 +19,13 @@ from typing import Any
 import click
 
 from bot import storage
-from bot.app import build_app, create_assistant, stop_app
 from bot.config import Settings
 from bot.errors import ConfigError
-from bot.http_server import HTTPResponse, RouteRequest, Routes, SlackHTTPServer, health
-from bot.slack_client import web_client
+from handlers.cli.context import get_settings
+from handlers.slack.app import build_app, create_assistant, stop_app
 from handlers.slack.assistant import SlackAssistant
+from handlers.slack.client import web_client
+from handlers.slack.serving import HTTPResponse, RouteRequest, Routes, SlackHTTPServer, health
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +154,6 @@ def serve_command(ctx: click.Context, port: int | None, host: str | None) -> Non
 
     Stops cleanly on SIGTERM or Ctrl-C. Without Slack settings it says so (the local console is `mhhs-bot chat`).
     """
-    from bot.cli import get_settings  # bot.cli imports this module to register its commands
 
     serve(get_settings(ctx), host=host, port=port)
 

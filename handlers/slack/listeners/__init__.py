@@ -1,0 +1,22 @@
+"""Slack listeners. Registration only: each kind has its own module with ``register(app, assistant)``; a new kind is
+written as a module here and added to :data:`LISTENER_REGISTRATIONS`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt import App
+
+import handlers.slack.deadlines
+from handlers.slack.assistant import SlackAssistant
+from handlers.slack.listeners import actions, cases, commands, messages
+
+Registration = Callable[[App, SlackAssistant], None]
+
+LISTENER_REGISTRATIONS: list[Registration] = [
+    messages.register,
+    commands.register,
+    actions.register,
+    cases.register,
+    handlers.slack.deadlines.register,
+]
