@@ -158,10 +158,8 @@ def test_background_services_run_beside_the_app_and_stop_when_told(tmp_path):
     while not ticks and time.monotonic() < deadline:
         time.sleep(0.01)
     services.stop(timeout=5)
-    assert all(not thread.is_alive() for thread in services.threads)
-    count = len(ticks)
-    time.sleep(0.05)
-    assert len(ticks) == count and count > 0
+    assert all(not thread.is_alive() for thread in services.threads)  # stopped: no further ticks can come
+    assert len(ticks) > 0
 
 
 def test_default_routes_and_services(slack_app):

@@ -11,12 +11,12 @@ import shutil
 import socket
 import struct
 import threading
-import time
 
 import pytest
 
 from bot.config import load_settings
 from handlers.cli.serve import SlackService
+from handlers.slack.app import wait_idle
 from tests.fixtures.slack_app import ASKER, BOT_TOKEN, GENERAL_CHANNEL, blocks_text
 
 WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -214,7 +214,7 @@ def test_socket_mode_acknowledges_envelopes_and_answers(
         socket_mode_endpoint.wait_for_ack("env-command-1")
         help_reply = slack_api.wait_for("response_url:socket-help")[0].args
         assert "`/mhhs <question>`" in help_reply["text"]
-        time.sleep(0.5)
+        assert wait_idle(service.app, 30), "the app was still working"
         assert len(slack_api.calls_to("chat.postMessage")) == 1
     finally:
         service.stop()

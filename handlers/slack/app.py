@@ -34,6 +34,7 @@ HTTP routes and background services
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -51,6 +52,41 @@ from handlers.slack.rate_limit import QuestionRateLimiter
 from handlers.slack.team import TeamDirectory
 
 logger = logging.getLogger(__name__)
+
+
+class ListenerExecutor(ThreadPoolExecutor):
+    """The threads that run listener work after the ack, able to say when none is left to do.
+
+    :meth:`wait_idle` is the explicit signal that every request received so far has been fully handled (its
+    answer posted, its records written): tests and a graceful shutdown wait on it instead of guessing with sleeps.
+    """
+
+    def __init__(self, max_workers: int, thread_name_prefix: str = "slack-worker"):
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self._idle:
+            self._pending += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._done(None)
+            raise
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future) -> None:
+        with self._idle:
+            self._pending -= 1
+            if self._pending == 0:
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no listener work is queued or running; False if ``timeout`` passed first."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
 
 def create_assistant(
@@ -85,9 +121,7 @@ def build_app(
         client=client,
         signing_secret=settings.slack_signing_secret or "",
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(
-            max_workers=settings.slack_answer_workers, thread_name_prefix="slack-worker"
-        ),
+        listener_executor=ListenerExecutor(max_workers=settings.slack_answer_workers),
         logger=logging.getLogger("slack_bolt"),
     )
 
@@ -108,6 +142,11 @@ def build_app(
     for register in LISTENER_REGISTRATIONS if registrations is None else registrations:
         register(app, assistant)
     return app
+
+
+def wait_idle(app: App, timeout: float | None = None) -> bool:
+    """Block until every request the app has received is fully handled; False if ``timeout`` passed first."""
+    return app.listener_runner.listener_executor.wait_idle(timeout)
 
 
 def stop_app(app: App, wait: bool = True) -> None:
