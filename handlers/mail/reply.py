@@ -14,7 +14,7 @@ from email.utils import formatdate, make_msgid
 
 from bot.config import Settings
 from bot.errors import MailError
-from handlers.mail.triage import strip_subject
+from bot.mail.rules import strip_subject
 
 
 def _base(

@@ -33,10 +33,10 @@ from bot import cases
 from bot.cases import now_iso, transaction
 from bot.config import Settings
 from bot.errors import MailError
+from bot.mail.parse import Email, parse_email, safe_filename
+from bot.mail.rules import TRACKED_EXACT, TRACKED_LOOSE, MailRules, TriageDecision, decide
 from handlers.mail import reply, slack_posts
 from handlers.mail.fetch import FETCH_BATCH, FetchedMail, Mailbox
-from handlers.mail.parse import Email, parse_email, safe_filename
-from handlers.mail.triage import TRACKED_EXACT, TRACKED_LOOSE, MailRules, TriageDecision, decide
 
 log = logging.getLogger(__name__)
 
