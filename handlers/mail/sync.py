@@ -35,7 +35,7 @@ from bot.config import Settings
 from bot.errors import MailError
 from bot.mail.parse import Email, parse_email, safe_filename
 from bot.mail.rules import TRACKED_EXACT, TRACKED_LOOSE, MailRules, TriageDecision, decide
-from handlers.mail import reply, slack_posts
+from handlers.mail import reply
 from handlers.mail.fetch import FETCH_BATCH, FetchedMail, Mailbox
 
 log = logging.getLogger(__name__)
@@ -653,7 +653,8 @@ class InboxTriage:
 
     def _deliver(self, kind: str, ref: str | None, payload: dict[str, Any]) -> None:
         channel = self.settings.slack_team_channel
-        from handlers.slack.case_blocks import live_case_post  # the Slack package only when posting
+        from handlers.slack import mail_posts  # the Slack package only when posting
+        from handlers.slack.case_blocks import live_case_post
 
         if kind == "slack-case":
             case = cases.case_to_dict(self.db, ref)
@@ -674,7 +675,7 @@ class InboxTriage:
             )
         elif kind == "slack-update":
             case = cases.case_to_dict(self.db, ref, detail=False)
-            text, blocks = slack_posts.submission_post(case, payload, payload["flags"])
+            text, blocks = mail_posts.submission_post(case, payload, payload["flags"])
             self._slack_client().chat_postMessage(
                 channel=case["slack"]["channel"] or channel,
                 thread_ts=case["slack"]["ts"],
@@ -684,7 +685,7 @@ class InboxTriage:
                 unfurl_links=False,
             )
         elif kind == "slack-retired":
-            text, blocks = slack_posts.retired_mailbox_post(payload)
+            text, blocks = mail_posts.retired_mailbox_post(payload)
             self._slack_client().chat_postMessage(
                 channel=channel, text=text, blocks=blocks, unfurl_links=False
             )
