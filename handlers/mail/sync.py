@@ -33,9 +33,10 @@ from bot import cases
 from bot.cases import now_iso, transaction
 from bot.config import Settings
 from bot.errors import MailError
+from bot.mail import replies
 from bot.mail.parse import Email, parse_email, safe_filename
 from bot.mail.rules import TRACKED_EXACT, TRACKED_LOOSE, MailRules, TriageDecision, decide
-from handlers.mail import reply
+from handlers.mail import smtp
 from handlers.mail.fetch import FETCH_BATCH, FetchedMail, Mailbox
 
 log = logging.getLogger(__name__)
@@ -691,7 +692,7 @@ class InboxTriage:
             )
         elif kind == "acknowledgement":
             case = cases.get_case(self.db, ref)
-            msg = reply.acknowledgement(
+            msg = replies.acknowledgement(
                 self.settings,
                 to=payload["to"],
                 ref=ref,
@@ -701,12 +702,12 @@ class InboxTriage:
                 missing_recipients=list(case.missing_recipients),
                 pqs_form=case.pqs_form,
             )
-            reply.send(self.settings, msg)
+            smtp.send(self.settings, msg)
             cases.record_event(
                 self.db, ref, ACTOR, "acknowledged", f"acknowledgement sent to {payload['to']}"
             )
         elif kind == "redirect":
-            msg = reply.redirect(
+            msg = replies.redirect(
                 self.settings,
                 to=payload["to"],
                 subject=payload["subject"],
@@ -715,7 +716,7 @@ class InboxTriage:
                 in_reply_to=payload["in_reply_to"],
                 references=payload["references"],
             )
-            reply.send(self.settings, msg)
+            smtp.send(self.settings, msg)
         else:
             raise MailError(f"unknown outbox entry {kind!r}")
 
