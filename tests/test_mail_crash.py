@@ -17,7 +17,7 @@ KILLED_PASS = """
 import os, signal
 from bot import storage
 from bot.config import load_settings
-from handlers.mail.fetch import Mailbox
+from handlers.mail.imap import Mailbox
 from handlers.mail.sync import InboxTriage
 
 settings = load_settings()

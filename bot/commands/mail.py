@@ -34,7 +34,7 @@ def triage_command(ctx: click.Context, once: bool, backfill: bool) -> None:
     if not once:
         ctx.invoke(watch_command)
         return
-    from handlers.mail.fetch import CONNECTION_ERRORS, Mailbox
+    from handlers.mail.imap import CONNECTION_ERRORS, Mailbox
     from handlers.mail.sync import InboxTriage
 
     db = storage.connect(settings.database_path)
@@ -104,7 +104,7 @@ def cases_command(
     db = storage.connect(settings.database_path)
     if reprocess_id is not None:
         _require_imap(settings)
-        from handlers.mail.fetch import Mailbox
+        from handlers.mail.imap import Mailbox
         from handlers.mail.sync import InboxTriage
 
         triage = InboxTriage(settings, db)

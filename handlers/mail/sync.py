@@ -37,7 +37,7 @@ from bot.mail import replies
 from bot.mail.parse import Email, parse_email, safe_filename
 from bot.mail.rules import TRACKED_EXACT, TRACKED_LOOSE, MailRules, TriageDecision, decide
 from handlers.mail import smtp
-from handlers.mail.fetch import FETCH_BATCH, FetchedMail, Mailbox
+from handlers.mail.imap import FETCH_BATCH, FetchedMail, Mailbox
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import time
 from bot import storage
 from bot.config import Settings
 from bot.errors import MailError
-from handlers.mail.fetch import CONNECTION_ERRORS, Mailbox
+from handlers.mail.imap import CONNECTION_ERRORS, Mailbox
 from handlers.mail.sync import InboxTriage, TriageSummary
 
 log = logging.getLogger(__name__)
