@@ -18,7 +18,7 @@ import os, signal
 from bot import storage
 from bot.config import load_settings
 from handlers.mail.imap import Mailbox
-from handlers.mail.sync import InboxTriage
+from handlers.mail.inbox import InboxTriage
 
 settings = load_settings()
 triage = InboxTriage(settings, storage.connect(settings.database_path))

@@ -9,7 +9,7 @@ import pytest
 
 from bot import cases, storage
 from handlers.mail.imap import CONNECTION_ERRORS, Mailbox
-from handlers.mail.sync import InboxTriage
+from handlers.mail.inbox import InboxTriage
 
 DATA = Path(__file__).parent / "data" / "mail"
 TRACKED = "Triaged/Placing Reliance"
