@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import cases, storage  # noqa: E402
-from handlers.mail.fetch import Mailbox  # noqa: E402
-from handlers.mail.sync import InboxTriage  # noqa: E402
+from handlers.mail.imap import Mailbox  # noqa: E402
+from handlers.mail.inbox import InboxTriage  # noqa: E402
 from handlers.mail.watcher import run_inbox_watcher  # noqa: E402
 from tests.fixtures.mail import start_dovecot  # noqa: E402
 from tests.fixtures.slack_api import start_slack_api  # noqa: E402

@@ -17,8 +17,8 @@ KILLED_PASS = """
 import os, signal
 from bot import storage
 from bot.config import load_settings
-from handlers.mail.fetch import Mailbox
-from handlers.mail.sync import InboxTriage
+from handlers.mail.imap import Mailbox
+from handlers.mail.inbox import InboxTriage
 
 settings = load_settings()
 triage = InboxTriage(settings, storage.connect(settings.database_path))

@@ -7,8 +7,8 @@ import pytest
 
 from bot.config import load_settings
 from bot.errors import MailError
-from handlers.mail.parse import parse_email, safe_filename
-from handlers.mail.triage import MailRules, decide
+from bot.mail.parse import parse_email, safe_filename
+from bot.mail.rules import MailRules, decide
 
 DATA = Path(__file__).parent / "data" / "mail"
 EXPECTED = json.loads((DATA / "expected.json").read_text(encoding="utf-8"))

@@ -2,8 +2,8 @@
 
 import pytest
 
-from handlers.mail.parse import parse_email
-from handlers.mail.triage import (
+from bot.mail.parse import parse_email
+from bot.mail.rules import (
     NEAR_MISS,
     TRACKED_EXACT,
     TRACKED_LOOSE,

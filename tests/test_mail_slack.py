@@ -1,7 +1,7 @@
 """Team-channel posts: built apart from sending, user text escaped; follow-ups go in the case's thread."""
 
 from bot import cases, storage
-from handlers.mail import slack_posts
+from handlers.slack import mail_posts
 from tests.test_mail_triage import eml, run_pass, slack_env
 
 
@@ -19,7 +19,7 @@ def test_case_post_escapes_mail_text_and_lists_flags():
         "flags": ["missing_recipient", "retired_mailbox"],
         "missing_recipients": ["performanceassurance@recmanager.co.uk"],
     }
-    text, blocks = slack_posts.case_post(case)
+    text, blocks = mail_posts.case_post(case)
     assert text == (
         "New Placing Reliance case PR-0007 from Acme &lt;Energy&gt; &amp; Co (ACME): "
         "&lt;!channel&gt; Proposal &amp; &lt;https://evil.example|click&gt; — flagged: missing recipient: "
@@ -32,7 +32,7 @@ def test_case_post_escapes_mail_text_and_lists_flags():
 
 
 def test_retired_mailbox_post_names_the_replacement():
-    text, blocks = slack_posts.retired_mailbox_post(
+    text, blocks = mail_posts.retired_mailbox_post(
         {
             "sender": "sam@localdno.example",
             "subject": "QT <question>",

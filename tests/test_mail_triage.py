@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot import cases, storage
-from handlers.mail.fetch import CONNECTION_ERRORS, Mailbox
-from handlers.mail.sync import InboxTriage
+from handlers.mail.imap import CONNECTION_ERRORS, Mailbox
+from handlers.mail.inbox import InboxTriage
 
 DATA = Path(__file__).parent / "data" / "mail"
 TRACKED = "Triaged/Placing Reliance"
@@ -284,9 +284,9 @@ def test_quarantined_mail_can_be_reprocessed(imap, tmp_path):
 
 
 def test_large_mails_are_fetched_in_smaller_groups(imap, tmp_path, monkeypatch):
-    from handlers.mail import fetch
+    from handlers.mail import imap as mail_imap
 
-    monkeypatch.setattr(fetch, "FETCH_BATCH_BYTES", 2000)  # each of these mails is larger than that
+    monkeypatch.setattr(mail_imap, "FETCH_BATCH_BYTES", 2000)  # each of these mails is larger than that
     settings = imap.settings(tmp_path / "data")
     imap.append_many(
         [eml("proposal_complete.eml"), eml("proposal_encoded_subject.eml"), eml("large_part.eml")]

@@ -73,10 +73,10 @@ def test_watcher_reconnects_after_the_server_drops_the_link(imap, tmp_path):
 
 
 def test_polling_when_the_server_has_no_idle(imap, tmp_path, monkeypatch):
-    from handlers.mail import fetch
+    from handlers.mail import imap as mail_imap
 
     monkeypatch.setattr(
-        fetch.Mailbox, "has_idle", property(lambda self: False)
+        mail_imap.Mailbox, "has_idle", property(lambda self: False)
     )  # as on a server without IDLE
     settings = imap.settings(tmp_path / "data", MAIL_POLL_SECONDS="1")
     passes = []

@@ -34,8 +34,8 @@ def triage_command(ctx: click.Context, once: bool, backfill: bool) -> None:
     if not once:
         ctx.invoke(watch_command)
         return
-    from handlers.mail.fetch import CONNECTION_ERRORS, Mailbox
-    from handlers.mail.sync import InboxTriage
+    from handlers.mail.imap import CONNECTION_ERRORS, Mailbox
+    from handlers.mail.inbox import InboxTriage
 
     db = storage.connect(settings.database_path)
     triage = InboxTriage(settings, db)
@@ -104,8 +104,8 @@ def cases_command(
     db = storage.connect(settings.database_path)
     if reprocess_id is not None:
         _require_imap(settings)
-        from handlers.mail.fetch import Mailbox
-        from handlers.mail.sync import InboxTriage
+        from handlers.mail.imap import Mailbox
+        from handlers.mail.inbox import InboxTriage
 
         triage = InboxTriage(settings, db)
         with Mailbox.open(settings) as mailbox:
@@ -116,7 +116,7 @@ def cases_command(
             ctx.exit(EXIT_MAIL_FAILED)
         return
     if quarantined:
-        from handlers.mail.sync import failures
+        from bot.mail.failures import failures
 
         rows = failures(db)
         if as_json:

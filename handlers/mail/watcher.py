@@ -13,8 +13,9 @@ import time
 from bot import storage
 from bot.config import Settings
 from bot.errors import MailError
-from handlers.mail.fetch import CONNECTION_ERRORS, Mailbox
-from handlers.mail.sync import InboxTriage, TriageSummary
+from bot.mail.summary import TriageSummary
+from handlers.mail.imap import CONNECTION_ERRORS, Mailbox
+from handlers.mail.inbox import InboxTriage
 
 log = logging.getLogger(__name__)
 

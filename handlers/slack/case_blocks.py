@@ -25,7 +25,7 @@ from typing import Any
 
 from bot import cases
 from bot.working_days import to_london
-from handlers.mail.slack_posts import case_post
+from handlers.slack.mail_posts import case_post
 from handlers.slack.render import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, button, escape, truncate
 
 ACTION_VIEW = "case_view"

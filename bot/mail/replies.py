@@ -1,20 +1,19 @@
-"""Outgoing mail over SMTP: acknowledgements with the case reference and redirects away from retired mailboxes.
+"""Automatic replies: acknowledgements with the case reference and redirects away from retired mailboxes.
 
-Building a reply (:func:`acknowledgement`, :func:`redirect`) is apart from sending it (:func:`send`). Every reply
-says it is automatic (``Auto-Submitted: auto-replied``) and threads under the mail it answers (In-Reply-To).
+Building a reply (:func:`acknowledgement`, :func:`redirect`) is here; sending it over SMTP is a handler's job
+(:func:`handlers.mail.smtp.send`). Every reply says it is automatic (``Auto-Submitted: auto-replied``) and threads
+under the mail it answers (In-Reply-To).
 Whether to reply at all is decided by triage (never to automatic mail, at most once a day per sender and case).
 """
 
 from __future__ import annotations
 
-import smtplib
-import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from bot.config import Settings
 from bot.errors import MailError
-from handlers.mail.triage import strip_subject
+from bot.mail.rules import strip_subject
 
 
 def _base(
@@ -92,26 +91,3 @@ def redirect(
         "This is an automatic reply. The qualification team has been told about your mail.\n"
     )
     return msg
-
-
-def send(settings: Settings, msg: EmailMessage, timeout: float = 30) -> None:
-    """Send one message through SMTP_HOST (TLS per SMTP_SSL); raises MailError when refused or unreachable."""
-    if not settings.smtp_host:
-        raise MailError("SMTP_HOST is not set: cannot send replies")
-    mode = settings.smtp_ssl
-    port = settings.smtp_port or {"ssl": 465, "starttls": 587, "none": 25}[mode]
-    try:
-        if mode == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                settings.smtp_host, port, timeout=timeout, context=ssl.create_default_context()
-            )
-        else:
-            smtp = smtplib.SMTP(settings.smtp_host, port, timeout=timeout)
-        with smtp:
-            if mode == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.smtp_user:
-                smtp.login(settings.smtp_user, settings.smtp_password or "")
-            smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(f"cannot send mail through {settings.smtp_host}:{port}: {exc}") from exc

@@ -1,7 +1,7 @@
 """Team-channel posts about the inbox: text and Block Kit blocks, built apart from sending.
 
-Every piece of text that came from a mail is escaped (&, <, >) so a sender cannot mention @channel, link or
-format anything in the team channel. The new-case post is stored on the case (channel and ts) and is rebuilt by
+Every piece of text that came from a mail is escaped (&, <, >) with :func:`handlers.slack.render.escape`, so a
+sender cannot mention @channel, link or format anything in the team channel. The new-case post is stored on the case (channel and ts) and is rebuilt by
 :func:`case_post` whenever the case should be shown afresh.
 """
 

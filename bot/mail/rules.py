@@ -1,9 +1,9 @@
-"""Triage rules: an :class:`~handlers.mail.parse.Email` -> a :class:`TriageDecision`. Pure: no database, no server.
+"""Triage rules: an :class:`~bot.mail.parse.Email` -> a :class:`TriageDecision`. Pure: no database, no server.
 
 What is decided here: whether the subject is the tracked Placing Reliance subject (exactly, loosely, or as a near
 miss), whether the mail went to a retired mailbox, which required recipients are missing, whether a PQS form is
 attached, whether the mail is automatic (never answered, never opens a case), and who the participant is.
-Which case a mail joins needs the database and is worked out in :mod:`handlers.mail.sync`.
+Which case a mail joins needs the database and is worked out in :mod:`bot.mail.recording`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot import cases
 from bot.config import Settings
-from handlers.mail.parse import Email
+from bot.mail.parse import Email
 
 MB = 1024 * 1024
 
