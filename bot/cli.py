@@ -14,13 +14,14 @@ import click
 
 from bot.config import Settings, load_settings, settings_table_markdown
 from bot.errors import AssistantError
+from knowledge.errors import KnowledgeError
 
 
 class AssistantGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except AssistantError as exc:
+        except (AssistantError, KnowledgeError) as exc:
             raise click.ClickException(str(exc)) from exc
 
 
