@@ -48,15 +48,17 @@ FOLLOW_UP_WORDS = (
 )
 
 
+# Opens (creating if needed) the SQLite database at a path, with the knowledge tables (knowledge.schema) migrated.
+DatabaseOpener = Callable[[Path], sqlite_utils.Database]
+
+
 @dataclass(frozen=True)
 class KnowledgeConfig:
     """What the knowledge base needs to know. Field names are the options that KnowledgeConfigError names."""
 
     database_path: Path
     index_dir: Path  # the FAISS vector files and lexical indexes
-    open_database: Callable[
-        [Path], sqlite_utils.Database
-    ]  # opens the database with the knowledge tables migrated
+    open_database: DatabaseOpener
     enquiries_address: str  # where people are told to ask when the guidance is silent
     models_dir: Path | None = None  # where the ONNX question encoder is kept (None: questions use the model)
     embedding_model: str = DEFAULT_MODEL
