@@ -38,8 +38,8 @@ sys.path.insert(0, str(REPO))
 from bot.config import load_settings  # noqa: E402
 from bot.knowledge_base import BUNDLED_GUIDANCE, KnowledgeBase, open_knowledge_base  # noqa: E402
 from bot.storage import connect  # noqa: E402
-from knowledge.index import VectorIndex  # noqa: E402
-from knowledge.search import LexicalIndex, Passage, SearchIndex  # noqa: E402
+from knowledge.search import SearchIndex  # noqa: E402
+from knowledge.store import LexicalIndex, Passage, VectorIndex  # noqa: E402
 
 QUESTIONS = [
     line
@@ -198,7 +198,7 @@ def _merged(store: VectorIndex, real: SearchIndex) -> VectorIndex:
 
 
 def bench_latency(kb: KnowledgeBase, index: SearchIndex, queries: int) -> tuple[list[float], KnowledgeBase]:
-    warm = KnowledgeBase(kb.settings, kb.db, kb.embedder, index)
+    warm = KnowledgeBase(kb.config, kb.db, kb.embedder, index)
     for question in QUESTIONS[:3]:
         warm.ask(question)
     timings = []

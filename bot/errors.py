@@ -1,7 +1,7 @@
 """The project's exception types.
 
 Code inside raises these; the edges (the CLI, the Slack error handler) translate them once into a message
-for the person in front of the tool.
+for the person in front of the tool. The knowledge base has its own (:mod:`knowledge.errors`).
 """
 
 
@@ -16,23 +16,6 @@ class ConfigError(AssistantError):
         self.setting = setting
         self.problem = problem
         super().__init__(f"setting {setting}: {problem}")
-
-
-class IndexMissingError(AssistantError):
-    """No search index exists yet in the data directory."""
-
-
-class IndexMismatchError(AssistantError):
-    """The saved index was built with another embedding model or dimension: it must be rebuilt."""
-
-
-class DocumentError(AssistantError):
-    """A document could not be read. ``path`` names it, the message gives the reason."""
-
-    def __init__(self, path: str, reason: str):
-        self.path = path
-        self.reason = reason
-        super().__init__(f"{path}: {reason}")
 
 
 class MailError(AssistantError):

@@ -1,272 +1,89 @@
-"""The answer engine as the rest of the assistant uses it: open once, ask from any thread.
+"""The knowledge base as the rest of the assistant uses it: the assistant's settings in, :mod:`knowledge.service` out.
 
-``open_knowledge_base(settings)`` loads the embedding model and the index from the data directory once. Its
-``ask`` answers a question with quoted, cited guidance (or declines); ``add_team_answer`` and
-``remove_team_answer`` let the qualification team's own answers be found and cited at once, and retracted.
+``open_knowledge_base(settings)`` loads the embedding model and the index from the data directory once; its ``ask``
+answers a question with quoted, cited guidance (or declines). ``index_guidance(settings)`` brings the index up to
+date. A bad knowledge option comes back as :class:`bot.errors.ConfigError` naming the setting (``MHHS_...``).
 """
 
 from __future__ import annotations
 
-import datetime
-import threading
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import sqlite_utils
-
 from bot.config import Settings
-from bot.errors import IndexMismatchError
+from bot.errors import ConfigError
 from bot.storage import connect
-from knowledge.answer import (
-    DEFAULT_THRESHOLD,
-    TEAM_ANSWER_SOURCE,
-    Answer,
-    compose_answer,
-    not_covered_message,
-    question_problem,
-)
-from knowledge.chunk import Chunk, chunk_id
+from knowledge import service
 from knowledge.embed import Embedder
-from knowledge.index import (
-    TEAM_ANSWER_KIND,
-    IndexReport,
-    build_index,
-    check_dimension,
-    load_vectors,
-    read_state,
-    remove_stale_files,
-)
-from knowledge.search import Hit, LexicalIndex, SearchIndex, lexical_path, query_text, read_passages
+from knowledge.errors import KnowledgeConfigError
+from knowledge.indexer import IndexReport, ProgressCallback
+from knowledge.service import BUNDLED_GUIDANCE, KnowledgeBase, KnowledgeConfig
 
-BUNDLED_GUIDANCE = Path(__file__).resolve().parent.parent / "knowledge" / "guidance"
-TEAM_ANSWER_TITLE = "Answer from the qualification team"
-FOLLOW_UP_WORDS = (
-    6  # questions with fewer content words than this are read together with the earlier question
-)
+__all__ = [
+    "BUNDLED_GUIDANCE",
+    "KnowledgeBase",
+    "guidance_roots",
+    "index_guidance",
+    "knowledge_config",
+    "make_embedder",
+    "open_knowledge_base",
+]
+
+# The knowledge options are named as the Settings fields they come from, so each maps to its variable.
+_SETTING_OF_OPTION = {f.name: f.metadata["env"] for f in dataclasses.fields(Settings) if "env" in f.metadata}
+
+
+def knowledge_config(settings: Settings) -> KnowledgeConfig:
+    return KnowledgeConfig(
+        database_path=settings.database_path,
+        index_dir=settings.index_dir,
+        open_database=connect,
+        enquiries_address=settings.enquiries_address,
+        models_dir=settings.models_dir,
+        embedding_model=settings.embedding_model,
+        question_encoder=settings.question_encoder,
+        answer_threshold=settings.answer_threshold,
+        max_document_mb=settings.max_document_mb,
+        guidance_paths=tuple(settings.guidance_paths),
+    )
+
+
+@contextmanager
+def _named_settings() -> Iterator[None]:
+    """Report a bad knowledge option as the setting the user sets it with."""
+    try:
+        yield
+    except KnowledgeConfigError as exc:
+        raise ConfigError(_SETTING_OF_OPTION.get(exc.option, exc.option), exc.problem) from None
 
 
 def guidance_roots(settings: Settings) -> list[Path]:
-    return list(settings.guidance_paths) or [BUNDLED_GUIDANCE]
+    return service.guidance_roots(knowledge_config(settings))
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The configured model, with questions embedded as ``MHHS_QUESTION_ENCODER`` says."""
+    with _named_settings():
+        return service.make_embedder(knowledge_config(settings))
 
 
 def index_guidance(
     settings: Settings,
     paths: list[Path] | None = None,
     rebuild: bool = False,
-    progress=None,
+    progress: ProgressCallback | None = None,
     embedder: Embedder | None = None,
 ) -> IndexReport:
-    """Index the configured guidance, or only ``paths``, into the data directory (the model loads only if needed).
-
-    With ``paths``, documents are dropped only if their files under those paths are gone; ``rebuild`` re-reads the
-    configured guidance and ``paths`` together, since every vector is made anew.
-    """
-    if paths and rebuild:
-        roots, scope = guidance_roots(settings) + list(paths), None
-    elif paths:
-        roots, scope = list(paths), list(paths)
-    else:
-        roots, scope = guidance_roots(settings), None
-    db = connect(settings.database_path)
-    try:
-        return build_index(
-            db,
-            embedder if embedder is not None else (lambda: make_embedder(settings)),
-            settings.index_dir,
-            roots,
-            settings.embedding_model,
-            settings.max_document_mb * 1024 * 1024,
-            rebuild=rebuild,
-            progress=progress,
-            removal_scope=scope,
+    """Index the configured guidance, or only ``paths``, into the data directory (see knowledge.service)."""
+    with _named_settings():
+        return service.index_guidance(
+            knowledge_config(settings), paths, rebuild=rebuild, progress=progress, embedder=embedder
         )
-    finally:
-        db.conn.close()
-
-
-class KnowledgeBase:
-    """Thread-safe: answers run concurrently; adding or removing a team answer swaps the search index at once."""
-
-    def __init__(
-        self, settings: Settings, db: sqlite_utils.Database, embedder: Embedder, search_index: SearchIndex
-    ):
-        self.settings = settings
-        self.db = db
-        self.embedder = embedder
-        self._index = search_index
-        self._write_lock = threading.Lock()
-        self._vectors_file = read_state(db).vectors_file
-        self.threshold = (
-            settings.answer_threshold if settings.answer_threshold is not None else DEFAULT_THRESHOLD
-        )
-
-    @property
-    def search_index(self) -> SearchIndex:
-        return self._index
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-    def search(
-        self, question: str, k: int = 5, mode: str = "hybrid", context: str | None = None
-    ) -> list[Hit]:
-        text = _retrieval_question(question, context)
-        vector = self.embedder.encode_query(query_text(text)) if mode != "lexical" else None
-        return self._index.search(text, vector, k=k, mode=mode)
-
-    def ask(self, question: str, context: str | None = None, k: int = 5, mode: str = "hybrid") -> Answer:
-        """Answer ``question`` from the guidance; ``context`` is an earlier question of the same conversation."""
-        index = self._index
-        problem = question_problem(question or "", index.vocabulary)
-        if problem:
-            return Answer(question or "", False, 0.0, problem, [])
-        question = question.strip()
-        text = _retrieval_question(question, context)
-        vector = self.embedder.encode_query(query_text(text)) if mode != "lexical" else None
-        hits = index.search(text, vector, k=k, mode=mode)
-        if not hits:
-            return Answer(question, False, 0.0, not_covered_message(self.settings.enquiries_address), [])
-        return compose_answer(question, hits, index, self.threshold, self.settings.enquiries_address)
-
-    # --- the qualification team's answers -------------------------------------------------------------------------
-
-    def add_team_answer(
-        self, answer_id: str, question: str, reply: str, answered_by: str, answered_on: datetime.date
-    ) -> None:
-        """Index a team member's reply at once; it is cited as answered by the qualification team on that date.
-
-        The citation names the team, not the person: ``answered_by`` stays in the caller's own records.
-        """
-        document_id = f"{TEAM_ANSWER_KIND}:{answer_id}"
-        section = question.strip()[:200]
-        text = reply.strip()
-        chunk = Chunk(chunk_id(document_id, section, 0), document_id, 0, section, text)
-        vector = self.embedder.encode([chunk.embedding_text()])
-        with self._write_lock:
-            state, vectors = self._current_vectors()
-            old = self.db.execute(
-                "SELECT vector_id FROM chunks WHERE document_id = ?", [document_id]
-            ).fetchall()
-            vectors.remove([row[0] for row in old])
-            vector_id = state.next_vector_id
-            vectors.add([vector_id], vector)
-            now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-            self._commit(
-                vectors,
-                state.next_vector_id + 1,
-                before=lambda: self._write_team_rows(
-                    document_id, question, answered_on, chunk, vector_id, now
-                ),
-            )
-
-    def remove_team_answer(self, answer_id: str) -> None:
-        """Retract a team answer: it is never found or cited again."""
-        document_id = f"{TEAM_ANSWER_KIND}:{answer_id}"
-        with self._write_lock:
-            state, vectors = self._current_vectors()
-            old = self.db.execute(
-                "SELECT vector_id FROM chunks WHERE document_id = ?", [document_id]
-            ).fetchall()
-            if not old:
-                return
-            vectors.remove([row[0] for row in old])
-            self._commit(
-                vectors,
-                state.next_vector_id,
-                before=lambda: (
-                    self.db.execute("DELETE FROM chunks WHERE document_id = ?", [document_id]),
-                    self.db.execute("DELETE FROM documents WHERE id = ?", [document_id]),
-                ),
-            )
-
-    def _write_team_rows(self, document_id, question, answered_on, chunk, vector_id, now) -> None:
-        self.db.execute("DELETE FROM chunks WHERE document_id = ?", [document_id])
-        self.db["documents"].insert(
-            {
-                "id": document_id,
-                "path": question.strip(),
-                "title": TEAM_ANSWER_TITLE,
-                "version": None,
-                "updated": answered_on.isoformat(),
-                "source": TEAM_ANSWER_SOURCE.format(date=answered_on.isoformat()),
-                "kind": TEAM_ANSWER_KIND,
-                "sha256": "",
-                "indexed_at": now,
-            },
-            replace=True,
-        )
-        self.db["chunks"].insert(
-            {
-                "id": chunk.id,
-                "document_id": document_id,
-                "vector_id": vector_id,
-                "position": 0,
-                "section": chunk.section,
-                "text": chunk.text,
-            },
-            replace=True,
-        )
-
-    def _commit(self, vectors, next_vector_id: int, before) -> None:
-        """Write the new vector file, then switch rows and state in one transaction, then swap the search index."""
-        vectors_file = f"vectors-{datetime.datetime.now(datetime.UTC).strftime('%Y%m%dT%H%M%S%f')}.faiss"
-        vectors.save(self.settings.index_dir / vectors_file)
-        with self.db.conn:
-            self.db.conn.execute("BEGIN IMMEDIATE")
-            before()
-            self.db.execute(
-                "UPDATE index_state SET vectors_file = ?, next_vector_id = ?, built_at = ? WHERE id = 1",
-                [
-                    vectors_file,
-                    next_vector_id,
-                    datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                ],
-            )
-            passages = read_passages(self.db)
-            lexical = LexicalIndex.build(passages)
-            lexical.save(lexical_path(self.settings.index_dir / vectors_file))
-        remove_stale_files(self.settings.index_dir, keep=vectors_file)
-        self._vectors_file = vectors_file
-        self._index = SearchIndex(passages, vectors, lexical)
-
-    def _current_vectors(self):
-        """The vectors to change: this process's copy, or the file on disk if `mhhs-bot index` has run since."""
-        state = read_state(self.db)
-        if state.vectors_file != self._vectors_file:
-            _, vectors = load_vectors(self.db, self.settings.index_dir, self.settings.embedding_model)
-            self._vectors_file = state.vectors_file
-            self._index = _load_search_index(self.db, self.settings.index_dir, state.vectors_file, vectors)
-        return state, self._index.vectors.copy()
-
-
-def _retrieval_question(question: str, context: str | None) -> str:
-    from knowledge.answer import content_terms
-
-    if context and context.strip() and len(content_terms(question)) < FOLLOW_UP_WORDS:
-        return f"{context.strip()[:1000]} {question}"
-    return question
-
-
-def make_embedder(settings: Settings) -> Embedder:
-    """The configured model, with questions embedded as ``MHHS_QUESTION_ENCODER`` says."""
-    return Embedder(
-        settings.embedding_model, cache_dir=settings.models_dir, question_encoder=settings.question_encoder
-    )
 
 
 def open_knowledge_base(settings: Settings, embedder: Embedder | None = None) -> KnowledgeBase:
     """Load the index and the model once. Raises IndexMissingError or IndexMismatchError with what to run."""
-    db = connect(settings.database_path)
-    _, vectors = load_vectors(db, settings.index_dir, settings.embedding_model)
-    state = read_state(db)
-    embedder = embedder or make_embedder(settings)
-    check_dimension(state, embedder)
-    if embedder.name != state.model:
-        raise IndexMismatchError(f"the index was built with {state.model!r}, not {embedder.name!r}")
-    return KnowledgeBase(
-        settings, db, embedder, _load_search_index(db, settings.index_dir, state.vectors_file, vectors)
-    )
-
-
-def _load_search_index(db: sqlite_utils.Database, index_dir: Path, vectors_file: str, vectors) -> SearchIndex:
-    """The passages from SQLite with the lexical index saved beside the vector file (never re-tokenised here)."""
-    return SearchIndex.from_db(db, vectors, LexicalIndex.load(lexical_path(index_dir / vectors_file)))
+    with _named_settings():
+        return service.open_knowledge_base(knowledge_config(settings), embedder=embedder)

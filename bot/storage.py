@@ -19,6 +19,7 @@ import sqlite_utils
 
 from bot.answers.schema import SLACK_MIGRATIONS
 from bot.mail.schema import MAIL_MIGRATIONS
+from knowledge.schema import KNOWLEDGE_MIGRATIONS
 
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 
@@ -64,49 +65,7 @@ def migrate(db: sqlite_utils.Database, migrations: list[Migration] | None = None
     return applied
 
 
-# --- knowledge base ---------------------------------------------------------------------------------------------
-
-
-def _knowledge_0001(db: sqlite_utils.Database) -> None:
-    db.execute(
-        """CREATE TABLE documents (
-            id TEXT PRIMARY KEY,          -- path relative to its guidance folder, or team-answer:ID
-            path TEXT NOT NULL,           -- where it was read from (team answers: the question)
-            title TEXT NOT NULL,
-            version TEXT,
-            updated TEXT,                 -- ISO date
-            source TEXT,
-            kind TEXT NOT NULL,           -- markdown, text, html, pdf, docx, team-answer
-            sha256 TEXT NOT NULL,
-            indexed_at TEXT NOT NULL
-        )"""
-    )
-    db.execute(
-        """CREATE TABLE chunks (
-            id TEXT PRIMARY KEY,          -- stable: derived from document id, section path and position
-            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            vector_id INTEGER NOT NULL UNIQUE,  -- the id FAISS holds for this passage's vector
-            position INTEGER NOT NULL,
-            section TEXT NOT NULL,
-            text TEXT NOT NULL
-        )"""
-    )
-    db.execute("CREATE INDEX chunks_document ON chunks(document_id)")
-    db.execute(
-        """CREATE TABLE index_state (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            model TEXT NOT NULL,          -- embedding model the vectors were made with
-            dimension INTEGER NOT NULL,
-            vectors_file TEXT NOT NULL,   -- FAISS file name in the index folder, written before this row
-            next_vector_id INTEGER NOT NULL,
-            built_at TEXT NOT NULL
-        )"""
-    )
-
-
-KNOWLEDGE_MIGRATIONS: list[Migration] = [
-    ("knowledge-0001-documents-and-chunks", _knowledge_0001),
-]
+# --- knowledge base: its migrations are in knowledge/schema.py -------------------------------------------------
 
 
 # --- deadlines and nudges ----------------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 
 from knowledge.chunk import split_sentences
-from knowledge.search import Hit, Passage, SearchIndex, lexical_terms
-from knowledge.terms import FRAMING_WORDS, QUESTION_WORDS, STOPWORDS, acronyms_in, words
+from knowledge.search import Hit, SearchIndex
+from knowledge.store import Passage
+from knowledge.terms import FRAMING_WORDS, QUESTION_WORDS, STOPWORDS, acronyms_in, lexical_terms, words
 
 # Calibrated on the development questions: questions about other subjects score 0.00-0.01, the lowest answerable
 # guidance question 0.30; questions near the guidance but not answered by it are caught by the answer-kind rules.

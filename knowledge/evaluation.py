@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.errors import AssistantError
+from knowledge.errors import QuestionFileError
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -21,14 +21,14 @@ def load_questions(path: Path) -> list[dict]:
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise AssistantError(f"{path}, line {number}: not JSON ({exc.msg})") from None
+            raise QuestionFileError(f"{path}, line {number}: not JSON ({exc.msg})") from None
         if not isinstance(item, dict) or not isinstance(item.get("q"), str):
-            raise AssistantError(f'{path}, line {number}: expected an object with a "q" question')
+            raise QuestionFileError(f'{path}, line {number}: expected an object with a "q" question')
         if not item.get("unanswerable") and not item.get("answer_contains"):
-            raise AssistantError(f"{path}, line {number}: needs answer_contains, or unanswerable: true")
+            raise QuestionFileError(f"{path}, line {number}: needs answer_contains, or unanswerable: true")
         questions.append(item)
     if not questions:
-        raise AssistantError(f"{path}: no questions")
+        raise QuestionFileError(f"{path}: no questions")
     return questions
 
 

@@ -1,13 +1,19 @@
-"""Domain vocabulary: acronyms and their expansions, and words that carry no meaning in a question.
+"""Domain vocabulary: acronyms and their expansions, words that carry no meaning in a question, and lexical terms.
 
 Both the lexical and the dense retrieval use this table so that "QAD" finds "Qualification Assessment Document"
 and the other way round. Add an entry when the guidance introduces a new abbreviation.
+
+:func:`lexical_terms` turns text into the stemmed terms that the BM25 index holds and that answers are scored by;
+the saved lexical index depends on it (``LEXICAL_FORMAT`` in :mod:`knowledge.store` changes when it does).
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import re
+
+import Stemmer
 
 # Acronym (as written in the guidance) -> expansions. Several expansions mean several accepted readings.
 ACRONYMS: dict[str, tuple[str, ...]] = {
@@ -161,3 +167,41 @@ def expansion_terms(text: str) -> str:
         extra.append(acronym)
         extra.extend(ACRONYMS[acronym])
     return " ".join(extra)
+
+
+# --- lexical terms ------------------------------------------------------------------------------------------------
+
+_stemmer = Stemmer.Stemmer("english")
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+def lexical_terms(text: str, expand: bool = True) -> list[str]:
+    """Stemmed, lower-cased content words of ``text`` (and, with ``expand``, of its acronyms' expansions)."""
+    return list(_lexical_terms(text, expand))
+
+
+@functools.lru_cache(maxsize=65536)
+def _lexical_terms(text: str, expand: bool) -> tuple[str, ...]:
+    return lexical_terms_uncached(text, expand)
+
+
+def lexical_terms_uncached(text: str, expand: bool = True) -> tuple[str, ...]:
+    """:func:`lexical_terms` without the cache (for indexing a corpus, whose passages are each seen once)."""
+    if expand:
+        text = f"{text} {expansion_terms(text)}"
+    tokens = [_word_term(w.lower()) for w in words(text)]
+    # A name's parts count too ("LDSO QT mailbox" still finds LDSO_QT), as words, never as acronyms to expand.
+    tokens += [part for token in tokens if "_" in token for part in token.split("_") if part]
+    tokens = [t for t in tokens if t not in STOPWORDS]
+    return tuple(_stemmer.stemWords(tokens))
+
+
+# "can't" is "cannot", which is kept: the negation is what the question turns on ("what if a test can't be finished").
+# Other contractions lose their ending ("doesn't" -> "does", "supplier's" -> "supplier").
+_CONTRACTIONS = {"can't": "cannot", "won't": "will", "shan't": "shall"}
+_CONTRACTION_ENDING = re.compile(r"(?:n't|'(?:s|re|ve|ll|d|m))$")
+
+
+def _word_term(word: str) -> str:
+    """A lower-cased word as a lexical term, before stemming."""
+    return _CONTRACTIONS.get(word) or _CONTRACTION_ENDING.sub("", word).replace("&", "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from knowledge.chunk import chunk_document, chunk_id, sections_of
-from knowledge.ingest import Block, Document
+from knowledge.readers import Block, Document
 
 
 def document(blocks: list[Block], doc_id: str = "note.md") -> Document:

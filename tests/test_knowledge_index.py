@@ -9,12 +9,12 @@ import shutil
 import numpy as np
 import pytest
 
-import knowledge.search
-from bot.errors import IndexMismatchError, IndexMissingError
+import knowledge.store
 from bot.knowledge_base import index_guidance, open_knowledge_base
 from bot.storage import connect
-from knowledge.index import load_vectors, read_state
-from knowledge.search import SearchIndex, read_passages
+from knowledge.errors import IndexMismatchError, IndexMissingError
+from knowledge.search import SearchIndex
+from knowledge.store import load_vectors, read_passages, read_state
 from tests.fixtures.knowledge import knowledge_settings_for, make_corpus
 
 TODAY = datetime.date(2026, 11, 26)
@@ -253,7 +253,7 @@ def test_a_crash_while_writing_the_lexical_index_leaves_the_previous_index_usabl
     folders = _lexical_folders(settings)
     shutil.copyfile(corpus / "16_faq.md", corpus / "copy_of_faq.md")
     # The BM25 arrays are written, then writing the passage list fails (as a full disk or a kill would).
-    monkeypatch.setattr(knowledge.search, "_LEXICAL_META", "no-such-folder/passages.json")
+    monkeypatch.setattr(knowledge.store, "_LEXICAL_META", "no-such-folder/passages.json")
     with pytest.raises(OSError):
         index_guidance(settings, embedder=knowledge_embedder)
     monkeypatch.undo()

@@ -9,10 +9,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from bot.errors import DocumentError
-from bot.knowledge_base import BUNDLED_GUIDANCE
 from knowledge.chunk import chunk_document, sections_of
-from knowledge.ingest import read_document
+from knowledge.errors import DocumentError
+from knowledge.readers import read_document
+from knowledge.service import BUNDLED_GUIDANCE
 
 MB = 1024 * 1024
 

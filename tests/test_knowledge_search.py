@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from knowledge.index import VectorIndex
-from knowledge.search import LEXICAL_WEIGHT, Passage, SearchIndex, lexical_terms, query_text
-from knowledge.terms import acronyms_in, expansion_terms, words
+from knowledge.fusion import LEXICAL_WEIGHT
+from knowledge.search import SearchIndex, query_text
+from knowledge.store import Passage, VectorIndex
+from knowledge.terms import acronyms_in, expansion_terms, lexical_terms, words
 
 
 def passage(n: int, text: str, **fields) -> Passage:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import shutil
@@ -12,7 +13,9 @@ import pytest
 import knowledge.question_encoder as question_encoder
 from bot.config import load_settings
 from bot.errors import ConfigError
+from bot.knowledge_base import make_embedder
 from knowledge.embed import DEFAULT_MODEL, Embedder, model_path
+from knowledge.errors import KnowledgeConfigError
 
 TEXTS = [
     "Is the LDSO_QT mailbox still monitored?",
@@ -104,8 +107,13 @@ def test_a_changed_model_folder_is_exported_anew(tmp_path):
 def test_the_torch_setting_keeps_questions_on_the_model_and_bad_values_name_the_setting(tmp_path):
     embedder = Embedder(cache_dir=tmp_path, question_encoder="torch")
     assert embedder.questions is None and list(tmp_path.iterdir()) == []
-    with pytest.raises(ConfigError, match="MHHS_QUESTION_ENCODER"):
+    with pytest.raises(KnowledgeConfigError, match="question_encoder") as caught:
         Embedder(cache_dir=tmp_path, question_encoder="gpu")
+    assert caught.value.option == "question_encoder"
+    # The assistant names the setting its user sets.
+    bad = dataclasses.replace(load_settings({}, data_dir=tmp_path), question_encoder="gpu")
+    with pytest.raises(ConfigError, match="MHHS_QUESTION_ENCODER"):
+        make_embedder(bad)
     with pytest.raises(ConfigError, match="MHHS_QUESTION_ENCODER"):
         load_settings({"MHHS_QUESTION_ENCODER": "gpu"})
     assert load_settings({}).question_encoder == "onnx"

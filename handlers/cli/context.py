@@ -1,7 +1,7 @@
 """What every ``mhhs-bot`` command shares: the one error edge and the settings for this run.
 
-Errors raised inside (:class:`bot.errors.AssistantError`) are turned into one clear message and exit code 2 here,
-at the edge, and nowhere else.
+Errors raised inside (:class:`bot.errors.AssistantError`, :class:`knowledge.errors.KnowledgeError`) are turned into
+one clear message and exit code 1 here, at the edge, and nowhere else.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import click
 
 from bot.config import Settings, load_settings
 from bot.errors import AssistantError
+from knowledge.errors import KnowledgeError
 
 
 class AssistantGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except AssistantError as exc:
+        except (AssistantError, KnowledgeError) as exc:
             raise click.ClickException(str(exc)) from exc
 
 

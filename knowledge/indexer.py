@@ -1,160 +1,36 @@
-"""The vector index and the incremental indexer.
-
-FAISS holds integer ids only (``vector_id``); the passages, their documents and the index's own state (model name,
-dimension, which FAISS file is current) live in SQLite. A new index is written as a new FAISS file (temporary name,
-flushed, renamed) *before* one SQLite transaction switches the rows and the state to it, so a crash at any point
-leaves the previous rows and the previous file together and usable.
+"""The incremental indexer (the write path): guidance files in, passages, vectors and the lexical index out.
 
 ``build_index`` re-reads every guidance file, re-embeds only documents whose bytes changed and drops documents
 whose files were removed. Files that cannot be read are reported by name and reason and the rest is indexed; an
-unreadable file that was indexed before keeps its previous passages.
+unreadable file that was indexed before keeps its previous passages. The files it writes and the order it writes
+them in (new files first, then one SQLite transaction) are :mod:`knowledge.store`'s.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
-import faiss
 import numpy as np
 import sqlite_utils
 
-from bot.errors import DocumentError, IndexMismatchError, IndexMissingError
 from knowledge.chunk import Chunk, chunk_document
-from knowledge.ingest import Document, guidance_files, read_document
-
-TEAM_ANSWER_KIND = "team-answer"
-REINDEX_HINT = "run `mhhs-bot index` to build it"
-REBUILD_HINT = "run `mhhs-bot index --rebuild` to re-embed the guidance with the configured model"
-
-
-class EmbedderLike(Protocol):
-    name: str
-    dimension: int
-
-    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray: ...
-
-
-# One thread per search: a question scans the vectors once, and on a shared machine a second OpenMP thread mostly
-# waits (measured at 100k passages: 15-24 ms with two threads, 9-11 ms with one on half-precision vectors).
-faiss.omp_set_num_threads(1)
-
-
-class VectorIndex:
-    """Inner-product FAISS index over unit vectors, addressed by integer ids.
-
-    Vectors are stored in half precision (exhaustive search, half the memory and scan time of float32; the top
-    results are the same for sentence embeddings).
-    """
-
-    def __init__(self, dimension: int, index: faiss.Index | None = None):
-        self.dimension = dimension
-        if index is None:
-            codes = faiss.IndexScalarQuantizer(
-                dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
-            )
-            index = faiss.IndexIDMap2(codes)
-        self._index = index
-
-    def __len__(self) -> int:
-        return int(self._index.ntotal)
-
-    def add(self, ids: Iterable[int], vectors: np.ndarray) -> None:
-        ids = np.asarray(list(ids), dtype=np.int64)
-        if len(ids):
-            self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
-
-    def remove(self, ids: Iterable[int]) -> None:
-        ids = np.asarray(list(ids), dtype=np.int64)
-        if len(ids):
-            self._index.remove_ids(ids)
-
-    def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, scores) of the ``k`` nearest vectors, best first."""
-        if len(self) == 0 or k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, ids = self._index.search(vector.reshape(1, -1).astype(np.float32), min(k, len(self)))
-        keep = ids[0] >= 0
-        return ids[0][keep], scores[0][keep]
-
-    def copy(self) -> VectorIndex:
-        return VectorIndex(self.dimension, faiss.clone_index(self._index))
-
-    def save(self, path: Path) -> None:
-        """Write atomically: a temporary file, flushed to disk, then renamed over ``path``."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            faiss.write_index(self._index, str(temporary))
-            with open(temporary, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
-
-    @classmethod
-    def load(cls, path: Path) -> VectorIndex:
-        index = faiss.read_index(str(path))
-        return cls(index.d, index)
-
-
-@dataclass(frozen=True)
-class IndexState:
-    model: str
-    dimension: int
-    vectors_file: str
-    next_vector_id: int
-    built_at: str
-
-
-def read_state(db: sqlite_utils.Database) -> IndexState | None:
-    row = db.execute(
-        "SELECT model, dimension, vectors_file, next_vector_id, built_at FROM index_state WHERE id = 1"
-    ).fetchone()
-    return IndexState(*row) if row else None
-
-
-def load_vectors(
-    db: sqlite_utils.Database, index_dir: Path, model: str | None = None
-) -> tuple[IndexState, VectorIndex]:
-    """The current state and FAISS index. Raises IndexMissingError, or IndexMismatchError for another model."""
-    state = read_state(db)
-    if state is None:
-        raise IndexMissingError(
-            f"the guidance has not been indexed yet in {index_dir.parent}: {REINDEX_HINT}"
-        )
-    if model is not None and model != state.model:
-        raise IndexMismatchError(
-            f"the index was built with the embedding model {state.model!r} but MHHS_EMBEDDING_MODEL is {model!r}: "
-            f"{REBUILD_HINT}"
-        )
-    path = index_dir / state.vectors_file
-    if not path.is_file():
-        raise IndexMissingError(f"the vector file {path} is missing: {REBUILD_HINT}")
-    vectors = VectorIndex.load(path)
-    if vectors.dimension != state.dimension:
-        raise IndexMismatchError(
-            f"the vector file has dimension {vectors.dimension}, the index expects {state.dimension}: {REBUILD_HINT}"
-        )
-    return state, vectors
-
-
-def check_dimension(state: IndexState, embedder: EmbedderLike) -> None:
-    if embedder.dimension != state.dimension:
-        raise IndexMismatchError(
-            f"the index holds {state.dimension}-dimensional vectors but the model {embedder.name!r} makes "
-            f"{embedder.dimension}-dimensional ones: {REBUILD_HINT}"
-        )
-
-
-# --- building -------------------------------------------------------------------------------------------------------
+from knowledge.errors import DocumentError, IndexMismatchError
+from knowledge.readers import Document, guidance_files, read_document, sha256_of
+from knowledge.store import (
+    REBUILD_HINT,
+    TEAM_ANSWER_KIND,
+    EmbedderLike,
+    VectorIndex,
+    check_dimension,
+    ensure_lexical_index,
+    read_state,
+    remove_stale_files,
+    write_lexical_index,
+)
 
 
 @dataclass
@@ -248,7 +124,7 @@ def build_index(
         try:
             data = item.path.read_bytes() if item.path.stat().st_size <= max_bytes else None
             previous = existing.get(item.document_id)
-            if data is not None and previous and not rebuild and previous["sha256"] == _sha(data):
+            if data is not None and previous and not rebuild and previous["sha256"] == sha256_of(data):
                 report.unchanged.append(item.document_id)
                 continue
             document = read_document(item.path, item.document_id, max_bytes, data)
@@ -394,48 +270,6 @@ def build_index(
     return report
 
 
-def write_lexical_index(db: sqlite_utils.Database, index_dir: Path, vectors_file: str) -> None:
-    """Build the BM25 index of every passage in ``db`` (as this connection sees them) and save it beside the
-    vector file ``vectors_file``."""
-    from knowledge.search import LexicalIndex, lexical_path, read_passages
-
-    LexicalIndex.build(read_passages(db)).save(lexical_path(index_dir / vectors_file))
-
-
-def ensure_lexical_index(db: sqlite_utils.Database, index_dir: Path, vectors_file: str) -> None:
-    """Write the lexical index of an index built by an older version, or one whose folder was lost."""
-    from knowledge.search import LexicalIndex, lexical_path
-
-    try:
-        LexicalIndex.load(lexical_path(index_dir / vectors_file))
-    except IndexMismatchError:
-        write_lexical_index(db, index_dir, vectors_file)
-
-
-def remove_stale_files(index_dir: Path, keep: str) -> None:
-    """Delete vector files and lexical indexes other than the current ones (older generations, leftovers of an
-    interrupted run)."""
-    from knowledge.search import LEXICAL_SUFFIX, lexical_path
-
-    keep_lexical = lexical_path(index_dir / keep).name
-    for path in index_dir.glob("*.faiss"):
-        if path.name != keep:
-            path.unlink(missing_ok=True)
-    for path in index_dir.glob("*" + LEXICAL_SUFFIX):
-        if path.name != keep_lexical:
-            shutil.rmtree(path, ignore_errors=True)
-    # Temporary files of an interrupted run; a recent one may belong to an index being written right now.
-    for path in index_dir.glob(".*.tmp"):
-        try:
-            if time.time() - path.stat().st_mtime > 600:
-                if path.is_dir():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
-        except FileNotFoundError:
-            pass
-
-
 def _under(path: Path, roots: list[Path]) -> bool:
     resolved = path.resolve()
     return any(resolved == root.resolve() or resolved.is_relative_to(root.resolve()) for root in roots)
@@ -443,9 +277,3 @@ def _under(path: Path, roots: list[Path]) -> bool:
 
 def _resolve(embedder: EmbedderLike | Callable[[], EmbedderLike]) -> EmbedderLike:
     return embedder if hasattr(embedder, "encode") else embedder()
-
-
-def _sha(data: bytes) -> str:
-    from knowledge.ingest import sha256_of
-
-    return sha256_of(data)

@@ -1,0 +1,35 @@
+"""Score fusion: the lexical (BM25) and dense (cosine) scores of the candidates combined into one ordering.
+
+BM25 scores have no fixed scale, so each is divided by the question's best BM25 score; the result is mixed linearly
+with the cosine similarity. The lexical and dense modes (for measuring each retriever alone) use one score only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+# Fused score = LEXICAL_WEIGHT x (BM25 / best BM25 for the question) + (1 - LEXICAL_WEIGHT) x cosine similarity.
+LEXICAL_WEIGHT = 0.6
+MODES = ("hybrid", "lexical", "dense")
+
+
+def fuse(
+    candidates: Iterable[int],
+    lexical: Mapping[int, float],
+    dense: Mapping[int, float],
+    mode: str = "hybrid",
+    lexical_weight: float = LEXICAL_WEIGHT,
+) -> dict[int, float]:
+    """The fused score of each candidate (a passage position), from its BM25 and cosine scores (0 when absent)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    best_lexical = max(lexical.values(), default=0.0) or 1.0
+    fused = {}
+    for p in candidates:
+        lexical_part = lexical.get(p, 0.0) / best_lexical
+        dense_part = dense.get(p, 0.0)
+        if mode == "hybrid":
+            fused[p] = lexical_weight * lexical_part + (1 - lexical_weight) * dense_part
+        else:
+            fused[p] = lexical_part if mode == "lexical" else dense_part
+    return fused
