@@ -37,7 +37,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import sqlite_utils
-from icalendar import Calendar, Event
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
@@ -46,6 +45,7 @@ from bot import storage
 from bot.config import Settings
 from bot.deadlines import (
     Deadline,
+    DeadlineBook,
     DeadlineSources,
     add_team_deadline,
     all_deadlines,
@@ -53,10 +53,10 @@ from bot.deadlines import (
     file_deadlines,
     parse_due,
     remove_team_deadline,
-    team_deadlines,
     upcoming,
 )
-from bot.errors import AssistantError, DeadlinesFileError
+from bot.deadlines.ics import deadlines_ics  # noqa: F401 - /deadlines.ics and the command line import it here
+from bot.errors import AssistantError
 from bot.slack_client import web_client
 from bot.working_days import WorkingCalendar, calendar_from_settings, london_time, to_london
 from handlers.nudge_messages import deadlines_list_message, digest_message, nudge_message
@@ -659,35 +659,6 @@ def send_team_digest(
 # --- the scheduler -----------------------------------------------------------------------------------------------
 
 
-class DeadlineBook:
-    """Reads the deadlines each run; a deadlines file that turns bad keeps its last good contents (and says so)."""
-
-    def __init__(self, settings: Settings, calendar: WorkingCalendar, sources: DeadlineSources | None = None):
-        self.settings = settings
-        self.calendar = calendar
-        self.sources = sources or DeadlineSources()
-        self._last_good_file: list[Deadline] = []
-        self._last_error: str | None = None
-
-    def read(self, db: sqlite_utils.Database) -> list[Deadline]:
-        try:
-            from_file = file_deadlines(self.settings, self.calendar) if self.sources.file else []
-            self._last_good_file = from_file
-            self._last_error = None
-        except DeadlinesFileError as exc:
-            if str(exc) != self._last_error:
-                log.error("%s; nudging from its last good contents", exc)
-                self._last_error = str(exc)
-            from_file = self._last_good_file
-        found = list(from_file)
-        if self.sources.team:
-            found += team_deadlines(db)
-        if self.sources.cases:
-            for provider in self.sources.providers:
-                found += provider(db, self.settings, self.calendar)
-        return sorted(found, key=lambda d: (d.due, d.key))
-
-
 def run_nudges_once(
     settings: Settings,
     db: sqlite_utils.Database,
@@ -763,42 +734,6 @@ def deadlines_reply(
         [(d, calendar.working_days_left(now, d.due)) for d in items],
         guidance_base_url=settings.guidance_base_url,
     )
-
-
-def deadlines_ics(settings: Settings, db: sqlite_utils.Database, now: datetime | None = None) -> bytes:
-    """``/deadlines.ics`` and ``mhhs-bot deadlines --ics``: programme and team deadlines as iCalendar.
-
-    Case deadlines are left out: the calendar may be shared beyond the team.
-    """
-    now = now or utc_now()
-    calendar = calendar_from_settings(settings)
-    deadlines = all_deadlines(settings, db, calendar, DeadlineSources(cases=False))
-    cal = Calendar()
-    cal.add("prodid", "-//MHHS Qualification Assistant//Deadlines//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", "MHHS Qualification deadlines")
-    cal.add("x-wr-timezone", "Europe/London")
-    for deadline in deadlines:
-        event = Event()
-        event.add("uid", f"{deadline.key}@mhhs-qualification-assistant")
-        event.add("dtstamp", now.astimezone(UTC))
-        event.add("dtstart", to_london(deadline.due))
-        summary = deadline.name + (" (illustrative)" if deadline.illustrative else "")
-        event.add("summary", summary)
-        description = [deadline.what] if deadline.what else []
-        if deadline.rule:
-            description.append(f"Rule: {deadline.rule}")
-        if deadline.guidance:
-            description.append(f"Guidance: {deadline.guidance}")
-        if description:
-            event.add("description", "\n".join(description))
-        if deadline.guidance and settings.guidance_base_url:
-            event.add("url", f"{settings.guidance_base_url.rstrip('/')}/{deadline.guidance}")
-        event.add("categories", ["MHHS Qualification"])
-        cal.add_component(event)
-    cal.add_missing_timezones()
-    return cal.to_ical()
 
 
 def sent_log(db: sqlite_utils.Database) -> list[dict[str, Any]]:

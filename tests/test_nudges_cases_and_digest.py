@@ -35,6 +35,27 @@ def test_case_deadlines_from_the_cases_table(deadlines_env):
     assert reply.case_ref == "PR-0002" and "clarification" in reply.what
 
 
+def test_case_deadlines_follow_the_statuses_of_bot_cases(deadlines_env):
+    """A reply is due only while the case is in clarification_requested, counted from the latest request."""
+    from bot import cases
+
+    settings = deadlines_env.settings(FILE)
+    db, calendar = deadlines_env.db, calendar_from_settings(settings)
+    ref = add_case(db, "clarification_requested", "U0OWNER01", "2026-11-20T09:00:00Z", "2026-11-30T11:00:00Z")
+    assert [d.key for d in case_deadlines(db, settings, calendar)] == [f"case:{ref}:reply"]
+    # The participant replied: the case is under review again, and nothing is due from them.
+    cases.change_status(db, ref, cases.UNDER_REVIEW, actor="U0TEAM001")
+    assert case_deadlines(db, settings, calendar) == []
+    # Asked again on Mon 7 Dec: the reply is due 5 working days after the new request, Mon 14 Dec.
+    cases.change_status(db, ref, cases.CLARIFICATION_REQUESTED, actor="U0TEAM001")
+    db.execute("UPDATE cases SET status_changed_at = ? WHERE ref = ?", ["2026-12-07T10:00:00Z", ref])
+    (reply,) = case_deadlines(db, settings, calendar)
+    assert reply.key == f"case:{ref}:reply" and reply.due == london(2026, 12, 14, 17)
+    assert reply.audience == ("user:U0OWNER01",)
+    cases.change_status(db, ref, cases.WITHDRAWN, actor="U0TEAM001")
+    assert case_deadlines(db, settings, calendar) == []
+
+
 def test_no_cases_table_means_no_case_deadlines(deadlines_env):
     settings = deadlines_env.settings(FILE)
     assert case_deadlines(deadlines_env.db, settings, calendar_from_settings(settings)) == []
