@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from bot.deadlines import all_deadlines, case_deadlines
 from bot.working_days import calendar_from_settings
-from handlers.nudges import run_nudge_scheduler, run_nudges_once, send_team_digest
+from handlers.scheduler import run_nudge_scheduler, run_nudges_once
+from handlers.slack.nudge_delivery import send_team_digest
 from tests.fixtures.deadlines import TEAM_CHANNEL, add_case, london
 
 FILE = """
@@ -119,7 +120,7 @@ def test_scheduler_thread_with_an_injected_clock_sends_and_stops(deadlines_env, 
 
 def test_scheduler_keeps_the_last_good_deadlines_when_the_file_turns_bad(deadlines_env, slack_api, caplog):
     settings = deadlines_env.settings(FILE, nudge_lead_days=(0,), digest_enabled=False)
-    from handlers.nudges import DeadlineBook
+    from bot.deadlines import DeadlineBook
 
     book = DeadlineBook(settings, calendar_from_settings(settings))
     assert [d.key for d in book.read(deadlines_env.db)] == ["final-qad", "cutover"]
@@ -141,7 +142,7 @@ def test_start_nudge_scheduler_refuses_a_bad_file_before_starting(deadlines_env)
     import pytest
 
     from bot.errors import DeadlinesFileError
-    from handlers.nudges import start_nudge_scheduler
+    from handlers.scheduler import start_nudge_scheduler
 
     settings = deadlines_env.settings("deadlines:\n  - {id: a, name: A, after: b, working_days: 1}\n")
     with pytest.raises(DeadlinesFileError, match="entry 'a', field 'after'"):
