@@ -122,6 +122,7 @@ class PlacingRelianceCase:
     flags: tuple[str, ...]
     slack_channel: str | None
     slack_ts: str | None
+    status_changed_at: str | None = None  # case deadlines (e.g. a clarification's reply) count from it
 
     @property
     def is_open(self) -> bool:
@@ -157,6 +158,7 @@ class PlacingRelianceCase:
             flags=tuple(json.loads(row["flags"])),
             slack_channel=row["slack_channel"],
             slack_ts=row["slack_ts"],
+            status_changed_at=row.get("status_changed_at"),
         )
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.answers.schema import SLACK_MIGRATIONS
+from bot.deadlines.schema import DEADLINE_MIGRATIONS
 from bot.mail.schema import MAIL_MIGRATIONS
 from knowledge.schema import KNOWLEDGE_MIGRATIONS
 
@@ -66,82 +67,6 @@ def migrate(db: sqlite_utils.Database, migrations: list[Migration] | None = None
 
 
 # --- knowledge base: its migrations are in knowledge/schema.py -------------------------------------------------
-
-
-# --- deadlines and nudges ----------------------------------------------------------------------------------------
-
-
-def _deadlines_0001(db: sqlite_utils.Database) -> None:
-    db.execute(
-        """CREATE TABLE team_deadlines (
-            id TEXT PRIMARY KEY,          -- shares the id space of the deadlines file
-            name TEXT NOT NULL,
-            what TEXT NOT NULL DEFAULT '',
-            due TEXT NOT NULL,            -- ISO date-time with offset (Europe/London)
-            audience TEXT NOT NULL,       -- JSON list: "team", "channel:C..", "user:U.."
-            lead_days TEXT,               -- JSON list of working days, NULL: the default lead times
-            guidance TEXT,
-            created_by TEXT NOT NULL DEFAULT '',
-            created_at TEXT NOT NULL
-        )"""
-    )
-    # The sent-log: one row per (deadline, due, audience, slot). A row is claimed as 'sending' before the Web API
-    # call and becomes 'sent' after it, so a restart never sends a claimed nudge twice.
-    db.execute(
-        """CREATE TABLE nudge_log (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            deadline_key TEXT NOT NULL,
-            due TEXT NOT NULL,
-            audience TEXT NOT NULL,       -- resolved: "channel:C.." or "user:U.."
-            slot TEXT NOT NULL,           -- "lead:10" ... "lead:0", or "snooze:<until>"
-            state TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'failed', 'skipped', 'unconfirmed')),
-            send_at TEXT NOT NULL,
-            late INTEGER NOT NULL DEFAULT 0,
-            text TEXT NOT NULL DEFAULT '',
-            channel TEXT,                 -- the channel Slack posted into (a D.. id for a direct message)
-            ts TEXT,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            error TEXT,
-            run_id TEXT,
-            claimed_at TEXT,
-            sent_at TEXT,
-            UNIQUE (deadline_key, due, audience, slot)
-        )"""
-    )
-    db.execute("CREATE INDEX nudge_log_state ON nudge_log(state)")
-    db.execute(
-        """CREATE TABLE nudge_state (
-            deadline_key TEXT NOT NULL,
-            due TEXT NOT NULL,
-            audience TEXT NOT NULL,
-            done_at TEXT,
-            done_by TEXT,
-            snoozed_until TEXT,
-            snoozed_by TEXT,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (deadline_key, due, audience)
-        )"""
-    )
-    # How far the scheduler has looked: nudges planned after this moment and not yet in the sent-log are due.
-    db.execute("CREATE TABLE nudge_marks (name TEXT PRIMARY KEY, at TEXT NOT NULL)")
-    db.execute(
-        """CREATE TABLE digest_log (
-            day TEXT PRIMARY KEY,         -- the London date of the morning digest
-            state TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'failed', 'skipped', 'unconfirmed')),
-            channel TEXT,
-            ts TEXT,
-            text TEXT NOT NULL DEFAULT '',
-            attempts INTEGER NOT NULL DEFAULT 0,
-            error TEXT,
-            claimed_at TEXT,
-            sent_at TEXT
-        )"""
-    )
-
-
-DEADLINE_MIGRATIONS: list[Migration] = [
-    ("deadlines-0001-team-deadlines-and-nudge-log", _deadlines_0001),
-]
 
 
 MIGRATIONS: list[Migration] = KNOWLEDGE_MIGRATIONS + SLACK_MIGRATIONS + MAIL_MIGRATIONS + DEADLINE_MIGRATIONS

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from bot.deadlines import parse_deadlines
 from bot.working_days import WorkingCalendar
 from handlers.cli import cli
-from handlers.nudge_messages import ACTION_DONE, ACTION_SNOOZE_DAY, ACTION_SNOOZE_WEEK
+from handlers.slack.nudge_blocks import ACTION_DONE, ACTION_SNOOZE_DAY, ACTION_SNOOZE_WEEK
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from bot.deadlines import all_deadlines, case_deadlines
 from bot.working_days import calendar_from_settings
-from handlers.nudges import run_nudge_scheduler, run_nudges_once, send_team_digest
+from handlers.scheduler import run_nudge_scheduler, run_nudges_once
+from handlers.slack.nudge_delivery import send_team_digest
 from tests.fixtures.deadlines import TEAM_CHANNEL, add_case, london
 
 FILE = """
@@ -33,6 +34,27 @@ def test_case_deadlines_from_the_cases_table(deadlines_env):
     reply = found["case:PR-0002:reply"]
     assert reply.due == london(2026, 12, 7, 17) and reply.audience == ("team",)
     assert reply.case_ref == "PR-0002" and "clarification" in reply.what
+
+
+def test_case_deadlines_follow_the_statuses_of_bot_cases(deadlines_env):
+    """A reply is due only while the case is in clarification_requested, counted from the latest request."""
+    from bot import cases
+
+    settings = deadlines_env.settings(FILE)
+    db, calendar = deadlines_env.db, calendar_from_settings(settings)
+    ref = add_case(db, "clarification_requested", "U0OWNER01", "2026-11-20T09:00:00Z", "2026-11-30T11:00:00Z")
+    assert [d.key for d in case_deadlines(db, settings, calendar)] == [f"case:{ref}:reply"]
+    # The participant replied: the case is under review again, and nothing is due from them.
+    cases.change_status(db, ref, cases.UNDER_REVIEW, actor="U0TEAM001")
+    assert case_deadlines(db, settings, calendar) == []
+    # Asked again on Mon 7 Dec: the reply is due 5 working days after the new request, Mon 14 Dec.
+    cases.change_status(db, ref, cases.CLARIFICATION_REQUESTED, actor="U0TEAM001")
+    db.execute("UPDATE cases SET status_changed_at = ? WHERE ref = ?", ["2026-12-07T10:00:00Z", ref])
+    (reply,) = case_deadlines(db, settings, calendar)
+    assert reply.key == f"case:{ref}:reply" and reply.due == london(2026, 12, 14, 17)
+    assert reply.audience == ("user:U0OWNER01",)
+    cases.change_status(db, ref, cases.WITHDRAWN, actor="U0TEAM001")
+    assert case_deadlines(db, settings, calendar) == []
 
 
 def test_no_cases_table_means_no_case_deadlines(deadlines_env):
@@ -98,7 +120,7 @@ def test_scheduler_thread_with_an_injected_clock_sends_and_stops(deadlines_env, 
 
 def test_scheduler_keeps_the_last_good_deadlines_when_the_file_turns_bad(deadlines_env, slack_api, caplog):
     settings = deadlines_env.settings(FILE, nudge_lead_days=(0,), digest_enabled=False)
-    from handlers.nudges import DeadlineBook
+    from bot.deadlines import DeadlineBook
 
     book = DeadlineBook(settings, calendar_from_settings(settings))
     assert [d.key for d in book.read(deadlines_env.db)] == ["final-qad", "cutover"]
@@ -120,7 +142,7 @@ def test_start_nudge_scheduler_refuses_a_bad_file_before_starting(deadlines_env)
     import pytest
 
     from bot.errors import DeadlinesFileError
-    from handlers.nudges import start_nudge_scheduler
+    from handlers.scheduler import start_nudge_scheduler
 
     settings = deadlines_env.settings("deadlines:\n  - {id: a, name: A, after: b, working_days: 1}\n")
     with pytest.raises(DeadlinesFileError, match="entry 'a', field 'after'"):

@@ -13,7 +13,7 @@ from pathlib import Path
 from bot import storage
 from bot.deadlines import all_deadlines
 from bot.working_days import calendar_from_settings
-from handlers.nudges import send_due_nudges
+from handlers.slack.nudge_delivery import send_due_nudges
 from tests.fixtures.deadlines import london
 
 THREE_AT_ONCE = """

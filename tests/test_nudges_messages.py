@@ -3,7 +3,7 @@
 import json
 
 from bot.deadlines import Deadline
-from handlers.nudge_messages import (
+from handlers.slack.nudge_blocks import (
     ACTION_DONE,
     ACTION_SNOOZE_DAY,
     ACTION_SNOOZE_WEEK,

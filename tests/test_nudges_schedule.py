@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.working_days import LONDON, calendar_from_settings
-from handlers.nudges import send_due_nudges
+from handlers.slack.nudge_delivery import send_due_nudges
 from tests.fixtures.deadlines import TEAM_CHANNEL, london
 
 UTC = ZoneInfo("UTC")

@@ -14,7 +14,7 @@ from bot.deadlines import file_deadlines
 from bot.errors import DeadlinesFileError
 from bot.working_days import calendar_from_settings
 from handlers.cli.serve import background_services
-from handlers.nudge_messages import ACTION_DONE, ACTION_SNOOZE_WEEK, button_value
+from handlers.slack.nudge_blocks import ACTION_DONE, ACTION_SNOOZE_WEEK, button_value
 from tests.fixtures.slack_app import ASKER, TEAM_CHANNEL, TEAM_MEMBER
 
 

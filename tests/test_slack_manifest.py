@@ -17,6 +17,7 @@ METHOD_SCOPES = {
     "chat_getPermalink": set(),
     "auth_test": set(),
     "conversations_members": {"channels:read", "groups:read"},
+    "conversations_history": {"channels:history", "groups:history", "im:history"},
     "conversations_open": {"im:write"},
     "users_info": {"users:read"},
     "views_publish": set(),

@@ -9,8 +9,16 @@ from pathlib import Path
 import click
 
 from bot import storage
-from bot.deadlines import add_team_deadline, all_deadlines, parse_due, remove_team_deadline, upcoming
+from bot.deadlines import (
+    DeadlineBook,
+    add_team_deadline,
+    all_deadlines,
+    parse_due,
+    remove_team_deadline,
+    upcoming,
+)
 from bot.errors import AssistantError
+from bot.nudges import plan_nudges
 from bot.working_days import calendar_from_settings, to_london
 from handlers.cli.context import get_settings
 
@@ -44,7 +52,7 @@ def deadlines_command(ctx, as_json, ics_file, show_all, now_text) -> None:
     db = storage.connect(settings.database_path)
     found = all_deadlines(settings, db, calendar)
     if ics_file:
-        from handlers.nudges import deadlines_ics
+        from bot.deadlines.ics import deadlines_ics
 
         ics_file.write_bytes(deadlines_ics(settings, db, now))
         click.echo(f"wrote {ics_file}", err=True)
@@ -142,7 +150,8 @@ def remove_command(ctx, key) -> None:
 @click.pass_context
 def nudges_command(ctx, dry_run, once, now_text, as_json) -> None:
     """Show (--dry-run) or send (--once) the deadline nudges due at a moment."""
-    from handlers.nudges import DeadlineBook, nudge_client, plan_nudges, run_nudges_once
+    from handlers.scheduler import run_nudges_once
+    from handlers.slack.nudge_delivery import nudge_client
 
     if dry_run == once:
         raise click.UsageError("give --dry-run (show) or --once (send)")

@@ -42,7 +42,7 @@ def background_services(settings: Settings, assistant: SlackAssistant) -> list[t
     from bot.deadlines import file_deadlines
     from bot.working_days import calendar_from_settings
     from handlers.mail.watcher import run_inbox_watcher
-    from handlers.nudges import run_nudge_scheduler
+    from handlers.scheduler import run_nudge_scheduler
 
     file_deadlines(settings, calendar_from_settings(settings))
     services: list[tuple[str, BackgroundService]] = [("nudges", partial(run_nudge_scheduler, settings))]
@@ -53,7 +53,7 @@ def background_services(settings: Settings, assistant: SlackAssistant) -> list[t
 
 def deadlines_calendar(settings: Settings) -> Callable[[RouteRequest], HTTPResponse]:
     """``GET /deadlines.ics``: programme and team deadlines as an iCalendar file people can subscribe to."""
-    from handlers.nudges import deadlines_ics
+    from bot.deadlines.ics import deadlines_ics
 
     def calendar(_: RouteRequest) -> HTTPResponse:
         db = storage.connect(settings.database_path)

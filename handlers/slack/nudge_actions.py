@@ -1,6 +1,6 @@
 """Slack callbacks for the buttons on a deadline nudge: Done, Snooze 1 working day, Snooze 1 week.
 
-``register(app)`` attaches them to a bolt ``App``; action ids are documented in :mod:`handlers.nudge_messages`.
+``register(app)`` attaches them to a bolt ``App``; action ids are documented in :mod:`handlers.slack.nudge_blocks`.
 Each callback acks first, records the choice in the database, then updates the nudge in place (the buttons give way
 to a line saying who did what).
 """
@@ -16,15 +16,9 @@ from slack_sdk import WebClient
 
 from bot import storage
 from bot.config import Settings, load_settings
+from bot.nudges import Clock, format_due, mark_done, snooze, utc_now
 from bot.working_days import calendar_from_settings
-from handlers.nudge_messages import (
-    ACTION_DONE,
-    ACTION_SNOOZE_DAY,
-    ACTION_SNOOZE_WEEK,
-    format_due,
-    resolved_message,
-)
-from handlers.nudges import Clock, mark_done, snooze, utc_now
+from handlers.slack.nudge_blocks import ACTION_DONE, ACTION_SNOOZE_DAY, ACTION_SNOOZE_WEEK, resolved_message
 
 log = logging.getLogger(__name__)
 

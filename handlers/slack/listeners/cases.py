@@ -30,9 +30,9 @@ from slack_sdk.webhook import WebhookClient
 from bot import cases, storage
 from bot.errors import CaseError
 from bot.working_days import calendar_from_settings
-from handlers.nudges import deadlines_reply
 from handlers.slack import case_blocks
 from handlers.slack.assistant import COMMAND, SlackAssistant
+from handlers.slack.deadlines import deadlines_reply
 from handlers.slack.failures import acknowledged, report_failure
 from handlers.slack.subcommands import Reply, SubcommandRequest
 from handlers.slack.text import plain_reply

@@ -1,38 +1,34 @@
-"""Qualification deadlines: the model, the deadlines file, deadlines the team adds, and case deadlines.
+"""The deadlines file (``MHHS_DEADLINES_FILE``, YAML): programme milestones and participant deadlines.
 
-Three sources give :class:`Deadline` values:
-
-- the deadlines file (``MHHS_DEADLINES_FILE``, YAML; format in README.md "Deadlines and nudges" and in
-  ``deadlines.example.yml``): programme milestones and participant deadlines, each due at a Europe/London date
-  and time or by a rule relative to another entry in working days (``after: qt-exit, working_days: 10``);
-- deadlines the team adds from Slack or the command line, kept in the ``team_deadlines`` table;
-- case deadline providers: functions ``(db, settings, calendar) -> list[Deadline]`` that derive deadlines from
-  cases (a new proposal to acknowledge, a clarification awaiting the participant's reply).
+Format in README.md "Deadlines and nudges" and in ``deadlines.example.yml``: each entry is due at a Europe/London
+date and time or by a rule relative to another entry in working days (``after: qt-exit, working_days: 10``).
 
 A bad file raises :class:`bot.errors.DeadlinesFileError` naming the entry and the field; the loader returns
 every deadline or none.
-
-Audiences are strings: ``channel:C0123`` (a channel message), ``user:U0123`` (a direct message), ``team`` (the
-team channel, ``SLACK_TEAM_CHANNEL``) and ``case-owner`` (the owner of the deadline's case, else the team).
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 import yaml
 
-from bot.errors import AssistantError, DeadlinesFileError
-from bot.working_days import LONDON, NonexistentLocalTime, WorkingCalendar, london_time, to_london
+from bot.deadlines.model import (
+    CASE_REF_PATTERN,
+    CHANNEL_PATTERN,
+    DEFAULT_DUE_TIME,
+    ID_PATTERN,
+    USER_PATTERN,
+    Deadline,
+    parse_due,
+    parse_time_of_day,
+)
+from bot.errors import DeadlinesFileError
+from bot.working_days import NonexistentLocalTime, WorkingCalendar, london_time, to_london
 
-DEFAULT_DUE_TIME = time(17, 0)
 ENTRY_FIELDS = {
     "id",
     "name",
@@ -53,53 +49,6 @@ ENTRY_FIELDS = {
 DEFAULT_FIELDS = {"time", "lead_days", "audience"}
 AUDIENCE_FIELDS = {"channels", "users", "team", "case_owner"}
 TOP_FIELDS = {"defaults", "deadlines"}
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-CHANNEL_PATTERN = re.compile(r"^(?:[CGD][A-Z0-9]{2,}|#[a-z0-9][a-z0-9_-]{0,79})$")
-USER_PATTERN = re.compile(r"^[UW][A-Z0-9]{2,}$")
-CASE_REF_PATTERN = re.compile(r"^[A-Z]{1,5}-\d{1,8}$")
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """One deadline. ``due`` is an aware datetime; ``key`` is unique across every source."""
-
-    key: str
-    name: str
-    due: datetime
-    what: str = ""
-    audience: tuple[str, ...] = ()
-    lead_days: tuple[int, ...] | None = None  # None: MHHS_NUDGE_LEAD_DAYS
-    guidance: str | None = None
-    illustrative: bool = False
-    nudge: bool = True
-    source: str = "file"  # file, team or case
-    case_ref: str | None = None
-    rule: str | None = None  # e.g. "10 working days after qt-exit"
-    notes: str = ""
-
-    @property
-    def due_london(self) -> datetime:
-        return to_london(self.due)
-
-    def as_json(self, calendar: WorkingCalendar, now: datetime) -> dict[str, Any]:
-        return {
-            "id": self.key,
-            "name": self.name,
-            "what": self.what,
-            "due": self.due_london.isoformat(),
-            "working_days_left": calendar.working_days_left(now, self.due),
-            "audience": list(self.audience),
-            "lead_days": list(self.lead_days) if self.lead_days is not None else None,
-            "guidance": self.guidance,
-            "illustrative": self.illustrative,
-            "nudge": self.nudge,
-            "source": self.source,
-            "case": self.case_ref,
-            "rule": self.rule,
-        }
-
-
-# --- the deadlines file ------------------------------------------------------------------------------------------
 
 
 class _TextDatesLoader(yaml.SafeLoader):
@@ -119,46 +68,6 @@ def _fail(path: Path | str, entry: str | None, field_name: str | None, problem: 
     if field_name is not None:
         where += f", field {field_name!r}"
     return DeadlinesFileError(f"{where}: {problem}", entry=entry, field=field_name)
-
-
-def parse_time_of_day(text: str) -> time:
-    """``"17:00"`` or ``"9:30"`` → a time; raises ValueError."""
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", str(text).strip())
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError(f"expected a time like 17:00, got {text!r}")
-    return time(int(match[1]), int(match[2]))
-
-
-def parse_due(text: str, default_time: time = DEFAULT_DUE_TIME) -> datetime:
-    """A due date-time from text: ``2026-03-31`` (at ``default_time``), ``2026-03-31 17:00``,
-    ``2026-03-31T17:00`` (Europe/London wall-clock) or with an offset (``2026-03-31T16:00Z``, ``+01:00``).
-
-    Raises ValueError with a short reason (an invalid date, or a time skipped by the spring clock change).
-    """
-    value = str(text).strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"not a valid date: {value!r}") from None
-        try:
-            return london_time(day, default_time)
-        except NonexistentLocalTime as exc:
-            raise ValueError(str(exc)) from None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?", value):
-        raise ValueError(
-            f"expected a date like 2026-03-31 or a date and time like 2026-03-31 17:00, got {value!r}"
-        )
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not a valid date and time: {value!r}") from None
-    if parsed.tzinfo is not None:
-        return parsed.astimezone(LONDON)
-    try:
-        return london_time(parsed.date(), parsed.time())
-    except NonexistentLocalTime as exc:
-        raise ValueError(str(exc)) from None
 
 
 def parse_audience(spec: Any, path: Path | str, entry: str, field_name: str = "audience") -> tuple[str, ...]:
@@ -434,228 +343,7 @@ def _check_entry(
     return spec
 
 
-# --- deadlines the team adds ----------------------------------------------------------------------------------
-
-
-def team_deadlines(db: sqlite_utils.Database) -> list[Deadline]:
-    if "team_deadlines" not in db.table_names():
-        return []
-    result = []
-    for row in db.execute(
-        "SELECT id, name, what, due, audience, lead_days, guidance FROM team_deadlines ORDER BY due"
-    ).fetchall():
-        result.append(
-            Deadline(
-                key=row[0],
-                name=row[1],
-                what=row[2] or "",
-                due=datetime.fromisoformat(row[3]).astimezone(LONDON),
-                audience=tuple(json.loads(row[4] or "[]")),
-                lead_days=tuple(json.loads(row[5])) if row[5] else None,
-                guidance=row[6],
-                source="team",
-            )
-        )
-    return result
-
-
-def add_team_deadline(
-    db: sqlite_utils.Database,
-    settings,
-    calendar: WorkingCalendar,
-    *,
-    key: str,
-    name: str,
-    due: datetime,
-    what: str = "",
-    audience: Iterable[str] = ("team",),
-    lead_days: Iterable[int] | None = None,
-    guidance: str | None = None,
-    created_by: str = "",
-    now: datetime | None = None,
-) -> Deadline:
-    """Store a deadline the team added; refuses an id used by the file or already stored."""
-    if not ID_PATTERN.match(key):
-        raise AssistantError(f"deadline id {key!r}: use letters, digits, '.', '_' or '-'")
-    if not name.strip():
-        raise AssistantError(f"deadline {key!r}: a name is needed")
-    audience = tuple(audience)
-    for value in audience:
-        kind, _, ident = value.partition(":")
-        ok = value == "team" or (kind == "channel" and CHANNEL_PATTERN.match(ident))
-        ok = ok or (kind == "user" and USER_PATTERN.match(ident))
-        if not ok:
-            raise AssistantError(f"deadline {key!r}: audience {value!r} is not team, channel:ID or user:ID")
-    file_ids = {d.key for d in file_deadlines(settings, calendar)}
-    if key in file_ids:
-        raise AssistantError(f"deadline {key!r} is defined in the deadlines file; change it there")
-    if (
-        "team_deadlines" in db.table_names()
-        and db.execute("SELECT 1 FROM team_deadlines WHERE id = ?", [key]).fetchone()
-    ):
-        raise AssistantError(f"deadline {key!r} already exists; remove it first to change it")
-    lead = tuple(sorted(set(lead_days), reverse=True)) if lead_days is not None else None
-    due = to_london(due)
-    db["team_deadlines"].insert(
-        {
-            "id": key,
-            "name": name.strip(),
-            "what": what.strip(),
-            "due": due.isoformat(),
-            "audience": json.dumps(list(audience)),
-            "lead_days": json.dumps(list(lead)) if lead is not None else None,
-            "guidance": guidance,
-            "created_by": created_by,
-            "created_at": (now or datetime.now(UTC)).isoformat(),
-        }
-    )
-    return Deadline(
-        key=key,
-        name=name.strip(),
-        due=due,
-        what=what.strip(),
-        audience=audience,
-        lead_days=lead,
-        guidance=guidance,
-        source="team",
-    )
-
-
-def remove_team_deadline(db: sqlite_utils.Database, settings, calendar: WorkingCalendar, key: str) -> None:
-    """Remove a deadline the team added (file deadlines are changed in the file)."""
-    if "team_deadlines" in db.table_names():
-        cursor = db.execute("DELETE FROM team_deadlines WHERE id = ?", [key])
-        if cursor.rowcount:
-            return
-    if key in {d.key for d in file_deadlines(settings, calendar)}:
-        raise AssistantError(f"deadline {key!r} is defined in the deadlines file; remove it there")
-    raise AssistantError(f"no deadline {key!r} was added by the team")
-
-
-# --- case deadlines --------------------------------------------------------------------------------------------
-
-CaseDeadlineProvider = Callable[[sqlite_utils.Database, Any, WorkingCalendar], list[Deadline]]
-ACK_STATUSES = {"new"}
-CLARIFICATION_STATUSES = {"clarification_requested", "awaiting_participant", "awaiting_reply"}
-
-
-def _status_key(status: str | None) -> str:
-    return re.sub(r"[\s-]+", "_", (status or "").strip().lower())
-
-
-def _stored_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _case_audience(owner: str | None) -> tuple[str, ...]:
-    owner = (owner or "").strip()
-    return (f"user:{owner}",) if USER_PATTERN.match(owner) else ("team",)
-
-
-def case_deadlines(db: sqlite_utils.Database, settings, calendar: WorkingCalendar) -> list[Deadline]:
-    """Deadlines derived from open cases.
-
-    Reads the ``cases`` table's columns ``ref``, ``status``, ``owner``, ``received_at`` and
-    ``status_changed_at`` only:
-
-    - status "new": acknowledge the proposal within ``MHHS_CASE_ACK_WORKING_DAYS`` working days of
-      ``received_at``;
-    - status "clarification requested" (or "awaiting participant"): the participant's reply is due within
-      ``MHHS_CASE_REPLY_WORKING_DAYS`` working days of ``status_changed_at``.
-
-    The audience is the case's owner (a Slack user ID) or, with no owner, the team channel.
-    """
-    if "cases" not in db.table_names():
-        return []
-    columns = set(db["cases"].columns_dict)
-    needed = {"ref", "status", "owner", "received_at", "status_changed_at"}
-    if not needed <= columns:
-        return []
-    result = []
-    for ref, status, owner, received_at, changed_at in db.execute(
-        "SELECT ref, status, owner, received_at, status_changed_at FROM cases"
-    ).fetchall():
-        key = _status_key(status)
-        if key in ACK_STATUSES:
-            start, days = _stored_time(received_at), settings.case_ack_working_days
-            kind, name, what = "ack", f"Acknowledge {ref}", f"acknowledge Placing Reliance proposal {ref}"
-        elif key in CLARIFICATION_STATUSES:
-            start, days = _stored_time(changed_at or received_at), settings.case_reply_working_days
-            kind, name = "reply", f"Participant reply on {ref}"
-            what = f"the participant's reply to the clarification request on {ref}"
-        else:
-            continue
-        if start is None:
-            continue
-        day = calendar.add(to_london(start).date(), days)
-        result.append(
-            Deadline(
-                key=f"case:{ref}:{kind}",
-                name=name,
-                due=london_time(day, DEFAULT_DUE_TIME),
-                what=what,
-                audience=_case_audience(owner),
-                source="case",
-                case_ref=ref,
-                rule=f"{days} working days after {'receipt' if kind == 'ack' else 'the clarification request'}",
-            )
-        )
-    return result
-
-
-CASE_DEADLINE_PROVIDERS: list[CaseDeadlineProvider] = [case_deadlines]
-
-
-def case_owner(db: sqlite_utils.Database, ref: str) -> str | None:
-    """The Slack user ID owning case ``ref`` (``cases.owner``), if any."""
-    if "cases" not in db.table_names() or "owner" not in db["cases"].columns_dict:
-        return None
-    row = db.execute("SELECT owner FROM cases WHERE ref = ?", [ref]).fetchone()
-    owner = (row[0] or "").strip() if row else ""
-    return owner if USER_PATTERN.match(owner) else None
-
-
-# --- everything together ---------------------------------------------------------------------------------------
-
-
 def file_deadlines(settings, calendar: WorkingCalendar) -> list[Deadline]:
     if not settings.deadlines_file:
         return []
     return load_deadlines_file(settings.deadlines_file, calendar)
-
-
-@dataclass
-class DeadlineSources:
-    """Which sources to read; tests and callers may swap the case providers."""
-
-    file: bool = True
-    team: bool = True
-    cases: bool = True
-    providers: list[CaseDeadlineProvider] = field(default_factory=lambda: list(CASE_DEADLINE_PROVIDERS))
-
-
-def all_deadlines(
-    settings, db: sqlite_utils.Database, calendar: WorkingCalendar, sources: DeadlineSources | None = None
-) -> list[Deadline]:
-    """Every deadline from the file, the team and cases, sorted by due time."""
-    sources = sources or DeadlineSources()
-    found: list[Deadline] = []
-    if sources.file:
-        found += file_deadlines(settings, calendar)
-    if sources.team:
-        found += team_deadlines(db)
-    if sources.cases:
-        for provider in sources.providers:
-            found += provider(db, settings, calendar)
-    return sorted(found, key=lambda d: (d.due, d.key))
-
-
-def upcoming(deadlines: Iterable[Deadline], now: datetime, include_cases: bool = True) -> list[Deadline]:
-    """Deadlines not yet due at ``now`` (case deadlines left out unless ``include_cases``)."""
-    return [d for d in deadlines if d.due > now and (include_cases or d.source != "case")]
