@@ -35,7 +35,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.config import load_settings  # noqa: E402
+from bot.core.settings import load_settings  # noqa: E402
 from bot.knowledge_base import BUNDLED_GUIDANCE, KnowledgeBase, open_knowledge_base  # noqa: E402
 from bot.storage import connect  # noqa: E402
 from knowledge.search import SearchIndex  # noqa: E402

@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from slack_sdk import WebClient  # noqa: E402
 
 from bot import storage  # noqa: E402
-from bot.config import load_settings  # noqa: E402
+from bot.core.settings import load_settings  # noqa: E402
+from bot.core.working_days import LONDON, WorkingCalendar, london_time  # noqa: E402
 from bot.deadlines import Deadline  # noqa: E402
 from bot.nudges import plan_nudges  # noqa: E402
-from bot.working_days import LONDON, WorkingCalendar, london_time  # noqa: E402
 from handlers.slack.nudge_delivery import send_due_nudges  # noqa: E402
 from tests.fixtures.slack_api import start_slack_api  # noqa: E402
 

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot import storage  # noqa: E402
-from bot.config import load_settings  # noqa: E402
+from bot.core.settings import load_settings  # noqa: E402
 from handlers.slack.app import build_app, create_assistant, stop_app  # noqa: E402
 from handlers.slack.client import web_client  # noqa: E402
 from handlers.slack.serving import SlackHTTPServer  # noqa: E402

@@ -2,7 +2,7 @@
 
 ``open_knowledge_base(settings)`` loads the embedding model and the index from the data directory once; its ``ask``
 answers a question with quoted, cited guidance (or declines). ``index_guidance(settings)`` brings the index up to
-date. A bad knowledge option comes back as :class:`bot.errors.ConfigError` naming the setting (``MHHS_...``).
+date. A bad knowledge option comes back as :class:`bot.core.errors.ConfigError` naming the setting (``MHHS_...``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.config import Settings
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
+from bot.core.settings import Settings
+from bot.core.settings.knowledge import KnowledgeSettings
 from bot.storage import connect
 from knowledge import service
 from knowledge.embed import Embedder
@@ -31,8 +32,8 @@ __all__ = [
     "open_knowledge_base",
 ]
 
-# The knowledge options are named as the Settings fields they come from, so each maps to its variable.
-_SETTING_OF_OPTION = {f.name: f.metadata["env"] for f in dataclasses.fields(Settings) if "env" in f.metadata}
+# The knowledge options are named as the KnowledgeSettings fields they come from, so each maps to its variable.
+_SETTING_OF_OPTION = {f.name: f.metadata["env"] for f in dataclasses.fields(KnowledgeSettings)}
 
 
 def knowledge_config(settings: Settings) -> KnowledgeConfig:
@@ -42,11 +43,11 @@ def knowledge_config(settings: Settings) -> KnowledgeConfig:
         open_database=connect,
         enquiries_address=settings.enquiries_address,
         models_dir=settings.models_dir,
-        embedding_model=settings.embedding_model,
-        question_encoder=settings.question_encoder,
-        answer_threshold=settings.answer_threshold,
-        max_document_mb=settings.max_document_mb,
-        guidance_paths=tuple(settings.guidance_paths),
+        embedding_model=settings.knowledge.embedding_model,
+        question_encoder=settings.knowledge.question_encoder,
+        answer_threshold=settings.knowledge.answer_threshold,
+        max_document_mb=settings.knowledge.max_document_mb,
+        guidance_paths=tuple(settings.knowledge.guidance_paths),
     )
 
 

@@ -19,10 +19,10 @@ import sqlite_utils
 from slack_sdk import WebClient
 
 from bot import storage
-from bot.config import Settings
+from bot.core.settings import Settings
+from bot.core.working_days import WorkingCalendar, calendar_from_settings
 from bot.deadlines import DeadlineBook, all_deadlines, file_deadlines
 from bot.nudges import Clock, utc_now
-from bot.working_days import WorkingCalendar, calendar_from_settings
 from handlers.slack.nudge_delivery import NudgeRunReport, nudge_client, send_due_nudges, send_team_digest
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def run_nudge_scheduler(
     ``clock`` returns the current aware datetime (tests inject one). A failing run is logged and retried on the
     next tick; it never stops the scheduler.
     """
-    interval = settings.nudge_interval_seconds if interval is None else interval
+    interval = settings.deadlines.nudge_interval_seconds if interval is None else interval
     db = storage.connect(settings.database_path)
     client = client or nudge_client(settings)
     try:

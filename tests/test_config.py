@@ -2,18 +2,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings, setting_fields, settings_table_markdown
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
+from bot.core.settings import load_settings, setting_fields, settings_table_markdown
 
 
 def test_defaults_without_environment(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     settings = load_settings({})
     assert settings.data_dir == Path("data")
-    assert settings.port == 3000
-    assert settings.imap_ssl == "ssl"
-    assert settings.slack_enabled is False
-    assert settings.imap_enabled is False
+    assert settings.slack.port == 3000
+    assert settings.imap.ssl == "ssl"
+    assert settings.slack.enabled is False
+    assert settings.imap.enabled is False
     assert settings.database_path == Path("data") / "assistant.db"
 
 
@@ -21,7 +21,7 @@ def test_environment_overrides_env_file(tmp_path):
     env_file = tmp_path / "custom.env"
     env_file.write_text("PORT=4000\nMHHS_DATA_DIR=/srv/from-file\n")
     settings = load_settings({"PORT": "5000"}, env_file=env_file)
-    assert settings.port == 5000
+    assert settings.slack.port == 5000
     assert settings.data_dir == Path("/srv/from-file")
 
 

@@ -6,8 +6,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from bot.core.working_days import WorkingCalendar
 from bot.deadlines import parse_deadlines
-from bot.working_days import WorkingCalendar
 from handlers.cli import cli
 from handlers.slack.nudge_blocks import ACTION_DONE, ACTION_SNOOZE_DAY, ACTION_SNOOZE_WEEK
 

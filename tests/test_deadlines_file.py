@@ -4,9 +4,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.errors import DeadlinesFileError
+from bot.core.working_days import WorkingCalendar
 from bot.deadlines import load_deadlines_file, parse_deadlines
-from bot.errors import DeadlinesFileError
-from bot.working_days import WorkingCalendar
 from tests.fixtures.deadlines import london
 
 REPO = Path(__file__).resolve().parents[1]
@@ -183,8 +183,8 @@ def test_unreadable_file_is_reported(tmp_path, calendar):
     ],
 )
 def test_bad_deadline_settings_name_the_setting(tmp_path, monkeypatch, env, setting):
-    from bot.config import load_settings
-    from bot.errors import ConfigError
+    from bot.core.errors import ConfigError
+    from bot.core.settings import load_settings
 
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError) as info:
@@ -193,10 +193,10 @@ def test_bad_deadline_settings_name_the_setting(tmp_path, monkeypatch, env, sett
 
 
 def test_deadline_settings_defaults(tmp_path, monkeypatch):
-    from bot.config import load_settings
+    from bot.core.settings import load_settings
 
     monkeypatch.chdir(tmp_path)
     settings = load_settings({"MHHS_NUDGE_LEAD_DAYS": "1,10,5,0,5"})
-    assert settings.nudge_lead_days == (10, 5, 1, 0)
-    assert load_settings({}).nudge_lead_days == (10, 5, 1, 0)
-    assert (settings.nudge_hour, settings.digest_hour) == (9, 8)
+    assert settings.deadlines.nudge_lead_days == (10, 5, 1, 0)
+    assert load_settings({}).deadlines.nudge_lead_days == (10, 5, 1, 0)
+    assert (settings.deadlines.nudge_hour, settings.deadlines.digest_hour) == (9, 8)

@@ -6,7 +6,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from bot.config import setting_fields, settings_table_markdown
+from bot.core.settings import setting_fields, settings_table_markdown
 from handlers.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -143,7 +143,7 @@ def test_missing_index_and_changed_model_give_clear_errors(tmp_path, corpus_and_
     other = knowledge_settings_for(settings.data_dir, corpus, embedding_model=str(tmp_path / "another-model"))
     db = connect(other.database_path)
     with pytest.raises(IndexMismatchError, match="index --rebuild"):
-        load_vectors(db, other.index_dir, other.embedding_model)
+        load_vectors(db, other.index_dir, other.knowledge.embedding_model)
     db.conn.close()
 
 

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from bot import cases, storage
-from bot.errors import CaseError
+from bot.core.errors import CaseError
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from bot.errors import MailError
+from bot.core.errors import MailError
 from handlers.mail.imap import Mailbox, oauth2_token
 from tests.fixtures.mail import OAUTH2_TOKEN
 from tests.test_mail_triage import eml, run_pass

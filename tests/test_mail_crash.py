@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KILLED_PASS = """
 import os, signal
 from bot import storage
-from bot.config import load_settings
+from bot.core.settings import load_settings
 from handlers.mail.imap import Mailbox
 from handlers.mail.inbox import InboxTriage
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
-from bot.errors import MailError
+from bot.core.errors import MailError
+from bot.core.settings import load_settings
 from bot.mail.parse import parse_email, safe_filename
 from bot.mail.rules import MailRules, decide
 

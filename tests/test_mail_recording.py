@@ -3,7 +3,7 @@
 import pytest
 
 from bot import cases, storage
-from bot.errors import MailError
+from bot.core.errors import MailError
 from bot.mail import failures, outbox, sync_state
 from bot.mail.parse import parse_email
 from bot.mail.recording import MailRecorder
@@ -37,7 +37,7 @@ def test_a_proposal_opens_a_case_and_queues_its_post_without_sending(settings, d
         parse_email(eml("proposal_complete.eml")), uidvalidity=7, uid=1
     )
     assert (recorded.case_ref, recorded.new_case, recorded.duplicate) == ("PR-0001", True, False)
-    assert recorded.target_folder == settings.mail_folder_tracked
+    assert recorded.target_folder == settings.mail.folder_tracked
     [entry] = outbox.unsent(db)
     assert (entry.kind, entry.case_ref, entry.is_slack) == (outbox.SLACK_CASE, "PR-0001", True)
     again = MailRecorder(settings, db).record(parse_email(eml("proposal_complete.eml")))

@@ -10,8 +10,8 @@ from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
+from bot.core.working_days import calendar_from_settings
 from bot.deadlines import all_deadlines
-from bot.working_days import calendar_from_settings
 from handlers.slack.nudge_actions import register
 from handlers.slack.nudge_blocks import ACTION_DONE, ACTION_SNOOZE_DAY, ACTION_SNOOZE_WEEK
 from handlers.slack.nudge_delivery import send_due_nudges

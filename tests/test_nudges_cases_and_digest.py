@@ -3,8 +3,8 @@
 import threading
 from datetime import timedelta
 
+from bot.core.working_days import calendar_from_settings
 from bot.deadlines import all_deadlines, case_deadlines
-from bot.working_days import calendar_from_settings
 from handlers.scheduler import run_nudge_scheduler, run_nudges_once
 from handlers.slack.nudge_delivery import send_team_digest
 from tests.fixtures.deadlines import TEAM_CHANNEL, add_case, london
@@ -93,7 +93,7 @@ def test_morning_digest_lists_the_week_and_overdue_case_actions_once(deadlines_e
 
 
 def test_scheduler_thread_with_an_injected_clock_sends_and_stops(deadlines_env, slack_api):
-    settings = deadlines_env.settings(FILE, nudge_lead_days=(0,), digest_enabled=False)
+    settings = deadlines_env.settings(FILE, nudge_lead_days=(0,), digest=False)
     ticks = iter([london(2026, 12, 9, 8, 59) + timedelta(minutes=i) for i in range(1000)])
     stop = threading.Event()
     seen = []
@@ -119,7 +119,7 @@ def test_scheduler_thread_with_an_injected_clock_sends_and_stops(deadlines_env, 
 
 
 def test_scheduler_keeps_the_last_good_deadlines_when_the_file_turns_bad(deadlines_env, slack_api, caplog):
-    settings = deadlines_env.settings(FILE, nudge_lead_days=(0,), digest_enabled=False)
+    settings = deadlines_env.settings(FILE, nudge_lead_days=(0,), digest=False)
     from bot.deadlines import DeadlineBook
 
     book = DeadlineBook(settings, calendar_from_settings(settings))
@@ -141,7 +141,7 @@ def test_no_digest_on_a_day_with_nothing_to_list(deadlines_env, slack_api):
 def test_start_nudge_scheduler_refuses_a_bad_file_before_starting(deadlines_env):
     import pytest
 
-    from bot.errors import DeadlinesFileError
+    from bot.core.errors import DeadlinesFileError
     from handlers.scheduler import start_nudge_scheduler
 
     settings = deadlines_env.settings("deadlines:\n  - {id: a, name: A, after: b, working_days: 1}\n")
@@ -164,7 +164,7 @@ deadlines:
   - {id: pr2-work-off, name: Work-off plan for PR-0002, due: '2026-12-31 17:00', case: PR-0002,
      lead_days: [0], audience: {case_owner: true}}
 """
-    settings = deadlines_env.settings(text, digest_enabled=False)
+    settings = deadlines_env.settings(text, digest=False)
     add_cases(deadlines_env.db)
     run_nudges_once(settings, deadlines_env.db, deadlines_env.client(), london(2026, 12, 31, 9))
     sent = {c.args["channel"]: c.args["text"] for c in slack_api.calls_to("chat.postMessage")}

@@ -11,8 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot import storage
+from bot.core.working_days import calendar_from_settings
 from bot.deadlines import all_deadlines
-from bot.working_days import calendar_from_settings
 from handlers.slack.nudge_delivery import send_due_nudges
 from tests.fixtures.deadlines import london
 
@@ -230,9 +230,9 @@ def test_process_killed_mid_run_then_restarted_sends_each_nudge_exactly_once(
         {
             "MHHS_ENV_FILE": str(tmp_path / "empty.env"),
             "MHHS_DATA_DIR": str(settings.data_dir),
-            "MHHS_DEADLINES_FILE": str(settings.deadlines_file),
+            "MHHS_DEADLINES_FILE": str(settings.deadlines.file),
             "MHHS_DIGEST": "false",
-            "SLACK_TEAM_CHANNEL": settings.slack_team_channel,
+            "SLACK_TEAM_CHANNEL": settings.slack.team_channel,
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_SIGNING_SECRET": "secret",
             "SLACK_API_URL": slack_api.api_url,

@@ -7,7 +7,7 @@ the messages that reached it.
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.working_days import LONDON, calendar_from_settings
+from bot.core.working_days import LONDON, calendar_from_settings
 from handlers.slack.nudge_delivery import send_due_nudges
 from tests.fixtures.deadlines import TEAM_CHANNEL, london
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import shutil
@@ -11,8 +10,8 @@ import numpy as np
 import pytest
 
 import knowledge.question_encoder as question_encoder
-from bot.config import load_settings
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
+from bot.core.settings import load_settings
 from bot.knowledge_base import make_embedder
 from knowledge.embed import DEFAULT_MODEL, Embedder, model_path
 from knowledge.errors import KnowledgeConfigError
@@ -111,12 +110,12 @@ def test_the_torch_setting_keeps_questions_on_the_model_and_bad_values_name_the_
         Embedder(cache_dir=tmp_path, question_encoder="gpu")
     assert caught.value.option == "question_encoder"
     # The assistant names the setting its user sets.
-    bad = dataclasses.replace(load_settings({}, data_dir=tmp_path), question_encoder="gpu")
+    bad = load_settings({}, data_dir=tmp_path).replace(question_encoder="gpu")
     with pytest.raises(ConfigError, match="MHHS_QUESTION_ENCODER"):
         make_embedder(bad)
     with pytest.raises(ConfigError, match="MHHS_QUESTION_ENCODER"):
         load_settings({"MHHS_QUESTION_ENCODER": "gpu"})
-    assert load_settings({}).question_encoder == "onnx"
+    assert load_settings({}).knowledge.question_encoder == "onnx"
 
 
 def test_an_encoder_whose_graph_is_gone_before_first_use_falls_back_to_the_model(tmp_path, caplog):

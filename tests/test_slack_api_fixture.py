@@ -15,7 +15,7 @@ def test_fake_web_api_records_calls_and_rate_limits(slack_api):
 
 
 def test_shared_client_waits_out_rate_limits(slack_api, tmp_path, monkeypatch):
-    from bot.config import load_settings
+    from bot.core.settings import load_settings
     from handlers.slack.client import web_client
 
     monkeypatch.chdir(tmp_path)

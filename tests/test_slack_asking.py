@@ -2,7 +2,7 @@
 
 import json
 
-from bot.errors import CaseError
+from bot.core.errors import CaseError
 from handlers.slack import blocks, render
 from tests.fixtures.slack_app import ASKER, GENERAL_CHANNEL, blocks_text, button_values
 

@@ -1,7 +1,6 @@
 """Deadlines wired into the running Slack assistant: `/mhhs deadlines`, nudge buttons, `/deadlines.ics`, and the
 nudge scheduler and inbox watcher started beside the app."""
 
-import dataclasses
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -10,9 +9,9 @@ import icalendar
 import pytest
 
 from bot import storage
+from bot.core.errors import DeadlinesFileError
+from bot.core.working_days import calendar_from_settings
 from bot.deadlines import file_deadlines
-from bot.errors import DeadlinesFileError
-from bot.working_days import calendar_from_settings
 from handlers.cli.serve import background_services
 from handlers.slack.nudge_blocks import ACTION_DONE, ACTION_SNOOZE_WEEK, button_value
 from tests.fixtures.slack_app import ASKER, TEAM_CHANNEL, TEAM_MEMBER
@@ -98,7 +97,7 @@ def test_serve_runs_the_nudge_scheduler_and_the_inbox_watcher_when_imap_is_set(d
     settings = deadlines_app.settings
     names = [name for name, _ in background_services(settings, deadlines_app.assistant)]
     assert names == ["nudges"]
-    with_imap = dataclasses.replace(settings, imap_host="127.0.0.1", imap_user="test")
+    with_imap = settings.replace(imap_host="127.0.0.1", imap_user="test")
     assert [name for name, _ in background_services(with_imap, deadlines_app.assistant)] == [
         "nudges",
         "inbox",
@@ -108,7 +107,7 @@ def test_serve_runs_the_nudge_scheduler_and_the_inbox_watcher_when_imap_is_set(d
 def test_a_bad_deadlines_file_stops_serve_before_anything_starts(deadlines_app, tmp_path):
     bad = tmp_path / "bad.yml"
     bad.write_text("deadlines:\n  - {id: x, name: X, due: '2027-02-30'}\n", encoding="utf-8")
-    settings = dataclasses.replace(deadlines_app.settings, deadlines_file=bad)
+    settings = deadlines_app.settings.replace(deadlines_file=bad)
     with pytest.raises(DeadlinesFileError) as info:
         background_services(settings, deadlines_app.assistant)
     assert "due" in str(info.value)

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.config import load_settings
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
+from bot.core.settings import load_settings
 from handlers.cli import cli
 from handlers.cli.serve import BackgroundServices, background_services, http_routes, slack_mode
 from handlers.slack import blocks
@@ -57,7 +57,7 @@ def test_slack_ids_are_checked_and_names_refused(tmp_path):
     settings = load_settings(
         {**base, "SLACK_TEAM_CHANNEL": " CTEAM0001 ", "SLACK_TEAM_USERS": "U1, U2"}, env_file=None
     )
-    assert settings.slack_team_channel == "CTEAM0001" and settings.slack_team_users == ("U1", "U2")
+    assert settings.slack.team_channel == "CTEAM0001" and settings.slack.team_users == ("U1", "U2")
     with pytest.raises(ConfigError, match="SLACK_TEAM_CHANNEL.*not names"):
         load_settings({**base, "SLACK_TEAM_CHANNEL": "#qualification-team"}, env_file=None)
     with pytest.raises(ConfigError, match="SLACK_ANSWER_CHANNELS"):
@@ -198,7 +198,7 @@ def test_a_feature_registers_its_own_buttons_beside_the_assistants(slack_app):
         def watch_case(body, client, respond):
             user = body["user"]["id"]
             clicked.append((body["actions"][0]["value"], assistant.team.is_team_member(user)))
-            client.chat_postMessage(channel=assistant.settings.slack_team_channel, text="PR-0001 watched")
+            client.chat_postMessage(channel=assistant.settings.slack.team_channel, text="PR-0001 watched")
 
         app.action("case_watch")(**acknowledged(watch_case))
 

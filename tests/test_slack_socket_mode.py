@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from bot.config import load_settings
+from bot.core.settings import load_settings
 from handlers.cli.serve import SlackService
 from handlers.slack.app import wait_idle
 from tests.fixtures.slack_app import ASKER, BOT_TOKEN, GENERAL_CHANNEL, blocks_text

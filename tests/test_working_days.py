@@ -3,8 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import load_settings
-from bot.working_days import (
+from bot.core.settings import load_settings
+from bot.core.working_days import (
     LONDON,
     NonexistentLocalTime,
     WorkingCalendar,

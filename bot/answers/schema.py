@@ -5,11 +5,9 @@ Migration names never change after they ship (an existing database records them 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sqlite_utils
 
-Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
+from bot.core.database import Migration
 
 
 def _slack_0001(db: sqlite_utils.Database) -> None:

@@ -19,8 +19,8 @@ from typing import Any
 import sqlite_utils
 
 from bot import cases
+from bot.core.working_days import WorkingCalendar, london_time, to_london
 from bot.deadlines.model import DEFAULT_DUE_TIME, USER_PATTERN, Deadline
-from bot.working_days import WorkingCalendar, london_time, to_london
 
 CaseDeadlineProvider = Callable[[sqlite_utils.Database, Any, WorkingCalendar], list[Deadline]]
 
@@ -46,11 +46,11 @@ def case_deadlines(db: sqlite_utils.Database, settings, calendar: WorkingCalenda
     for case in sorted(cases.list_cases(db, open_only=True), key=lambda c: c.number):
         ref = case.ref
         if case.status == cases.NEW:
-            start, days = _stored_time(case.received_at), settings.case_ack_working_days
+            start, days = _stored_time(case.received_at), settings.deadlines.case_ack_working_days
             kind, name, what = "ack", f"Acknowledge {ref}", f"acknowledge Placing Reliance proposal {ref}"
         elif case.status == cases.CLARIFICATION_REQUESTED:
             start = _stored_time(case.status_changed_at or case.received_at)
-            days = settings.case_reply_working_days
+            days = settings.deadlines.case_reply_working_days
             kind, name = "reply", f"Participant reply on {ref}"
             what = f"the participant's reply to the clarification request on {ref}"
         else:

@@ -3,7 +3,7 @@
 Format in README.md "Deadlines and nudges" and in ``deadlines.example.yml``: each entry is due at a Europe/London
 date and time or by a rule relative to another entry in working days (``after: qt-exit, working_days: 10``).
 
-A bad file raises :class:`bot.errors.DeadlinesFileError` naming the entry and the field; the loader returns
+A bad file raises :class:`bot.core.errors.DeadlinesFileError` naming the entry and the field; the loader returns
 every deadline or none.
 """
 
@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from bot.core.errors import DeadlinesFileError
+from bot.core.working_days import NonexistentLocalTime, WorkingCalendar, london_time, to_london
 from bot.deadlines.model import (
     CASE_REF_PATTERN,
     CHANNEL_PATTERN,
@@ -26,8 +28,6 @@ from bot.deadlines.model import (
     parse_due,
     parse_time_of_day,
 )
-from bot.errors import DeadlinesFileError
-from bot.working_days import NonexistentLocalTime, WorkingCalendar, london_time, to_london
 
 ENTRY_FIELDS = {
     "id",
@@ -344,6 +344,6 @@ def _check_entry(
 
 
 def file_deadlines(settings, calendar: WorkingCalendar) -> list[Deadline]:
-    if not settings.deadlines_file:
+    if not settings.deadlines.file:
         return []
-    return load_deadlines_file(settings.deadlines_file, calendar)
+    return load_deadlines_file(settings.deadlines.file, calendar)

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import sqlite_utils
 from icalendar import Calendar, Event
 
+from bot.core.working_days import calendar_from_settings, to_london
 from bot.deadlines.model import Deadline
 from bot.deadlines.sources import DeadlineSources, all_deadlines
-from bot.working_days import calendar_from_settings, to_london
 
 
 def calendar_ics(deadlines: Iterable[Deadline], now: datetime, guidance_base_url: str | None = None) -> bytes:
@@ -51,4 +51,4 @@ def deadlines_ics(settings, db: sqlite_utils.Database, now: datetime | None = No
     now = now or datetime.now(UTC)
     calendar = calendar_from_settings(settings)
     deadlines = all_deadlines(settings, db, calendar, DeadlineSources(cases=False))
-    return calendar_ics(deadlines, now, settings.guidance_base_url)
+    return calendar_ics(deadlines, now, settings.deadlines.guidance_base_url)

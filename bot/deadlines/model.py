@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.working_days import LONDON, NonexistentLocalTime, WorkingCalendar, london_time, to_london
+from bot.core.working_days import LONDON, NonexistentLocalTime, WorkingCalendar, london_time, to_london
 
 DEFAULT_DUE_TIME = time(17, 0)
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

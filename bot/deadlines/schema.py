@@ -12,11 +12,9 @@ databases, so it never changes either).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sqlite_utils
 
-Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
+from bot.core.database import Migration
 
 
 def _deadlines_0001(db: sqlite_utils.Database) -> None:

@@ -9,12 +9,12 @@ from datetime import datetime
 
 import sqlite_utils
 
+from bot.core.errors import DeadlinesFileError
+from bot.core.working_days import WorkingCalendar
 from bot.deadlines.casework import CASE_DEADLINE_PROVIDERS, CaseDeadlineProvider
 from bot.deadlines.file import file_deadlines
 from bot.deadlines.model import Deadline
 from bot.deadlines.team import team_deadlines
-from bot.errors import DeadlinesFileError
-from bot.working_days import WorkingCalendar
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
+from bot.core.errors import AssistantError
+from bot.core.working_days import LONDON, WorkingCalendar, to_london
 from bot.deadlines.file import file_deadlines
 from bot.deadlines.model import CHANNEL_PATTERN, ID_PATTERN, USER_PATTERN, Deadline
-from bot.errors import AssistantError
-from bot.working_days import LONDON, WorkingCalendar, to_london
 
 
 def team_deadlines(db: sqlite_utils.Database) -> list[Deadline]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from bot.config import Settings
-from bot.errors import MailError
+from bot.core.errors import MailError
+from bot.core.settings import Settings
 from bot.mail.parse import Email, safe_filename
 
 
@@ -29,7 +29,7 @@ def store_attachments(
         path: str | None = None
         note = None
         if att.size > max_bytes:
-            note = f"larger than MAIL_MAX_ATTACHMENT_MB ({settings.mail_max_attachment_mb:g} MB): not stored"
+            note = f"larger than MAIL_MAX_ATTACHMENT_MB ({settings.mail.max_attachment_mb:g} MB): not stored"
         else:
             folder = base / digest[:2] / digest
             target = (folder / name).resolve()

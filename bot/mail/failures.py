@@ -16,9 +16,9 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.cases import now_iso, transaction
-from bot.config import Settings
-from bot.errors import MailError
+from bot.core.database import now_iso, transaction
+from bot.core.errors import MailError
+from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def record_failure(
                     at,
                 ],
             ).lastrowid
-    log.warning("mail UID %s failed (try %s of %s): %s", uid, tries, settings.mail_max_tries, reason)
+    log.warning("mail UID %s failed (try %s of %s): %s", uid, tries, settings.mail.max_tries, reason)
     return failure_id, tries
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.cases import now_iso
+from bot.core.database import now_iso
 
 OUTBOX_MAX_TRIES = 20
 

@@ -2,7 +2,7 @@
 
 Parsing is lenient where mail in the wild is sloppy (unknown charsets, missing Date or Message-ID, broken encoded
 words) and strict only where nothing sensible can be done: bytes with no header fields at all are not a mail
-(:class:`bot.errors.MailError`).
+(:class:`bot.core.errors.MailError`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
-from bot.errors import MailError
+from bot.core.errors import MailError
 
 EXCERPT_CHARS = 500
 

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from bot import cases
-from bot.cases import now_iso, transaction
-from bot.config import Settings
+from bot.core.database import now_iso, transaction
+from bot.core.settings import Settings
 from bot.mail import outbox
 from bot.mail.attachments import store_attachments
 from bot.mail.parse import Email
@@ -54,11 +54,11 @@ class MailRecorder:
         self.settings = settings
         self.db = db
         self.rules = MailRules.from_settings(settings)
-        self.folder = folder or settings.imap_folder
+        self.folder = folder or settings.imap.folder
 
     @property
     def _slack_enabled(self) -> bool:
-        return bool(self.settings.slack_bot_token and self.settings.slack_team_channel)
+        return bool(self.settings.slack.bot_token and self.settings.slack.team_channel)
 
     def record(
         self,
@@ -103,11 +103,11 @@ class MailRecorder:
             )
             flags = decision.message_flags()
             if ref:
-                kind, target = (CASE_OPENED if new_case else CASE_JOINED), self.settings.mail_folder_tracked
+                kind, target = (CASE_OPENED if new_case else CASE_JOINED), self.settings.mail.folder_tracked
             elif decision.retired_hits:
-                kind, target = RETIRED, self.settings.mail_folder_retired
+                kind, target = RETIRED, self.settings.mail.folder_retired
             else:
-                kind, target = OTHER, self.settings.mail_folder_other
+                kind, target = OTHER, self.settings.mail.folder_other
             checks = {
                 "submission": submission,
                 "subject_match": decision.subject_match,
@@ -242,7 +242,7 @@ class MailRecorder:
                         "missing_recipients": list(decision.missing_recipients),
                     },
                 )
-        if self.settings.mail_acknowledge and submission and not decision.automatic:
+        if self.settings.mail.acknowledge and submission and not decision.automatic:
             if outbox.first_reply_today(db, outbox.ACKNOWLEDGEMENT, ref, email.sender):
                 outbox.queue(
                     db,
@@ -258,7 +258,7 @@ class MailRecorder:
 
     def _retired_hit(self, email: Email, decision: TriageDecision, received_at: str) -> None:
         redirect = (
-            self.settings.mail_redirect_reply
+            self.settings.mail.redirect_reply
             and not decision.automatic
             and outbox.first_reply_today(self.db, outbox.REDIRECT, "", email.sender)
         )

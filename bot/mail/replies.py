@@ -11,22 +11,22 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from bot.config import Settings
-from bot.errors import MailError
+from bot.core.errors import MailError
+from bot.core.settings import Settings
 from bot.mail.rules import strip_subject
 
 
 def _base(
     settings: Settings, to: str, subject: str, in_reply_to: str | None, references: list[str]
 ) -> EmailMessage:
-    if not settings.smtp_from:
+    if not settings.smtp.from_address:
         raise MailError("SMTP_FROM is not set: cannot send replies")
     msg = EmailMessage()
-    msg["From"] = settings.smtp_from
+    msg["From"] = settings.smtp.from_address
     msg["To"] = to
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=settings.smtp_from.split("@")[-1])
+    msg["Message-ID"] = make_msgid(domain=settings.smtp.from_address.split("@")[-1])
     msg["Auto-Submitted"] = "auto-replied"
     msg["X-Auto-Response-Suppress"] = "All"
     if in_reply_to:
@@ -46,7 +46,7 @@ def acknowledgement(
     missing_recipients: list[str],
     pqs_form: bool,
 ) -> EmailMessage:
-    core = strip_subject(subject) or settings.mail_tracked_subject
+    core = strip_subject(subject) or settings.mail.tracked_subject
     msg = _base(settings, to, f"Re: [{ref}] {core}", in_reply_to, references)
     lines = [
         "Thank you. Your Placing Reliance proposal has been received by the MHHS Qualification team",
@@ -56,7 +56,7 @@ def acknowledgement(
     if missing_recipients:
         lines += [
             "Please note: a proposal must be sent to both "
-            + " and ".join(settings.mail_required_recipients)
+            + " and ".join(settings.mail.required_recipients)
             + ". It was not addressed to: "
             + ", ".join(missing_recipients)
             + ".",

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot import cases
-from bot.config import Settings
+from bot.core.settings import Settings
 from bot.mail.parse import Email
 
 MB = 1024 * 1024
@@ -72,11 +72,11 @@ class MailRules:
     @classmethod
     def from_settings(cls, settings: Settings) -> MailRules:
         return cls(
-            tracked_subject=settings.mail_tracked_subject,
-            required_recipients=tuple(a.lower() for a in settings.mail_required_recipients),
-            retired_addresses=tuple((old.lower(), new) for old, new in settings.mail_retired_addresses),
+            tracked_subject=settings.mail.tracked_subject,
+            required_recipients=tuple(a.lower() for a in settings.mail.required_recipients),
+            retired_addresses=tuple((old.lower(), new) for old, new in settings.mail.retired_addresses),
             own_addresses=settings.mail_own_address_set,
-            max_attachment_bytes=int(settings.mail_max_attachment_mb * MB),
+            max_attachment_bytes=int(settings.mail.max_attachment_mb * MB),
         )
 
 

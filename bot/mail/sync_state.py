@@ -14,8 +14,8 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.cases import now_iso, transaction
-from bot.config import Settings
+from bot.core.database import now_iso, transaction
+from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def folder_state(
         since = rows[0]["since"]
     else:
         since = (
-            settings.mail_since or (datetime.now(UTC).date() - timedelta(days=DEFAULT_SINCE_DAYS))
+            settings.mail.since or (datetime.now(UTC).date() - timedelta(days=DEFAULT_SINCE_DAYS))
         ).isoformat()
     state = {
         "folder": folder,

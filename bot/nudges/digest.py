@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from bot.config import Settings
+from bot.core.settings import Settings
+from bot.core.working_days import WorkingCalendar, to_london
 from bot.deadlines import Deadline
 from bot.nudges.clock import stamp
 from bot.nudges.sent_log import MAX_ATTEMPTS
-from bot.working_days import WorkingCalendar, to_london
 
 
 @dataclass
@@ -44,10 +44,10 @@ def digest_content(now: datetime, deadlines: list[Deadline], calendar: WorkingCa
 def digest_day(settings: Settings, now: datetime, calendar: WorkingCalendar) -> str | None:
     """The London date (ISO) whose digest may go at ``now``; None when it is off, or not a working day from the
     digest hour."""
-    if not settings.digest_enabled or not settings.slack_team_channel:
+    if not settings.deadlines.digest_enabled or not settings.slack.team_channel:
         return None
     local = to_london(now)
-    if not calendar.is_working_day(local.date()) or local.hour < settings.digest_hour:
+    if not calendar.is_working_day(local.date()) or local.hour < settings.deadlines.digest_hour:
         return None
     return local.date().isoformat()
 

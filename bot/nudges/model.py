@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.core.working_days import to_london
 from bot.deadlines import Deadline
-from bot.working_days import to_london
 
 
 @dataclass(frozen=True)

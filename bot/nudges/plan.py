@@ -21,23 +21,23 @@ from datetime import datetime, time, timedelta
 
 import sqlite_utils
 
-from bot.config import Settings
+from bot.core.settings import Settings
+from bot.core.working_days import WorkingCalendar, london_time, to_london
 from bot.deadlines import Deadline, case_owner
 from bot.nudges.model import NudgePlan, PlannedNudge, Slot
 from bot.nudges.sent_log import log_rows, read_mark, retry_due, retryable
 from bot.nudges.state import states
 from bot.nudges.wording import nudge_text
-from bot.working_days import WorkingCalendar, london_time, to_london
 
 
 def nudge_slots(deadline: Deadline, settings: Settings, calendar: WorkingCalendar) -> list[Slot]:
     """The planned lead-time nudges of ``deadline``, earliest first (one per distinct send time)."""
-    leads = deadline.lead_days if deadline.lead_days is not None else settings.nudge_lead_days
+    leads = deadline.lead_days if deadline.lead_days is not None else settings.deadlines.nudge_lead_days
     due_day = to_london(deadline.due).date()
     by_time: dict[datetime, int] = {}
     for lead in sorted(leads):
         day = calendar.add(due_day, -lead) if lead else calendar.on_or_before(due_day)
-        send_at = london_time(day, time(settings.nudge_hour))
+        send_at = london_time(day, time(settings.deadlines.nudge_hour))
         if send_at >= deadline.due:
             continue
         by_time.setdefault(send_at, lead)  # the smaller lead wins when two fall on the same day
@@ -48,7 +48,7 @@ def resolve_audience(
     audience: str, deadline: Deadline, settings: Settings, db: sqlite_utils.Database
 ) -> str | None:
     """``team`` and ``case-owner`` → a channel or user; None when nobody can be reached."""
-    team = f"channel:{settings.slack_team_channel}" if settings.slack_team_channel else None
+    team = f"channel:{settings.slack.team_channel}" if settings.slack.team_channel else None
     if audience == "team":
         return team
     if audience == "case-owner":
@@ -60,19 +60,21 @@ def resolve_audience(
 def in_sending_window(now: datetime, due: datetime, settings: Settings, calendar: WorkingCalendar) -> bool:
     """Working days from the nudge hour; outside that, only when the deadline would pass before it reopens."""
     local = to_london(now)
-    if calendar.is_working_day(local.date()) and local.hour >= settings.nudge_hour:
+    if calendar.is_working_day(local.date()) and local.hour >= settings.deadlines.nudge_hour:
         return True
-    if calendar.is_working_day(local.date()) and local.hour < settings.nudge_hour:
-        opens = london_time(local.date(), time(settings.nudge_hour))
+    if calendar.is_working_day(local.date()) and local.hour < settings.deadlines.nudge_hour:
+        opens = london_time(local.date(), time(settings.deadlines.nudge_hour))
     else:
-        opens = london_time(calendar.on_or_after(local.date() + timedelta(days=1)), time(settings.nudge_hour))
+        opens = london_time(
+            calendar.on_or_after(local.date() + timedelta(days=1)), time(settings.deadlines.nudge_hour)
+        )
     return due <= opens
 
 
 def window_start(db: sqlite_utils.Database, settings: Settings, now: datetime) -> datetime:
     """Nudges planned after this moment are considered at ``now``: the mark of the last run (so nudges missed
     during downtime are caught up), or, before any run, the last ``MHHS_NUDGE_LATE_AFTER_MINUTES``."""
-    fresh = now - timedelta(minutes=settings.nudge_late_after_minutes)
+    fresh = now - timedelta(minutes=settings.deadlines.nudge_late_after_minutes)
     mark = read_mark(db)
     return min(mark, fresh) if mark is not None else fresh
 
@@ -95,7 +97,7 @@ def plan_nudges(
     plan = NudgePlan()
     logs = log_rows(db)
     nudge_states = states(db)
-    late_after = timedelta(minutes=settings.nudge_late_after_minutes)
+    late_after = timedelta(minutes=settings.deadlines.nudge_late_after_minutes)
     for deadline in deadlines:
         if not deadline.nudge:
             continue
@@ -140,7 +142,7 @@ def plan_nudges(
                 continue
             if not in_sending_window(now, deadline.due, settings, calendar):
                 plan.held.append(
-                    f"{deadline.key} to {audience}: waits for {settings.nudge_hour}:00 on a working day"
+                    f"{deadline.key} to {audience}: waits for {settings.deadlines.nudge_hour}:00 on a working day"
                 )
                 earliest = min(s.send_at for s in candidates)
                 if plan.earliest_held is None or earliest < plan.earliest_held:

@@ -18,9 +18,9 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.core.working_days import to_london
 from bot.nudges.clock import stamp
 from bot.nudges.model import PlannedNudge
-from bot.working_days import to_london
 
 MAX_ATTEMPTS = 8  # tries of a nudge Slack refuses, with waits of 2, 4, 8 ... up to 120 minutes between them
 RECONCILE_AFTER = timedelta(minutes=5)

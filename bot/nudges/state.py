@@ -8,9 +8,9 @@ from typing import Any
 
 import sqlite_utils
 
-from bot.config import Settings
+from bot.core.settings import Settings
+from bot.core.working_days import WorkingCalendar, london_time, to_london
 from bot.nudges.clock import stamp
-from bot.working_days import WorkingCalendar, london_time, to_london
 
 SNOOZE_SPANS = ("working_day", "week")
 
@@ -56,9 +56,11 @@ def snooze(
         raise ValueError(f"unknown snooze span {span!r}")
     today = to_london(now).date()
     day = calendar.add(today, 1) if span == "working_day" else calendar.on_or_after(today + timedelta(days=7))
-    until = london_time(day, time(settings.nudge_hour))
+    until = london_time(day, time(settings.deadlines.nudge_hour))
     due_at = datetime.fromisoformat(due)
-    on_the_day = london_time(calendar.on_or_before(to_london(due_at).date()), time(settings.nudge_hour))
+    on_the_day = london_time(
+        calendar.on_or_before(to_london(due_at).date()), time(settings.deadlines.nudge_hour)
+    )
     if now < on_the_day < until and on_the_day < due_at:
         until = on_the_day
     _upsert_state(db, key, due, audience, now, snoozed_until=until.isoformat(), snoozed_by=user)

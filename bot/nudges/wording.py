@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.working_days import to_london
 from bot.deadlines import Deadline
-from bot.working_days import to_london
 
 
 def format_due(moment: datetime) -> str:

@@ -1,6 +1,6 @@
 """What every ``mhhs-bot`` command shares: the one error edge and the settings for this run.
 
-Errors raised inside (:class:`bot.errors.AssistantError`, :class:`knowledge.errors.KnowledgeError`) are turned into
+Errors raised inside (:class:`bot.core.errors.AssistantError`, :class:`knowledge.errors.KnowledgeError`) are turned into
 one clear message and exit code 1 here, at the edge, and nowhere else.
 """
 
@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from bot.config import Settings, load_settings
-from bot.errors import AssistantError
+from bot.core.errors import AssistantError
+from bot.core.settings import Settings, load_settings
 from knowledge.errors import KnowledgeError
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from bot import storage
+from bot.core.errors import AssistantError
+from bot.core.working_days import calendar_from_settings, to_london
 from bot.deadlines import (
     DeadlineBook,
     add_team_deadline,
@@ -17,9 +19,7 @@ from bot.deadlines import (
     remove_team_deadline,
     upcoming,
 )
-from bot.errors import AssistantError
 from bot.nudges import plan_nudges
-from bot.working_days import calendar_from_settings, to_london
 from handlers.cli.context import get_settings
 
 
@@ -174,7 +174,7 @@ def nudges_command(ctx, dry_run, once, now_text, as_json) -> None:
         for why in plan.held:
             click.echo(f"held: {why}")
         return
-    if not settings.slack_enabled:
+    if not settings.slack.enabled:
         raise AssistantError("sending nudges needs SLACK_BOT_TOKEN")
     report = run_nudges_once(settings, db, nudge_client(settings), now, DeadlineBook(settings, calendar))
     if as_json:

@@ -195,7 +195,7 @@ def run_command(ctx: click.Context) -> None:
     settings = get_settings(ctx)
     report = _run_index(settings, (), rebuild=False)
     _print_report(report)
-    if settings.slack_enabled:
+    if settings.slack.enabled:
         try:
             from handlers.cli.serve import serve
         except ImportError:

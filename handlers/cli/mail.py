@@ -9,14 +9,14 @@ import threading
 import click
 
 from bot import cases, storage
-from bot.errors import MailError
+from bot.core.errors import MailError
 from handlers.cli.context import get_settings
 
 EXIT_MAIL_FAILED = 3  # the pass ran, but some mail failed or was quarantined
 
 
 def _require_imap(settings) -> None:
-    if not settings.imap_enabled:
+    if not settings.imap.enabled:
         raise MailError("IMAP_HOST is not set: no inbox to triage (see README, Inbox triage)")
 
 
@@ -66,7 +66,7 @@ def watch_command(ctx: click.Context) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    click.echo(f"watching {settings.imap_folder} on {settings.imap_host} (Ctrl-C stops)")
+    click.echo(f"watching {settings.imap.folder} on {settings.imap.host} (Ctrl-C stops)")
     run_inbox_watcher(settings, stop, on_pass=lambda s: s.fetched and click.echo(s.line()))
 
 

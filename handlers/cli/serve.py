@@ -19,8 +19,8 @@ from typing import Any
 import click
 
 from bot import storage
-from bot.config import Settings
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
+from bot.core.settings import Settings
 from handlers.cli.context import get_settings
 from handlers.slack.app import build_app, create_assistant, stop_app
 from handlers.slack.assistant import SlackAssistant
@@ -39,14 +39,14 @@ def background_services(settings: Settings, assistant: SlackAssistant) -> list[t
     The nudge scheduler always runs (deadlines come from the deadlines file, the team and the cases); the inbox
     watcher runs when IMAP settings are present. A bad deadlines file raises here, before anything starts.
     """
+    from bot.core.working_days import calendar_from_settings
     from bot.deadlines import file_deadlines
-    from bot.working_days import calendar_from_settings
     from handlers.mail.watcher import run_inbox_watcher
     from handlers.scheduler import run_nudge_scheduler
 
     file_deadlines(settings, calendar_from_settings(settings))
     services: list[tuple[str, BackgroundService]] = [("nudges", partial(run_nudge_scheduler, settings))]
-    if settings.imap_enabled:
+    if settings.imap.enabled:
         services.append(("inbox", partial(run_inbox_watcher, settings)))
     return services
 
@@ -84,16 +84,16 @@ def http_routes(settings: Settings, assistant: SlackAssistant) -> Routes:
 
 def slack_mode(settings: Settings) -> str:
     """``"socket"`` or ``"http"``; a ConfigError naming the setting when Slack is not configured."""
-    if not settings.slack_bot_token:
+    if not settings.slack.bot_token:
         raise ConfigError(
             "SLACK_BOT_TOKEN",
             "not set, so there is no Slack app to serve. Set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP mode) "
             "or SLACK_APP_TOKEN (Socket Mode); see README.md, section Slack. Without Slack, the local console "
             "works: mhhs-bot chat",
         )
-    if settings.slack_app_token:
+    if settings.slack.app_token:
         return "socket"
-    if not settings.slack_signing_secret:
+    if not settings.slack.signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET", "required in HTTP mode (when SLACK_APP_TOKEN is not set)")
     return "http"
 
@@ -195,8 +195,8 @@ class SlackService:
         self.client = web_client(settings)
         self.assistant = create_assistant(settings, knowledge_base, self.db, self.client)
         self.app = build_app(self.assistant, self.client)
-        self.host = host or settings.http_host
-        self.port = settings.port if port is None else port
+        self.host = host or settings.slack.http_host
+        self.port = settings.slack.port if port is None else port
         self.server: SlackHTTPServer | None = None
         self.socket_mode: Any = None
         self.services = BackgroundServices()
@@ -207,7 +207,7 @@ class SlackService:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             self.socket_mode = SocketModeHandler(
-                self.app, app_token=self.settings.slack_app_token, web_client=self.client
+                self.app, app_token=self.settings.slack.app_token, web_client=self.client
             )
             self.socket_mode.connect()
         else:

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from bot.config import settings_table_markdown
+from bot.core.settings import settings_table_markdown
 from handlers.cli.context import get_settings
 
 

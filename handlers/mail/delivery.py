@@ -12,8 +12,8 @@ import logging
 import sqlite_utils
 
 from bot import cases
-from bot.config import Settings
-from bot.errors import MailError
+from bot.core.errors import MailError
+from bot.core.settings import Settings
 from bot.mail import outbox, recording, replies
 from bot.mail.outbox import OutboxEntry
 from bot.mail.summary import TriageSummary
@@ -58,7 +58,7 @@ class OutboxDelivery:
 
     def _deliver(self, entry: OutboxEntry) -> None:
         kind, ref, payload = entry.kind, entry.case_ref, entry.payload
-        channel = self.settings.slack_team_channel
+        channel = self.settings.slack.team_channel
         from handlers.slack import mail_posts  # the Slack package only when posting
         from handlers.slack.case_blocks import live_case_post
 

@@ -18,8 +18,8 @@ from datetime import date, datetime
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from bot.config import Settings
-from bot.errors import MailError
+from bot.core.errors import MailError
+from bot.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,10 @@ class FetchedMail:
 
 def oauth2_token(settings: Settings) -> str:
     """An access token for XOAUTH2: from IMAP_OAUTH2_TOKEN_COMMAND, or MSAL client credentials."""
-    if settings.imap_oauth2_token_command:
+    if settings.imap.oauth2_token_command:
         try:
             done = subprocess.run(
-                shlex.split(settings.imap_oauth2_token_command),
+                shlex.split(settings.imap.oauth2_token_command),
                 capture_output=True,
                 text=True,
                 timeout=60,
@@ -59,17 +59,17 @@ def oauth2_token(settings: Settings) -> str:
         return token
     import msal
 
-    authority = settings.imap_oauth2_authority.rstrip("/")
+    authority = settings.imap.oauth2_authority.rstrip("/")
     try:
         app = msal.ConfidentialClientApplication(
-            settings.imap_oauth2_client_id,
-            authority=f"{authority}/{settings.imap_oauth2_tenant}",
-            client_credential=settings.imap_oauth2_client_secret,
+            settings.imap.oauth2_client_id,
+            authority=f"{authority}/{settings.imap.oauth2_tenant}",
+            client_credential=settings.imap.oauth2_client_secret,
             # Microsoft's own authority is checked against its instance list; a private one is taken as given.
             instance_discovery=authority == MICROSOFT_AUTHORITY,
             timeout=60,
         )
-        result = app.acquire_token_for_client(scopes=[settings.imap_oauth2_scope])
+        result = app.acquire_token_for_client(scopes=[settings.imap.oauth2_scope])
     except (OSError, ValueError) as exc:  # unreachable identity provider, bad discovery document
         raise MailError(f"MSAL could not get an IMAP token from {authority}: {exc}") from exc
     if "access_token" not in result:
@@ -78,35 +78,35 @@ def oauth2_token(settings: Settings) -> str:
 
 
 def _ssl_context(settings: Settings) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=str(settings.imap_ca_file) if settings.imap_ca_file else None)
+    return ssl.create_default_context(cafile=str(settings.imap.ca_file) if settings.imap.ca_file else None)
 
 
 def connect(settings: Settings, timeout: float = 60) -> IMAPClient:
     """A logged-in IMAPClient for the settings' server (raises MailError with the reason when refused)."""
-    if not settings.imap_host:
+    if not settings.imap.host:
         raise MailError("IMAP_HOST is not set: no inbox to triage")
-    mode = settings.imap_ssl
-    port = settings.imap_port or (993 if mode == "ssl" else 143)
+    mode = settings.imap.ssl
+    port = settings.imap.port or (993 if mode == "ssl" else 143)
     try:
         client = IMAPClient(
-            settings.imap_host,
+            settings.imap.host,
             port=port,
             ssl=mode == "ssl",
             ssl_context=_ssl_context(settings) if mode == "ssl" else None,
             timeout=timeout,
         )
     except CONNECTION_ERRORS as exc:
-        raise MailError(f"cannot reach IMAP server {settings.imap_host}:{port}: {exc}") from exc
+        raise MailError(f"cannot reach IMAP server {settings.imap.host}:{port}: {exc}") from exc
     try:
         if mode == "starttls":
             client.starttls(_ssl_context(settings))
-        if settings.imap_auth == "oauth2":
-            client.oauth2_login(settings.imap_user, oauth2_token(settings))
+        if settings.imap.auth == "oauth2":
+            client.oauth2_login(settings.imap.user, oauth2_token(settings))
         else:
-            client.login(settings.imap_user, settings.imap_password or "")
+            client.login(settings.imap.user, settings.imap.password or "")
     except IMAPClientError as exc:
         _quiet_logout(client)
-        raise MailError(f"IMAP login as {settings.imap_user} refused: {exc}") from exc
+        raise MailError(f"IMAP login as {settings.imap.user} refused: {exc}") from exc
     except (OSError, MailError):
         _quiet_logout(client)
         raise

@@ -27,8 +27,8 @@ from datetime import date
 
 import sqlite_utils
 
-from bot.config import Settings
-from bot.errors import MailError
+from bot.core.errors import MailError
+from bot.core.settings import Settings
 from bot.mail import failures, sync_state
 from bot.mail.parse import parse_email
 from bot.mail.recording import MailRecorder
@@ -45,7 +45,7 @@ class InboxTriage:
     def __init__(self, settings: Settings, db: sqlite_utils.Database):
         self.settings = settings
         self.db = db
-        self.folder = settings.imap_folder
+        self.folder = settings.imap.folder
         self.recorder = MailRecorder(settings, db, self.folder)
         self.delivery = OutboxDelivery(settings, db)
         # Called with the batch's UIDs after their cases are committed and before they are moved. Tests use it
@@ -108,7 +108,7 @@ class InboxTriage:
                     raw=fetched.raw,
                     exc=exc,
                 )
-                if tries >= self.settings.mail_max_tries:
+                if tries >= self.settings.mail.max_tries:
                     quarantine.append((fetched.uid, failure_id))
                 else:
                     summary.failed += 1
@@ -135,16 +135,16 @@ class InboxTriage:
             summary.moved += len(uids)
         sync_state.mark_moved(self.db, moved_keys)
         if quarantine:
-            mailbox.move([uid for uid, _ in quarantine], self.settings.mail_folder_quarantine)
+            mailbox.move([uid for uid, _ in quarantine], self.settings.mail.folder_quarantine)
             failures.mark_quarantined(
-                self.db, self.settings.mail_folder_quarantine, [failure_id for _, failure_id in quarantine]
+                self.db, self.settings.mail.folder_quarantine, [failure_id for _, failure_id in quarantine]
             )
             summary.quarantined += len(quarantine)
 
     def release_quarantined(self, mailbox: Mailbox, failure_id: int) -> None:
         """Move a quarantined mail back to the watched folder with its tries reset, for the next pass to retry."""
         digest = failures.releasable(self.db, failure_id)
-        quarantine = self.settings.mail_folder_quarantine
+        quarantine = self.settings.mail.folder_quarantine
         mailbox.select(quarantine)
         found = [m.uid for m in mailbox.fetch(mailbox.all_uids()) if failures.content_digest(m.raw) == digest]
         if not found:

@@ -11,8 +11,8 @@ import threading
 import time
 
 from bot import storage
-from bot.config import Settings
-from bot.errors import MailError
+from bot.core.errors import MailError
+from bot.core.settings import Settings
 from bot.mail.summary import TriageSummary
 from handlers.mail.imap import CONNECTION_ERRORS, Mailbox
 from handlers.mail.inbox import InboxTriage
@@ -67,15 +67,15 @@ def _watch(triage: InboxTriage, mailbox: Mailbox, settings: Settings, stop: thre
     last_pass = time.monotonic()
     while not stop.is_set():
         if mailbox.has_idle:
-            new_mail = _idle_until_mail(mailbox, stop, settings.mail_poll_seconds)
+            new_mail = _idle_until_mail(mailbox, stop, settings.mail.poll_seconds)
             if stop.is_set():
                 return
             # New mail now; otherwise a periodic pass retries failed mail and unsent posts.
-            if new_mail or time.monotonic() - last_pass >= settings.mail_poll_seconds:
+            if new_mail or time.monotonic() - last_pass >= settings.mail.poll_seconds:
                 _run_pass(triage, mailbox, stop, on_pass)
                 last_pass = time.monotonic()
         else:
-            if stop.wait(settings.mail_poll_seconds):
+            if stop.wait(settings.mail.poll_seconds):
                 return
             mailbox.client.noop()
             _run_pass(triage, mailbox, stop, on_pass)

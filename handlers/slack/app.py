@@ -44,7 +44,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.answers.records import SlackRecords
-from bot.config import Settings
+from bot.core.settings import Settings
 from handlers.slack.assistant import SlackAssistant
 from handlers.slack.failures import report_failure
 from handlers.slack.listeners import LISTENER_REGISTRATIONS, Registration
@@ -103,9 +103,9 @@ def create_assistant(
         knowledge_base=knowledge_base,
         records=SlackRecords(db),
         team=TeamDirectory(
-            client, settings.slack_team_channel, settings.slack_team_users, settings.slack_team_cache_seconds
+            client, settings.slack.team_channel, settings.slack.team_users, settings.slack.team_cache_seconds
         ),
-        rate_limiter=QuestionRateLimiter(settings.slack_rate_limit_per_minute),
+        rate_limiter=QuestionRateLimiter(settings.slack.rate_limit_per_minute),
         client=client,
     )
     assistant.bot_user_id = client.auth_test()["user_id"]
@@ -119,9 +119,9 @@ def build_app(
     settings = assistant.settings
     app = App(
         client=client,
-        signing_secret=settings.slack_signing_secret or "",
+        signing_secret=settings.slack.signing_secret or "",
         process_before_response=True,
-        listener_executor=ListenerExecutor(max_workers=settings.slack_answer_workers),
+        listener_executor=ListenerExecutor(max_workers=settings.slack.answer_workers),
         logger=logging.getLogger("slack_bolt"),
     )
 

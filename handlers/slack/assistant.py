@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.answers.records import EscalationRecord, QuestionRecord, SlackRecords
-from bot.config import Settings
+from bot.core.settings import Settings
 from handlers.slack import blocks, render
 from handlers.slack.rate_limit import QuestionRateLimiter
 from handlers.slack.subcommands import (
@@ -99,17 +99,17 @@ class SlackAssistant:
     # --- where it answers -----------------------------------------------------------------------------------
 
     def answers_in(self, channel: str) -> bool:
-        allowed = self.settings.slack_answer_channels
+        allowed = self.settings.slack.answer_channels
         return not allowed or channel in allowed
 
     @property
     def can_escalate(self) -> bool:
-        return bool(self.settings.slack_team_channel)
+        return bool(self.settings.slack.team_channel)
 
     def is_escalation_thread(self, channel: str, thread_ts: str | None) -> bool:
         return (
             bool(thread_ts)
-            and channel == self.settings.slack_team_channel
+            and channel == self.settings.slack.team_channel
             and self.records.escalation_by_team_post(channel, thread_ts) is not None
         )
 
@@ -151,7 +151,7 @@ class SlackAssistant:
             return
         if not in_thread:
             return
-        if channel == self.settings.slack_team_channel:
+        if channel == self.settings.slack.team_channel:
             escalation = self.records.escalation_by_team_post(channel, thread_ts)
             if escalation is not None:
                 self.relay_team_reply(client, event, escalation)
@@ -306,7 +306,7 @@ class SlackAssistant:
 
     def escalate(self, client: WebClient, question_id: str, user_id: str) -> str:
         """ "Ask the qualification team": post the question in the team channel. Returns the receipt text."""
-        team_channel = self.settings.slack_team_channel
+        team_channel = self.settings.slack.team_channel
         if not team_channel:
             return f"Please email the qualification team at {self.settings.enquiries_address}."
         record = self.records.question(question_id)

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import cases
-from bot.working_days import to_london
+from bot.core.working_days import to_london
 from handlers.slack.mail_posts import case_post
 from handlers.slack.render import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, button, escape, truncate
 

@@ -13,7 +13,9 @@ import sqlite_utils
 from slack_bolt import App
 
 from bot import storage
-from bot.config import Settings
+from bot.core.errors import AssistantError
+from bot.core.settings import Settings
+from bot.core.working_days import calendar_from_settings
 from bot.deadlines import (
     DeadlineSources,
     add_team_deadline,
@@ -22,9 +24,7 @@ from bot.deadlines import (
     remove_team_deadline,
     upcoming,
 )
-from bot.errors import AssistantError
 from bot.nudges import Clock, utc_now
-from bot.working_days import calendar_from_settings
 from handlers.slack.assistant import SlackAssistant
 from handlers.slack.failures import acknowledged
 from handlers.slack.nudge_actions import NudgeButtons
@@ -55,7 +55,7 @@ def deadlines_reply(
     items = upcoming(all_deadlines(settings, db, calendar, sources), now, include_cases=False)[:limit]
     return deadlines_list_message(
         [(d, calendar.working_days_left(now, d.due)) for d in items],
-        guidance_base_url=settings.guidance_base_url,
+        guidance_base_url=settings.deadlines.guidance_base_url,
     )
 
 

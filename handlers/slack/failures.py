@@ -13,7 +13,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.errors import AssistantError
+from bot.core.errors import AssistantError
 
 Work = Callable[[dict[str, Any], WebClient, Any], None]
 

@@ -15,9 +15,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import storage
-from bot.config import Settings, load_settings
+from bot.core.settings import Settings, load_settings
+from bot.core.working_days import calendar_from_settings
 from bot.nudges import Clock, format_due, mark_done, snooze, utc_now
-from bot.working_days import calendar_from_settings
 from handlers.slack.nudge_blocks import ACTION_DONE, ACTION_SNOOZE_DAY, ACTION_SNOOZE_WEEK, resolved_message
 
 log = logging.getLogger(__name__)

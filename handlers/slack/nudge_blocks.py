@@ -17,10 +17,10 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bot.core.working_days import to_london
 from bot.deadlines import Deadline
 from bot.nudges import PlannedNudge
 from bot.nudges.wording import days_left_phrase, format_day, format_due, nudge_lead, nudge_text
-from bot.working_days import to_london
 from handlers.slack.render import (
     MAX_SECTION_TEXT,
     actions,

@@ -17,11 +17,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
-from bot.config import Settings
+from bot.core.settings import Settings
+from bot.core.working_days import WorkingCalendar, calendar_from_settings
 from bot.deadlines import Deadline
 from bot.nudges import PlannedNudge, digest_content, digest_day, plan_nudges, sent_log
 from bot.nudges import digest as digest_log
-from bot.working_days import WorkingCalendar, calendar_from_settings
 from handlers.slack.client import web_client
 from handlers.slack.nudge_blocks import digest_message, planned_nudge_message
 from handlers.slack.render import message
@@ -63,7 +63,7 @@ def send_nudge(
     now: datetime,
 ) -> str:
     """Post one claimed nudge and record the outcome: 'sent', 'failed' or (interrupted) 'sending'."""
-    text, blocks = planned_nudge_message(nudge, settings.guidance_base_url)
+    text, blocks = planned_nudge_message(nudge, settings.deadlines.guidance_base_url)
     try:
         response = client.chat_postMessage(
             channel=_target(nudge.audience),
@@ -186,7 +186,7 @@ def send_team_digest(
         return None
     content = digest_content(now, deadlines, calendar)
     text, blocks = digest_message(
-        content.week, content.overdue, day=now, guidance_base_url=settings.guidance_base_url
+        content.week, content.overdue, day=now, guidance_base_url=settings.deadlines.guidance_base_url
     )
     if not digest_log.claim_digest(db, day, text, now):
         return None
@@ -194,7 +194,7 @@ def send_team_digest(
         digest_log.record_digest_skipped(db, day)
         return "skipped"
     try:
-        response = client.chat_postMessage(channel=settings.slack_team_channel, **message(text, blocks))
+        response = client.chat_postMessage(channel=settings.slack.team_channel, **message(text, blocks))
     except SlackApiError as exc:
         digest_log.record_digest_refused(db, day, str(exc.response.get("error") or exc))
         return "failed"

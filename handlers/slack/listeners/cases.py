@@ -28,8 +28,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot import cases, storage
-from bot.errors import CaseError
-from bot.working_days import calendar_from_settings
+from bot.core.errors import CaseError
+from bot.core.working_days import calendar_from_settings
 from handlers.slack import case_blocks
 from handlers.slack.assistant import COMMAND, SlackAssistant
 from handlers.slack.deadlines import deadlines_reply
@@ -338,8 +338,8 @@ class CaseDesk:
         if not self.is_team_member(user):
             return case_blocks.guidance_home(
                 self.settings.enquiries_address,
-                self.settings.mail_required_recipients,
-                self.settings.mail_tracked_subject,
+                self.settings.mail.required_recipients,
+                self.settings.mail.tracked_subject,
             )
         now = self.clock()
         with self.database() as db:

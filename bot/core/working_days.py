@@ -122,4 +122,4 @@ class WorkingCalendar:
 
 def calendar_from_settings(settings) -> WorkingCalendar:
     """The working calendar for ``settings`` (bank holidays plus ``MHHS_CLOSURE_DAYS``)."""
-    return WorkingCalendar(settings.closure_days)
+    return WorkingCalendar(settings.deadlines.closure_days)

