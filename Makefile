@@ -19,7 +19,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/mhhs-bot run
 
-## make test: set up, install the services the tests need (Dovecot), lint, and run the whole suite
+## make test: set up, install the services the tests need (Dovecot), lint (ruff, import layers), and run the whole suite
 test: install services lint
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing the run"; exit 1; fi; exit $$rc
@@ -33,6 +33,7 @@ services:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

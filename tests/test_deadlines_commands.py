@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from bot.deadlines.ics import deadlines_ics
 from handlers.cli import cli
-from handlers.slack.deadlines import deadlines_reply
+from handlers.slack.listeners.deadlines import deadlines_reply
 from tests.fixtures.deadlines import TEAM_CHANNEL, add_case, london
 
 REPO = Path(__file__).resolve().parents[1]
@@ -168,7 +168,7 @@ def test_slack_list_when_nothing_is_upcoming(deadlines_env):
 
 
 def test_team_adds_and_removes_deadlines_from_slack(deadlines_env):
-    from handlers.slack.deadlines import deadlines_subcommand
+    from handlers.slack.listeners.deadlines import deadlines_subcommand
 
     settings = deadlines_env.settings("deadlines: []\n")
     db, now = deadlines_env.db, london(2027, 1, 4, 12)

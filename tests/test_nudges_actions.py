@@ -12,7 +12,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.core.working_days import calendar_from_settings
 from bot.deadlines import all_deadlines
-from handlers.slack.nudge_actions import register
+from handlers.slack.listeners.nudge_buttons import register
 from handlers.slack.nudge_blocks import ACTION_DONE, ACTION_SNOOZE_DAY, ACTION_SNOOZE_WEEK
 from handlers.slack.nudge_delivery import send_due_nudges
 from tests.fixtures.deadlines import SIGNING_SECRET, TEAM_CHANNEL, london

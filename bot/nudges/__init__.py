@@ -5,7 +5,7 @@ This package decides and records; it never talks to Slack. The scheduler and the
 (:mod:`handlers.scheduler`, :mod:`handlers.slack.nudge_delivery`, :mod:`handlers.slack.nudge_blocks`).
 """
 
-from bot.nudges.clock import Clock, stamp, utc_now
+from bot.core.clock import Clock, stamp, utc_now
 from bot.nudges.digest import DigestContent, digest_content, digest_day
 from bot.nudges.model import NudgePlan, PlannedNudge, Slot
 from bot.nudges.plan import in_sending_window, nudge_slots, plan_nudges, resolve_audience, window_start

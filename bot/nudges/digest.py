@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from bot.core.clock import stamp
 from bot.core.settings import Settings
 from bot.core.working_days import WorkingCalendar, to_london
 from bot.deadlines import Deadline
-from bot.nudges.clock import stamp
 from bot.nudges.sent_log import MAX_ATTEMPTS
 
 

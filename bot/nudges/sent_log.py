@@ -18,8 +18,8 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.core.clock import stamp
 from bot.core.working_days import to_london
-from bot.nudges.clock import stamp
 from bot.nudges.model import PlannedNudge
 
 MAX_ATTEMPTS = 8  # tries of a nudge Slack refuses, with waits of 2, 4, 8 ... up to 120 minutes between them

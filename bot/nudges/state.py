@@ -8,9 +8,9 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.core.clock import stamp
 from bot.core.settings import Settings
 from bot.core.working_days import WorkingCalendar, london_time, to_london
-from bot.nudges.clock import stamp
 
 SNOOZE_SPANS = ("working_day", "week")
 

@@ -7,9 +7,8 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-import handlers.slack.deadlines
 from handlers.slack.assistant import SlackAssistant
-from handlers.slack.listeners import actions, cases, commands, messages
+from handlers.slack.listeners import actions, cases, commands, deadlines, messages
 
 Registration = Callable[[App, SlackAssistant], None]
 
@@ -18,5 +17,5 @@ LISTENER_REGISTRATIONS: list[Registration] = [
     commands.register,
     actions.register,
     cases.register,
-    handlers.slack.deadlines.register,
+    deadlines.register,
 ]

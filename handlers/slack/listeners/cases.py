@@ -32,8 +32,8 @@ from bot.core.errors import CaseError
 from bot.core.working_days import calendar_from_settings
 from handlers.slack import case_blocks
 from handlers.slack.assistant import COMMAND, SlackAssistant
-from handlers.slack.deadlines import deadlines_reply
 from handlers.slack.failures import acknowledged, report_failure
+from handlers.slack.listeners.deadlines import deadlines_reply
 from handlers.slack.subcommands import Reply, SubcommandRequest
 from handlers.slack.text import plain_reply
 

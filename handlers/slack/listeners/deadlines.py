@@ -27,7 +27,7 @@ from bot.deadlines import (
 from bot.nudges import Clock, utc_now
 from handlers.slack.assistant import SlackAssistant
 from handlers.slack.failures import acknowledged
-from handlers.slack.nudge_actions import NudgeButtons
+from handlers.slack.listeners.nudge_buttons import NudgeButtons
 from handlers.slack.nudge_blocks import (
     ACTION_DONE,
     ACTION_SNOOZE_DAY,

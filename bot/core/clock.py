@@ -1,4 +1,4 @@
-"""The time nudges are planned and recorded at: an injectable clock, and stored times."""
+"""The time the assistant plans and records at: an injectable clock, and stored times."""
 
 from __future__ import annotations
 
