@@ -1,4 +1,4 @@
-"""Settings of deadlines: one frozen section each, read by :func:`bot.core.settings.load_settings`."""
+"""Settings of deadlines and nudges: the deadlines file, closure days, when nudges and the digest go."""
 
 from __future__ import annotations
 

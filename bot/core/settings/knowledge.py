@@ -1,4 +1,4 @@
-"""Settings of knowledge: one frozen section each, read by :func:`bot.core.settings.load_settings`."""
+"""Settings of the knowledge base: the guidance indexed, the embedding model, when a question is declined."""
 
 from __future__ import annotations
 

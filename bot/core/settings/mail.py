@@ -1,4 +1,4 @@
-"""Settings of mail: one frozen section each, read by :func:`bot.core.settings.load_settings`."""
+"""Settings of the inbox: the IMAP connection, triage (subject, mailboxes, folders, replies) and outgoing SMTP."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings of slack: one frozen section each, read by :func:`bot.core.settings.load_settings`."""
+"""Settings of Slack: tokens, the team, where the assistant answers, HTTP serving."""
 
 from __future__ import annotations
 
