@@ -76,10 +76,12 @@ def case_addresses(db: sqlite_utils.Database, ref: str) -> set[str]:
     case = get_case(db, ref)
     found = {case.sender.lower()}
     for r in db.query(
-        "SELECT sender, recipients, direction, checks FROM mail_messages WHERE case_ref = ?", [case.ref]
+        "SELECT sender, recipients, direction, delivery, checks FROM mail_messages WHERE case_ref = ?",
+        [case.ref],
     ):
         if r["direction"] == "out":
-            found.update(a.lower() for a in json.loads(r["recipients"]).get("to", []))
+            if r["delivery"] == "sent":
+                found.update(a.lower() for a in json.loads(r["recipients"]).get("to", []))
         elif not json.loads(r["checks"] or "{}").get("review"):
             found.add(r["sender"].lower())
     found.discard("")
