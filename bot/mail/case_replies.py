@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
@@ -119,7 +120,7 @@ def load_templates(settings: Settings) -> dict[str, ReplyTemplate]:
     return found
 
 
-def _addresses(values: list[str] | tuple[str, ...], what: str) -> list[str]:
+def parse_addresses(values: list[str] | tuple[str, ...], what: str) -> list[str]:
     found = []
     for _, address in getaddresses(list(values)):
         address = address.strip()
@@ -222,8 +223,8 @@ def compose_reply(
         chosen = templates[template]
         text = render_template(settings, chosen, case, reason)
     body = (text or "").replace("\r\n", "\n").rstrip() + "\n"
-    recipients = _addresses(to or [case.sender], "--to")
-    copies = _addresses(list(settings.mail.required_recipients) if cc is None else cc, "--cc")
+    recipients = parse_addresses(to or [case.sender], "--to")
+    copies = parse_addresses(list(settings.mail.required_recipients) if cc is None else cc, "--cc")
     copies = [a for a in copies if a.lower() not in {r.lower() for r in recipients}]
     last = cases.last_participant_message(db, case.ref)
     core = strip_subject(case.subject) or settings.mail.tracked_subject
@@ -320,3 +321,21 @@ def record_failed(db: sqlite_utils.Database, reply: CaseReply, row: int, actor: 
     with transaction(db):
         db.execute("UPDATE mail_messages SET delivery = ? WHERE id = ?", [FAILED, row])
         cases.record_event(db, reply.ref, actor, "reply failed", f"to {', '.join(reply.to)}: {error}")
+
+
+def deliver(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    reply: CaseReply,
+    actor: str,
+    send: Callable[[EmailMessage], None],
+) -> str | None:
+    """Record the attempt, ``send`` it (a handler's SMTP call), record the outcome. A failure is recorded on the
+    case and raised. Returns the status the case moved to, if any."""
+    row = record_sending(db, settings, reply, actor)
+    try:
+        send(reply.message)
+    except Exception as exc:
+        record_failed(db, reply, row, actor, exc)
+        raise
+    return record_sent(db, reply, row, actor)

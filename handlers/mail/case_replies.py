@@ -45,11 +45,5 @@ def send_case_reply(
         return SentReply(reply, sent=False)
     if not settings.smtp.host:
         raise MailError("SMTP_HOST is not set: cannot send the reply (see README, Outgoing mail)")
-    row = case_replies.record_sending(db, settings, reply, actor)
-    try:
-        smtp.send(settings, reply.message)
-    except MailError as exc:
-        case_replies.record_failed(db, reply, row, actor, exc)
-        raise
-    status = case_replies.record_sent(db, reply, row, actor)
+    status = case_replies.deliver(db, settings, reply, actor, lambda msg: smtp.send(settings, msg))
     return SentReply(reply, sent=True, status=status)
