@@ -86,6 +86,7 @@ def test_only_valid_transitions_are_offered_and_a_closed_case_offers_reopen():
     assert case_blocks.ACTION_REOPEN not in by_id
     closed = {e["action_id"] for e in case_blocks.case_actions(case_dict(status="accepted"))["elements"]}
     assert closed == {
+        case_blocks.ACTION_REPLY,
         case_blocks.ACTION_ASSIGN_ME,
         case_blocks.ACTION_ASSIGN,
         case_blocks.ACTION_REOPEN,

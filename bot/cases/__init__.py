@@ -27,6 +27,7 @@ from bot.cases.changing import (
     set_slack_post,
     update_checks,
 )
+from bot.cases.merging import MergeResult, merge_cases
 from bot.cases.model import (
     ACCEPTED,
     CLARIFICATION_REQUESTED,
@@ -36,9 +37,11 @@ from bot.cases.model import (
     FLAG_LABELS,
     FLAG_MISSING_PQS_FORM,
     FLAG_MISSING_RECIPIENT,
+    FLAG_REFERENCE_OTHER_SENDER,
     FLAG_RETIRED_MAILBOX,
     FLAG_SUBJECT_NEAR_MISS,
     FLAG_SUBJECT_NOT_EXACT,
+    MERGED,
     NEW,
     OPEN_STATUSES,
     REFERENCE_PREFIX,
@@ -73,8 +76,12 @@ from bot.cases.reading import (
     case_messages,
     case_notes,
     case_to_dict,
+    email_domain,
+    find_case_by_organisation,
     find_case_by_thread,
     get_case,
+    is_case_member,
+    last_participant_message,
     list_cases,
 )
 
@@ -87,6 +94,14 @@ __all__ = [
     "FLAG_LABELS",
     "FLAG_MISSING_PQS_FORM",
     "FLAG_MISSING_RECIPIENT",
+    "FLAG_REFERENCE_OTHER_SENDER",
+    "MERGED",
+    "MergeResult",
+    "merge_cases",
+    "email_domain",
+    "find_case_by_organisation",
+    "is_case_member",
+    "last_participant_message",
     "FLAG_RETIRED_MAILBOX",
     "FLAG_SUBJECT_NEAR_MISS",
     "FLAG_SUBJECT_NOT_EXACT",

@@ -105,6 +105,8 @@ def reopen(db: sqlite_utils.Database, ref: str, actor: str, reason: str = "") ->
     """Reopen a closed (accepted, rejected or withdrawn) case: it goes back to under review."""
     with transaction(db):
         case = get_case(db, ref)
+        if case.merged_into:
+            raise CaseError(f"{case.ref} was merged into {case.merged_into}: work that case instead")
         if case.status not in CLOSED_STATUSES:
             raise CaseError(
                 f"{case.ref} is not closed ({STATUS_LABELS[case.status].lower()}): nothing to reopen"
@@ -160,15 +162,19 @@ def update_checks(
     participant: str | None = None,
     participant_id: str | None = None,
 ) -> None:
-    """Store the completeness checks triage worked out for the case (no audit row: triage records its own)."""
+    """Store the completeness checks triage worked out for the case (no audit row: triage records its own).
+
+    ``participant`` and ``participant_id`` only fill a case that has none yet: who the participant is changes
+    only through the team."""
     fields: dict[str, Any] = {
         "missing_recipients": json.dumps(missing_recipients),
         "retired_mailbox": int(retired_mailbox),
         "pqs_form": int(pqs_form),
         "flags": json.dumps(flags),
     }
-    if participant:
+    case = get_case(db, ref)
+    if participant and not case.participant:
         fields["participant"] = participant
-    if participant_id:
+    if participant_id and not case.participant_id:
         fields["participant_id"] = participant_id
     _touch(db, ref, **fields)

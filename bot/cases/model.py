@@ -16,9 +16,10 @@ CLARIFICATION_REQUESTED = "clarification_requested"
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
+MERGED = "merged"  # moved into another case (``merged_into``); only a pointer is left
 
-STATUSES = (NEW, UNDER_REVIEW, CLARIFICATION_REQUESTED, ACCEPTED, REJECTED, WITHDRAWN)
-CLOSED_STATUSES = frozenset({ACCEPTED, REJECTED, WITHDRAWN})
+STATUSES = (NEW, UNDER_REVIEW, CLARIFICATION_REQUESTED, ACCEPTED, REJECTED, WITHDRAWN, MERGED)
+CLOSED_STATUSES = frozenset({ACCEPTED, REJECTED, WITHDRAWN, MERGED})
 OPEN_STATUSES = frozenset(STATUSES) - CLOSED_STATUSES
 
 # status -> statuses it may change to with change_status(); closed cases change only through reopen().
@@ -29,6 +30,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     ACCEPTED: frozenset(),
     REJECTED: frozenset(),
     WITHDRAWN: frozenset(),
+    MERGED: frozenset(),
 }
 REOPENED_STATUS = UNDER_REVIEW
 
@@ -39,6 +41,7 @@ STATUS_LABELS = {
     ACCEPTED: "Accepted",
     REJECTED: "Rejected",
     WITHDRAWN: "Withdrawn",
+    MERGED: "Merged",
 }
 
 # Flags triage sets on a case (stored), and one derived from the status.
@@ -49,6 +52,9 @@ FLAG_SUBJECT_NEAR_MISS = "subject_near_miss"
 FLAG_RETIRED_MAILBOX = "retired_mailbox"
 FLAG_ATTACHMENT_NOT_STORED = "attachment_not_stored"
 FLAG_AWAITING_PARTICIPANT = "awaiting_participant"
+FLAG_REFERENCE_OTHER_SENDER = (
+    "reference_other_sender"  # a mail named the case but its sender is not the case's
+)
 
 FLAG_LABELS = {
     FLAG_MISSING_RECIPIENT: "missing recipient",
@@ -58,6 +64,7 @@ FLAG_LABELS = {
     FLAG_RETIRED_MAILBOX: "retired mailbox",
     FLAG_ATTACHMENT_NOT_STORED: "attachment too large, not stored",
     FLAG_AWAITING_PARTICIPANT: "awaiting participant",
+    FLAG_REFERENCE_OTHER_SENDER: "reference from another sender: review",
 }
 
 
@@ -83,6 +90,7 @@ class PlacingRelianceCase:
     slack_channel: str | None
     slack_ts: str | None
     status_changed_at: str | None = None  # case deadlines (e.g. a clarification's reply) count from it
+    merged_into: str | None = None  # the case this one was merged into
 
     @property
     def is_open(self) -> bool:
@@ -119,6 +127,7 @@ class PlacingRelianceCase:
             slack_channel=row["slack_channel"],
             slack_ts=row["slack_ts"],
             status_changed_at=row.get("status_changed_at"),
+            merged_into=row.get("merged_into"),
         )
 
 

@@ -58,6 +58,85 @@ def find_case_by_thread(db: sqlite_utils.Database, sender: str, thread_subject: 
     return row[0] if row else None
 
 
+# Freemail domains say nothing about an organisation: only the exact address counts there.
+FREEMAIL_DOMAINS = frozenset(
+    {"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.co.uk", "live.com", "yahoo.com"}
+    | {"yahoo.co.uk", "icloud.com", "me.com", "aol.com", "btinternet.com", "protonmail.com", "proton.me"}
+)
+
+
+def email_domain(address: str) -> str | None:
+    """The organisation's domain of an address; None for freemail and malformed addresses."""
+    domain = address.rpartition("@")[2].strip().lower() if "@" in address else ""
+    return domain if domain and domain not in FREEMAIL_DOMAINS else None
+
+
+def case_addresses(db: sqlite_utils.Database, ref: str) -> set[str]:
+    """Who belongs to the case: its sender, the senders of its accepted mail, and whom the team wrote to."""
+    case = get_case(db, ref)
+    found = {case.sender.lower()}
+    for r in db.query(
+        "SELECT sender, recipients, direction, delivery, checks FROM mail_messages WHERE case_ref = ?",
+        [case.ref],
+    ):
+        if r["direction"] == "out":
+            if r["delivery"] == "sent":
+                found.update(a.lower() for a in json.loads(r["recipients"]).get("to", []))
+        elif not json.loads(r["checks"] or "{}").get("review"):
+            found.add(r["sender"].lower())
+    found.discard("")
+    return found
+
+
+def is_case_member(db: sqlite_utils.Database, ref: str, sender: str) -> bool:
+    """The sender, or their organisation (the domain of the address), belongs to the case."""
+    sender = sender.lower()
+    members = case_addresses(db, ref)
+    if sender in members:
+        return True
+    domain = email_domain(sender)
+    return domain is not None and domain in {email_domain(a) for a in members}
+
+
+def find_case_by_organisation(db: sqlite_utils.Database, sender: str, thread_subject: str) -> str | None:
+    """The newest open case with this subject from this sender or their organisation (same domain), if any."""
+    exact = find_case_by_thread(db, sender, thread_subject)
+    if exact:
+        return exact
+    domain = email_domain(sender)
+    if not domain:
+        return None
+    rows = db.execute(
+        f"""SELECT ref, sender FROM cases WHERE thread_subject = ?
+            AND status IN ({",".join("?" * len(OPEN_STATUSES))}) ORDER BY number DESC""",
+        [thread_subject, *sorted(OPEN_STATUSES)],
+    ).fetchall()
+    for ref, case_sender in rows:
+        if email_domain(case_sender) == domain:
+            return ref
+    return None
+
+
+def last_participant_message(db: sqlite_utils.Database, ref: str) -> dict[str, Any] | None:
+    """The case's latest mail from the participant (not automatic, not held for review), to reply under."""
+    for r in db.query(
+        """SELECT message_id, subject, sender, refs, in_reply_to, checks, thread_key FROM mail_messages
+           WHERE case_ref = ? AND direction = 'in' AND automatic = 0 ORDER BY received_at DESC, id DESC""",
+        [normalise_ref(ref)],
+    ):
+        if json.loads(r["checks"] or "{}").get("review"):
+            continue
+        refs = json.loads(r["refs"]) if r["refs"] else ([r["in_reply_to"]] if r["in_reply_to"] else [])
+        return {
+            "message_id": r["message_id"],
+            "subject": r["subject"],
+            "sender": r["sender"],
+            "references": refs,
+            "thread_key": r["thread_key"],
+        }
+    return None
+
+
 def case_exists(db: sqlite_utils.Database, ref: str) -> bool:
     return db.execute("SELECT 1 FROM cases WHERE ref = ?", [ref]).fetchone() is not None
 
@@ -78,7 +157,7 @@ def case_notes(db: sqlite_utils.Database, ref: str) -> list[dict[str, Any]]:
 def case_messages(db: sqlite_utils.Database, ref: str) -> list[dict[str, Any]]:
     rows = db.query(
         """SELECT id, message_id, subject, sender, sender_name, recipients, received_at, sent_at, excerpt, checks,
-                  automatic, decision
+                  automatic, decision, direction, delivery, author, in_reply_to
            FROM mail_messages WHERE case_ref = ? ORDER BY received_at, id""",
         [ref],
     )
@@ -97,6 +176,10 @@ def case_messages(db: sqlite_utils.Database, ref: str) -> list[dict[str, Any]]:
                 "excerpt": r["excerpt"],
                 "checks": json.loads(r["checks"]),
                 "automatic": bool(r["automatic"]),
+                "direction": r["direction"],
+                "in_reply_to": r["in_reply_to"],
+                "review": json.loads(r["checks"]).get("review"),
+                **({"delivery": r["delivery"], "author": r["author"]} if r["direction"] == "out" else {}),
             }
         )
     return messages
@@ -146,6 +229,7 @@ def case_to_dict(
         "pqs_form": case.pqs_form,
         "flags": list(case.all_flags),
         "slack": {"channel": case.slack_channel, "ts": case.slack_ts},
+        "merged_into": case.merged_into,
     }
     if detail:
         data["messages"] = case_messages(db, case.ref)

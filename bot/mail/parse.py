@@ -60,6 +60,8 @@ class Email:
     attachments: tuple[Attachment, ...]
     content_sha256: str  # hash of sender, recipients, subject, date and body
     defects: tuple[str, ...] = ()
+    thread_index: str | None = None  # Outlook's Thread-Index (base64), as sent
+    thread_topic: str | None = None  # Outlook's Thread-Topic
 
     @property
     def dedupe_key(self) -> str:
@@ -243,6 +245,8 @@ def parse_email(raw: bytes) -> Email:
         attachments=tuple(attachments),
         content_sha256=_content_hash(msg, raw),
         defects=tuple(type(d).__name__ for d in msg.defects),
+        thread_index=(_raw_header(msg, "Thread-Index") or "").strip() or None,
+        thread_topic=_header(msg, "Thread-Topic"),
     )
 
 

@@ -9,6 +9,7 @@ not recorded again. Which folder the mail belongs in is recorded with it, for th
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,12 +21,15 @@ from bot.core.settings import Settings
 from bot.mail import outbox
 from bot.mail.attachments import store_attachments
 from bot.mail.parse import Email
-from bot.mail.rules import TRACKED_EXACT, TRACKED_LOOSE, MailRules, TriageDecision, decide
+from bot.mail.rules import TRACKED_EXACT, TRACKED_LOOSE, MailRules, TriageDecision, decide, thread_subject
+from bot.mail.threads import thread_key
 
 ACTOR = "triage"
 
 CASE_OPENED = "case-opened"
 CASE_JOINED = "case-joined"
+CASE_REVIEW = "case-review"  # named a case, but the sender does not belong to it: held there for review
+REVIEW_OTHER_SENDER = "reference from another sender"
 RETIRED = "retired"
 OTHER = "other"
 
@@ -80,7 +84,10 @@ class MailRecorder:
             decision = decide(email, self.rules)
             # Received: when the server took it in (INTERNALDATE); the sender's Date header is kept as sent_at.
             received_at = _iso(internal_date or email.date or datetime.now(UTC))
-            ref = self._case_for(email, decision)
+            ref, how = self._case_for(email, decision)
+            review = None
+            if ref and how != "organisation" and not cases.is_case_member(db, ref, email.sender):
+                review = REVIEW_OTHER_SENDER  # never a submission, never changes who the case is
             new_case = False
             if ref is None and decision.tracked and not decision.automatic:
                 ref = cases.open_case(
@@ -97,13 +104,17 @@ class MailRecorder:
                 new_case = True
             submission = (
                 bool(ref)
+                and not review
                 and decision.tracked
                 and not decision.automatic
                 and (new_case or not email.in_reply_to)
             )
             flags = decision.message_flags()
+            if review:
+                flags.append(cases.FLAG_REFERENCE_OTHER_SENDER)
             if ref:
-                kind, target = (CASE_OPENED if new_case else CASE_JOINED), self.settings.mail.folder_tracked
+                kind = CASE_OPENED if new_case else (CASE_REVIEW if review else CASE_JOINED)
+                target = self.settings.mail.folder_tracked
             elif decision.retired_hits:
                 kind, target = RETIRED, self.settings.mail.folder_retired
             else:
@@ -118,11 +129,13 @@ class MailRecorder:
                 "oversized_attachments": list(decision.oversized_attachments),
                 "flags": flags,
             }
+            if review:
+                checks["review"] = review
             message_row = db.execute(
                 """INSERT INTO mail_messages (dedupe_key, message_id, case_ref, decision, target_folder, folder,
                        uidvalidity, uid, subject, sender, sender_name, recipients, received_at, sent_at, in_reply_to,
-                       checks, excerpt, automatic, triaged_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       checks, excerpt, automatic, triaged_at, refs, thread_key)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
                     email.dedupe_key,
                     email.message_id,
@@ -145,12 +158,14 @@ class MailRecorder:
                     email.excerpt,
                     int(bool(decision.automatic)),
                     now_iso(),
+                    json.dumps(list(email.references)),
+                    thread_key(email.thread_index),
                 ],
             )
             message_id = message_row.lastrowid
             store_attachments(db, self.settings, email, message_id, ref, self.rules.max_attachment_bytes)
             if ref:
-                self._update_case(email, decision, ref, new_case, submission, flags)
+                self._update_case(email, decision, ref, new_case, submission, flags, review)
             elif decision.retired_hits:
                 self._retired_hit(email, decision, received_at)
         return RecordedMail(
@@ -162,22 +177,50 @@ class MailRecorder:
             flagged=bool(flags) and (bool(ref) or bool(decision.retired_hits)),
         )
 
-    def _case_for(self, email: Email, decision: TriageDecision) -> str | None:
-        """The case a mail joins: by reference in the subject, then In-Reply-To/References, then sender+subject."""
-        if decision.reference and cases.case_exists(self.db, decision.reference):
-            return decision.reference
-        for parent in [email.in_reply_to, *reversed(email.references)]:
-            if not parent:
-                continue
-            row = self.db.execute(
-                "SELECT case_ref FROM mail_messages WHERE message_id = ? AND case_ref IS NOT NULL LIMIT 1",
-                [parent],
+    def _case_for(self, email: Email, decision: TriageDecision) -> tuple[str | None, str]:
+        """The case a mail joins, and how it was found: by the reference in the subject, In-Reply-To/References,
+        Outlook's Thread-Index, then the same sender or organisation with the same subject while the case is open.
+        A case merged into another leads to that other case."""
+        db = self.db
+        found: tuple[str | None, str] = (None, "")
+        if decision.reference and cases.case_exists(db, decision.reference):
+            found = (decision.reference, "reference")
+        if not found[0]:
+            for parent in [email.in_reply_to, *reversed(email.references)]:
+                if not parent:
+                    continue
+                row = db.execute(
+                    "SELECT case_ref FROM mail_messages WHERE message_id = ? AND case_ref IS NOT NULL LIMIT 1",
+                    [parent],
+                ).fetchone()
+                if row:
+                    found = (row[0], "in-reply-to")
+                    break
+        key = thread_key(email.thread_index)
+        if not found[0] and key:
+            row = db.execute(
+                "SELECT case_ref FROM mail_messages WHERE thread_key = ? AND case_ref IS NOT NULL "
+                "ORDER BY id DESC LIMIT 1",
+                [key],
             ).fetchone()
             if row:
-                return row[0]
-        if decision.tracked and email.sender:
-            return cases.find_case_by_thread(self.db, email.sender, decision.thread_subject)
-        return None
+                found = (row[0], "thread-index")
+        if not found[0] and email.sender:
+            subjects = dict.fromkeys([decision.thread_subject, thread_subject(email.thread_topic or "")])
+            for subject in filter(None, subjects):
+                ref = cases.find_case_by_organisation(db, email.sender, subject)
+                if ref:
+                    found = (ref, "organisation")
+                    break
+        ref, how = found
+        for _ in range(10):  # follow merge pointers (a chain is short; a loop cannot be made by merge_cases)
+            if not ref:
+                break
+            merged_into = cases.get_case(db, ref).merged_into
+            if not merged_into:
+                break
+            ref = merged_into
+        return ref, how
 
     def _update_case(
         self,
@@ -187,50 +230,38 @@ class MailRecorder:
         new_case: bool,
         submission: bool,
         flags: list[str],
+        review: str | None = None,
     ) -> None:
         db = self.db
         what = "submission" if submission else ("automatic mail" if decision.automatic else "mail")
+        if review:
+            what = f"mail held for review ({review})"
         cases.record_event(db, ref, ACTOR, "message", f"{what} from {email.sender}: {email.subject}")
-        if flags:
-            cases.record_event(db, ref, ACTOR, "flagged", ", ".join(flags))
-        messages = [
-            json.loads(r[0])
-            for r in db.execute("SELECT checks FROM mail_messages WHERE case_ref = ? ORDER BY id", [ref])
-        ]
-        submissions = [m for m in messages if m.get("submission")]
-        latest = submissions[-1] if submissions else None
-        missing = latest["missing_recipients"] if latest else []
-        pqs_form = any(m.get("pqs_form") for m in messages)
-        retired = any(m.get("retired") for m in messages)
-        case_flags = []
-        if retired:
-            case_flags.append(cases.FLAG_RETIRED_MAILBOX)
-        if missing:
-            case_flags.append(cases.FLAG_MISSING_RECIPIENT)
-        if not pqs_form:
-            case_flags.append(cases.FLAG_MISSING_PQS_FORM)
-        if latest and latest["subject_match"] == TRACKED_LOOSE:
-            case_flags.append(cases.FLAG_SUBJECT_NOT_EXACT)
-        if submissions and not any(m["subject_match"] in (TRACKED_EXACT, TRACKED_LOOSE) for m in submissions):
-            case_flags.append(cases.FLAG_SUBJECT_NEAR_MISS)
-        if any(m.get("oversized_attachments") for m in messages):
-            case_flags.append(cases.FLAG_ATTACHMENT_NOT_STORED)
-        cases.update_checks(
+        before = cases.get_case(db, ref)
+        case_flags = refresh_checks(
             db,
             ref,
-            missing_recipients=missing,
-            retired_mailbox=retired,
-            pqs_form=pqs_form,
-            flags=case_flags,
             participant=decision.participant if submission else None,
             participant_id=decision.participant_id if submission else None,
         )
+        record_flag_changes(db, ref, before.flags, case_flags, email)
+        answered = (
+            not new_case
+            and not review
+            and not decision.automatic
+            and before.status == cases.CLARIFICATION_REQUESTED
+        )
+        if answered:
+            cases.change_status(
+                db, ref, cases.UNDER_REVIEW, ACTOR, reason=f"the participant replied ({email.sender})"
+            )
+            cases.record_event(db, ref, ACTOR, "answered", f"{email.sender} replied: back with the team")
         if self._slack_enabled:
             if new_case:
                 outbox.queue(db, outbox.SLACK_CASE, ref, {})
             else:
                 outbox.queue_post_refresh(db, ref)
-            if not new_case and flags and (submission or decision.retired_hits):
+            if not new_case and flags and (submission or decision.retired_hits or review):
                 outbox.queue(
                     db,
                     outbox.SLACK_UPDATE,
@@ -290,6 +321,82 @@ class MailRecorder:
                     "redirected": bool(redirect),
                 },
             )
+
+
+def refresh_checks(
+    db: sqlite_utils.Database,
+    ref: str,
+    participant: str | None = None,
+    participant_id: str | None = None,
+) -> list[str]:
+    """Work out the case's completeness checks and flags from all its incoming mail, store them, return the flags.
+
+    Only the participant's own submissions count for the recipients and the subject; mail held for review
+    (another sender naming the case) raises its own flag and nothing else."""
+    messages = [
+        json.loads(r[0])
+        for r in db.execute(
+            "SELECT checks FROM mail_messages WHERE case_ref = ? AND direction = 'in' ORDER BY id", [ref]
+        )
+    ]
+    reviewed = [m for m in messages if m.get("review")]
+    messages = [m for m in messages if not m.get("review")]
+    submissions = [m for m in messages if m.get("submission")]
+    latest = submissions[-1] if submissions else None
+    missing = latest["missing_recipients"] if latest else []
+    pqs_form = any(m.get("pqs_form") for m in messages)
+    retired = any(m.get("retired") for m in messages)
+    case_flags = []
+    if retired:
+        case_flags.append(cases.FLAG_RETIRED_MAILBOX)
+    if missing:
+        case_flags.append(cases.FLAG_MISSING_RECIPIENT)
+    if not pqs_form:
+        case_flags.append(cases.FLAG_MISSING_PQS_FORM)
+    if latest and latest["subject_match"] == TRACKED_LOOSE:
+        case_flags.append(cases.FLAG_SUBJECT_NOT_EXACT)
+    if submissions and not any(m["subject_match"] in (TRACKED_EXACT, TRACKED_LOOSE) for m in submissions):
+        case_flags.append(cases.FLAG_SUBJECT_NEAR_MISS)
+    if any(m.get("oversized_attachments") for m in messages):
+        case_flags.append(cases.FLAG_ATTACHMENT_NOT_STORED)
+    if reviewed:
+        case_flags.append(cases.FLAG_REFERENCE_OTHER_SENDER)
+    cases.update_checks(
+        db,
+        ref,
+        missing_recipients=missing,
+        retired_mailbox=retired,
+        pqs_form=pqs_form,
+        flags=case_flags,
+        participant=participant,
+        participant_id=participant_id,
+    )
+    return case_flags
+
+
+def record_flag_changes(
+    db: sqlite_utils.Database,
+    ref: str,
+    before: Sequence[str],
+    after: Sequence[str],
+    email: Email | None = None,
+    actor: str = ACTOR,
+    cause: str | None = None,
+) -> None:
+    """The audit trail records each flag raised and each flag cleared, with the mail (or change) that did it."""
+    if email is not None:
+        cause = (
+            f"mail <{email.message_id}> from {email.sender}"
+            if email.message_id
+            else f"mail from {email.sender}"
+        )
+    suffix = f" (by {cause})" if cause else ""
+    raised = [f for f in after if f not in before]
+    cleared = [f for f in before if f not in after]
+    if raised:
+        cases.record_event(db, ref, actor, "flagged", ", ".join(raised) + suffix)
+    if cleared:
+        cases.record_event(db, ref, actor, "flag cleared", ", ".join(cleared) + suffix)
 
 
 def record_acknowledged(db: sqlite_utils.Database, ref: str, recipient: str) -> None:

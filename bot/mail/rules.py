@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot import cases
+from bot.cases.reading import FREEMAIL_DOMAINS
 from bot.core.settings import Settings
 from bot.mail.parse import Email
 
@@ -41,17 +42,17 @@ PQS_CONTENT_TYPES = frozenset(
     }
 )
 
-FREEMAIL_DOMAINS = frozenset(
-    {"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.co.uk", "live.com", "yahoo.com"}
-    | {"yahoo.co.uk", "icloud.com", "me.com", "aol.com", "btinternet.com", "protonmail.com", "proton.me"}
-)
 _SECOND_LEVEL = frozenset({"co", "org", "ac", "gov", "net", "ltd", "plc", "me", "com"})
 _ORGANISATION_LINE = re.compile(
     r"^[\w&'.,() -]{2,80}\b(?:Ltd|Limited|plc|PLC|LLP|Plc|Group|Energy|Power|Electricity|Networks|Services)\.?$"
 )
+# "MPID: ACME", "Market Participant ID (MPID): NTHW", "MP ID is ACME": the 4-letter id after the label (and after
+# a bracketed short form of the label), never a word of the label itself.
+_MPID_LABEL = r"(?:MPID|MP\s*ID|market\s+participant\s+(?:id|identifier))"
 _MPID = re.compile(
-    r"(?i:\b(?:MPID|MP\s*ID|market\s+participant\s+(?:id|identifier|ID))\b)\s*(?:is|:|-|=|\()?\s*([A-Z]{4})\b"
+    rf"(?i:\b{_MPID_LABEL}\b(?:\s*\(\s*{_MPID_LABEL}\s*\))?)\s*(?:is|:|-|=|\()?\s*([A-Z]{{4}})\b"
 )
+_MPID_WORDS = frozenset({"MPID"})
 _AUTOMATIC_LOCALPARTS = frozenset(
     {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply", "do-not-reply"}
 )
@@ -196,9 +197,10 @@ def automatic_reason(email: Email, own_addresses: frozenset[str]) -> str | None:
 def participant_of(email: Email) -> tuple[str | None, str | None]:
     """(organisation, 4-letter market participant id) from the signature, the text and the sender's domain."""
     mpid = None
-    found = _MPID.search(email.subject + "\n" + email.text)
-    if found:
-        mpid = found.group(1)
+    for found in _MPID.finditer(email.subject + "\n" + email.text):
+        if found.group(1) not in _MPID_WORDS:
+            mpid = found.group(1)
+            break
     organisation = None
     lines = [line.strip() for line in email.text.splitlines() if line.strip()]
     for line in reversed(lines[-15:]):

@@ -168,7 +168,23 @@ def _mail_0002(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE cases SET status_changed_at = opened_at")
 
 
+def _mail_0003(db: sqlite_utils.Database) -> None:
+    # Case work both ways: replies the team sends are stored with the case ("out"), threads are followed by
+    # References and Outlook's Thread-Index, and a case can be merged into another (a pointer is left).
+    db.execute("ALTER TABLE mail_messages ADD COLUMN direction TEXT NOT NULL DEFAULT 'in'")  # in | out
+    db.execute("ALTER TABLE mail_messages ADD COLUMN refs TEXT")  # JSON list: the References header
+    db.execute("ALTER TABLE mail_messages ADD COLUMN thread_key TEXT")  # Thread-Index conversation (hex)
+    db.execute("ALTER TABLE mail_messages ADD COLUMN body TEXT")  # full text of a reply the team sent
+    db.execute("ALTER TABLE mail_messages ADD COLUMN delivery TEXT")  # out: sending | sent | failed
+    db.execute(
+        "ALTER TABLE mail_messages ADD COLUMN author TEXT"
+    )  # out: who sent it (Slack user or CLI user)
+    db.execute("CREATE INDEX mail_messages_thread_key ON mail_messages(thread_key)")
+    db.execute("ALTER TABLE cases ADD COLUMN merged_into TEXT REFERENCES cases(ref)")
+
+
 MAIL_MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("mail-0001-cases-messages-audit-trail", _mail_0001),
     ("mail-0002-case-status-changed-at", _mail_0002),
+    ("mail-0003-replies-threads-merges", _mail_0003),
 ]

@@ -1,12 +1,12 @@
 """The ``mhhs-bot`` command line. Registration only: each feature's commands live in a module of their own
-(:mod:`handlers.cli.knowledge`, :mod:`handlers.cli.mail`, :mod:`handlers.cli.deadlines`,
+(:mod:`handlers.cli.knowledge`, :mod:`handlers.cli.mail`, :mod:`handlers.cli.casework`, :mod:`handlers.cli.deadlines`,
 :mod:`handlers.cli.serve`, :mod:`handlers.cli.settings`); a new command is written there and added below."""
 
 from __future__ import annotations
 
 import click
 
-from handlers.cli import deadlines, knowledge, mail, serve, settings
+from handlers.cli import casework, deadlines, knowledge, mail, serve, settings
 from handlers.cli.context import AssistantGroup
 
 
@@ -27,6 +27,8 @@ for _command in (
     mail.watch_command,
     mail.cases_command,
     mail.case_command,
+    casework.reply_command,
+    casework.merge_command,
     knowledge.index_command,
     knowledge.ask_command,
     knowledge.eval_command,

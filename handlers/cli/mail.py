@@ -9,7 +9,7 @@ import threading
 import click
 
 from bot import cases, storage
-from bot.core.errors import MailError
+from bot.core.errors import CaseError, MailError
 from handlers.cli.context import get_settings
 
 EXIT_MAIL_FAILED = 3  # the pass ran, but some mail failed or was quarantined
@@ -84,7 +84,13 @@ def _case_line(case: cases.PlacingRelianceCase) -> str:
 
 @click.command("cases")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one list).")
-@click.option("--status", type=click.Choice(cases.STATUSES), help="Only cases in this status.")
+@click.option(
+    "--status",
+    metavar="S",
+    help="open, mine (with --user), flagged, all, or a status (new, under review, clarification requested, "
+    "accepted, rejected, withdrawn, merged): the same words as Slack's /mhhs cases.",
+)
+@click.option("--user", metavar="SLACK_ID", help="Whose cases --status mine lists (a Slack user id).")
 @click.option(
     "--quarantined", is_flag=True, help="List quarantined mail (failed MAIL_MAX_TRIES times) instead."
 )
@@ -97,7 +103,12 @@ def _case_line(case: cases.PlacingRelianceCase) -> str:
 )
 @click.pass_context
 def cases_command(
-    ctx: click.Context, as_json: bool, status: str | None, quarantined: bool, reprocess_id: int | None
+    ctx: click.Context,
+    as_json: bool,
+    status: str | None,
+    user: str | None,
+    quarantined: bool,
+    reprocess_id: int | None,
 ) -> None:
     """List Placing Reliance cases, newest first (or quarantined mail)."""
     settings = get_settings(ctx)
@@ -131,7 +142,7 @@ def cases_command(
                 f"      reason: {r['reason']}\n      raw copy: {settings.data_dir / r['raw_path']}"
             )
         return
-    found = cases.list_cases(db, status=status)
+    found = _cases_for(db, status, user)
     if as_json:
         click.echo(json.dumps([cases.case_to_dict(db, c, detail=False) for c in found], indent=2))
         return
@@ -139,6 +150,22 @@ def cases_command(
         click.echo("no cases")
     for case in found:
         click.echo(_case_line(case))
+
+
+def _cases_for(db, words: str | None, user: str | None) -> list[cases.PlacingRelianceCase]:
+    """``--status``: a queue name as in Slack (open, mine, flagged, all) or a status in any of its spellings."""
+    if not words:
+        return cases.list_cases(db)
+    key = words.strip().lower()
+    if key in cases.QUEUES:
+        if key == cases.QUEUE_MINE and not user:
+            raise click.UsageError("--status mine needs --user SLACK_ID (whose cases)")
+        return cases.queue(db, key, user)
+    try:
+        status = cases.status_from_text(key)
+    except CaseError as exc:
+        raise click.UsageError(f"{exc}; or one of {', '.join(cases.QUEUES)}") from exc
+    return cases.list_cases(db, status=status)
 
 
 @click.command("case")
@@ -157,6 +184,8 @@ def case_command(ctx: click.Context, ref: str, as_json: bool) -> None:
         return
     case = cases.get_case(db, ref)
     click.echo(_case_line(case))
+    if case.merged_into:
+        click.echo(f"merged into {case.merged_into}: see mhhs-bot case {case.merged_into}")
     click.echo(f"subject: {data['subject']}")
     click.echo(f"sender: {data['sender']}  received {data['received_at']}")
     click.echo(
@@ -172,7 +201,14 @@ def case_command(ctx: click.Context, ref: str, as_json: bool) -> None:
     )
     click.echo(f"messages ({data['message_count']}):")
     for m in data["messages"]:
-        click.echo(f"  {m['received_at']}  {m['sender']}  {m['subject']}")
+        if m["direction"] == "out":
+            to = ", ".join(m["recipients"].get("to", []))
+            click.echo(
+                f"  {m['received_at']}  -> {to}  {m['subject']}  ({m.get('delivery')}, {m.get('author')})"
+            )
+        else:
+            held = f"  [held for review: {m['review']}]" if m.get("review") else ""
+            click.echo(f"  {m['received_at']}  {m['sender']}  {m['subject']}{held}")
         if m["excerpt"]:
             click.echo(f"    {m['excerpt'][:160]}")
     click.echo(f"attachments ({len(data['attachments'])}):")

@@ -194,6 +194,9 @@ class SlackService:
         self.db = storage.connect(settings.database_path)
         self.client = web_client(settings)
         self.assistant = create_assistant(settings, knowledge_base, self.db, self.client)
+        from handlers.mail import smtp
+
+        self.assistant.send_mail = smtp.send  # replies from a case (the Reply form)
         self.app = build_app(self.assistant, self.client)
         self.host = host or settings.slack.http_host
         self.port = settings.slack.port if port is None else port

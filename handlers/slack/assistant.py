@@ -95,6 +95,9 @@ class SlackAssistant:
     client: WebClient | None = None  # the app's Web API client, for work started outside a request
     bot_user_id: str | None = None
     today: Callable[[], date] = london_today
+    # Sends one mail over SMTP (``handlers.mail.smtp.send``), given by whoever starts the app: Slack sits below
+    # the mail handlers, so it is handed the sender rather than importing it. None: replies cannot be sent.
+    send_mail: Callable[[Settings, Any], None] | None = None
 
     # --- where it answers -----------------------------------------------------------------------------------
 

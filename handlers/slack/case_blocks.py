@@ -27,6 +27,7 @@ from bot import cases
 from bot.core.working_days import to_london
 from handlers.slack.mail_posts import case_post
 from handlers.slack.render import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_SECTION_TEXT, button, escape, truncate
+from handlers.slack.reply_blocks import ACTION_REPLY
 
 ACTION_VIEW = "case_view"
 ACTION_ASSIGN_ME = "case_assign_me"
@@ -147,6 +148,12 @@ def case_actions(case: dict[str, Any]) -> dict[str, Any]:
     Only the statuses the case may move to are offered; a closed case offers Reopen instead.
     """
     ref = case["ref"]
+    if case.get("merged_into"):  # a pointer only: the work is on the other case
+        return {
+            "type": "actions",
+            "block_id": f"{ACTIONS_BLOCK_PREFIX}{ref}",
+            "elements": [button(f"View {case['merged_into']}", ACTION_VIEW, case["merged_into"])],
+        }
     assign: dict[str, Any] = {
         "type": "users_select",
         "action_id": ACTION_ASSIGN,
@@ -171,6 +178,7 @@ def case_actions(case: dict[str, Any]) -> dict[str, Any]:
     else:
         elements.append(button("Reopen", ACTION_REOPEN, ref))
     elements.append(button("Add note", ACTION_NOTE, ref))
+    elements.append(button("Reply", ACTION_REPLY, ref, style="primary"))
     return {"type": "actions", "block_id": f"{ACTIONS_BLOCK_PREFIX}{ref}", "elements": elements}
 
 
@@ -192,6 +200,19 @@ def live_case_post(case: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
             f" · owner {person(case['owner'])}" if case.get("owner") else ""
         )
     history = case.get("history") or []
+    if case.get("merged_into"):
+        blocks.append(
+            mrkdwn_section(f":twisted_rightwards_arrows: *Merged into {escape(case['merged_into'])}*")
+        )
+        text += f" · merged into {case['merged_into']}"
+    if history and history[-1]["action"] == "answered":
+        blocks.append(
+            mrkdwn_section(
+                f":incoming_envelope: *The participant replied* {when(history[-1]['at'])}: "
+                "back with the team (under review)"
+            )
+        )
+        text += " · the participant replied: back with the team"
     if history:
         last = history[-1]
         blocks.append(
@@ -310,6 +331,13 @@ def case_view_blocks(case: dict[str, Any], age: int, with_actions: bool = True) 
         sender = escape(message.get("sender_name") or message["sender"])
         if message.get("sender_name"):
             sender += f" &lt;{escape(message['sender'])}&gt;"
+        if message.get("direction") == "out":
+            to = ", ".join((message.get("recipients") or {}).get("to", []))
+            sender = (
+                f":outbox_tray: {person(message.get('author'))} → {escape(to)} ({message.get('delivery')})"
+            )
+        elif message.get("review"):
+            sender += f" · :warning: held for review: {escape(message['review'])}"
         blocks.append(
             mrkdwn_section(
                 f"*{sender}* · {when(message['received_at'])}\n{escape(truncate(message.get('subject') or '', 300))}"

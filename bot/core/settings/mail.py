@@ -201,3 +201,10 @@ class SmtpSettings:
     from_address: str | None = setting(
         "SMTP_FROM", "", "From address of replies the assistant sends.", parse_optional_str
     )
+    reply_templates: Path | None = setting(
+        "MHHS_REPLY_TEMPLATES",
+        "",
+        "Folder of reply templates (NAME.txt) the team edits; they add to, or replace by name, the bundled ones. "
+        "Empty: the bundled templates only.",
+        parse_optional_path,
+    )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from handlers.slack.assistant import SlackAssistant
-from handlers.slack.listeners import actions, cases, commands, deadlines, messages
+from handlers.slack.listeners import actions, case_replies, cases, commands, deadlines, messages
 
 Registration = Callable[[App, SlackAssistant], None]
 
@@ -17,5 +17,6 @@ LISTENER_REGISTRATIONS: list[Registration] = [
     commands.register,
     actions.register,
     cases.register,
+    case_replies.register,
     deadlines.register,
 ]

@@ -48,7 +48,9 @@ CASE_USAGE = (
     f"• `{COMMAND} case PR-0001 status under review` (new, under review, clarification requested, accepted, "
     "rejected, withdrawn; a reason may follow)\n"
     f"• `{COMMAND} case PR-0001 reopen [reason]`\n"
-    f"• `{COMMAND} case PR-0001 note <text>` (internal: never sent to the participant)"
+    f"• `{COMMAND} case PR-0001 note <text>` (internal: never sent to the participant)\n"
+    f"• `{COMMAND} case PR-0008 merge PR-0007` (moves everything of PR-0008 into PR-0007)\n"
+    "• the *Reply* button on a case mails the participant"
 )
 
 
@@ -146,6 +148,16 @@ class CaseDesk:
             elif verb == "reopen":
                 cases.reopen(db, ref, actor=user, reason=plain_reply(rest, limit=500))
                 notice = "Reopened: back under review."
+            elif verb == "merge":
+                from bot.mail.merging import merge
+
+                target = cases.normalise_ref(rest.split()[0]) if rest.split() else ""
+                if not target:
+                    return f"Usage: `{COMMAND} case PR-0008 merge PR-0007` (PR-0008 goes into PR-0007)."
+                result = merge(db, self.settings, ref, target, actor=user, queue_posts=False)
+                refresh_case_post(db, request.client, ref)
+                refresh_case_post(db, request.client, target)
+                return self.view_of(db, target, notice=f":white_check_mark: {result.line()}.")
             elif verb == "note":
                 cases.add_note(db, ref, plain_reply(rest, limit=case_blocks.MAX_NOTE_CHARS), author=user)
                 notice = "Internal note added."
@@ -369,8 +381,8 @@ def register(app: App, assistant: SlackAssistant) -> CaseDesk:
     assistant.subcommands.register_subcommand(
         "case",
         desk.case_command,
-        "`case PR-0001`: a case with its mails, checks and history; `assign`, `status`, `reopen`, `note` change "
-        "it (qualification team)",
+        "`case PR-0001`: a case with its mails, checks and history; `assign`, `status`, `reopen`, `note`, "
+        "`merge PR-0007` change it (qualification team)",
     )
 
     def work_case(body, client, respond):
