@@ -197,3 +197,14 @@ def test_readme_documents_the_case_subcommands_and_action_ids():
         case_blocks.NOTE_MODAL,
     ):
         assert f"`{action_id}`" in section
+
+
+def test_the_live_post_says_when_the_participant_replied_and_the_case_is_back_with_the_team():
+    answered = {"at": "2026-01-20T11:00:00+00:00", "actor": "triage", "action": "answered", "detail": "jane"}
+    case = case_dict(status="under_review", history=[*case_dict()["history"], answered])
+    text, blocks = case_blocks.live_case_post(case)
+    assert "the participant replied: back with the team" in text
+    assert "*The participant replied*" in blocks_text(blocks)
+    quiet_text, quiet_blocks = case_blocks.live_case_post(case_dict(status="under_review"))
+    assert "participant replied" not in quiet_text
+    assert "The participant replied" not in blocks_text(quiet_blocks)
