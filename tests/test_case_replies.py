@@ -217,3 +217,19 @@ def test_cases_status_takes_the_same_words_as_slack(imap, tmp_path):
     assert refs("--status", "new") == ["PR-0001"]
     assert invoke(env, "cases", "--status", "mine").exit_code == 2
     assert invoke(env, "cases", "--status", "archived").exit_code == 2
+
+
+def test_a_reply_the_server_refuses_is_recorded_as_failed_and_not_as_sent(imap, tmp_path, smtp_server):
+    env = env_for(imap, tmp_path, smtp_server)
+    imap.append(proposal())
+    run_pass(imap.settings(tmp_path / "data"))
+    smtp_server.refuse_with = "554 5.7.1 Message rejected"
+    result = invoke(env, "reply", "PR-0001", "--text", "Thank you, we will review it.", "--json")
+    assert result.exit_code != 0
+    assert "554" in result.output or "rejected" in result.output.lower()
+    after = case(imap, tmp_path)
+    assert [e["action"] for e in after["history"]][-1] == "reply failed"
+    assert "reply sent" not in [e["action"] for e in after["history"]]
+    outgoing = [m for m in after["messages"] if m["direction"] == "out"]
+    assert [m["delivery"] for m in outgoing] == ["failed"]
+    assert smtp_server.received == []
