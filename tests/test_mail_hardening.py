@@ -198,3 +198,35 @@ def test_a_post_slack_refuses_is_a_recorded_failure_listed_by_cases(imap, tmp_pa
     )
     [case] = json.loads(listed.stdout)
     assert "invalid_blocks" in case["not_delivered"][0]["reason"]
+
+
+def test_case_and_cases_print_no_control_characters_and_the_record_keeps_them(imap, tmp_path):
+    env = _env(imap, tmp_path)
+    settings = imap.settings(tmp_path / "data")
+    imap.append(eml("control_characters.eml"))
+    run_pass(settings)
+    for args in (["case", "PR-0001"], ["cases"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "handlers.cli", *args], cwd=ROOT, env=env, capture_output=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr.decode()
+        assert not set(done.stdout) & {0x1B, 0x07, 0x00}, done.stdout
+    out = done.stdout.decode()
+    assert "PR-0001" in out
+    db = storage.connect(settings.database_path)
+    assert "\x1b]0;pwned\x07" in cases.case_to_dict(db, "PR-0001")["subject"]  # kept as received
+
+
+def test_odd_references_are_refused_plainly_by_the_command_line(imap, tmp_path):
+    env = _env(imap, tmp_path)
+    for ref in ("PR-²", "PR-" + "9" * 5000):
+        done = subprocess.run(
+            [sys.executable, "-m", "handlers.cli", "case", ref],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+        err = done.stderr.decode()
+        assert done.returncode == 1 and "not a case reference" in err and "Traceback" not in err
+        assert len(err) < 300
