@@ -185,3 +185,28 @@ def test_every_knowledge_command_has_help_and_a_readme_row():
         )
         assert result.returncode == 0 and "Usage:" in result.stdout
         assert f"`mhhs-bot {command}" in readme
+
+
+def test_console_echoes_brackets_as_typed_and_refuses_invalid_utf8_at_once(workspace):
+    env = workspace["env"]
+    session = subprocess.run(
+        [sys.executable, "-m", "handlers.cli", "chat"],
+        cwd=REPO,
+        env=env,
+        input=b"who signs the [/x] QAD?\n\xff\xfe broken\nquit\n",
+        capture_output=True,
+        timeout=240,
+    )
+    out, err = session.stdout.decode(), session.stderr.decode()
+    assert session.returncode == 0, err
+    assert "You> who signs the [/x] QAD?" in out and "Traceback" not in err
+    assert "not valid UTF-8" in err
+    bad = subprocess.run(
+        [sys.executable, "-m", "handlers.cli", "ask", b"who signs \xff the QAD?"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        timeout=240,
+    )
+    assert bad.returncode == 2 and "not valid UTF-8" in bad.stderr.decode()
+    assert "Traceback" not in bad.stderr.decode()
