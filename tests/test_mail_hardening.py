@@ -230,3 +230,76 @@ def test_odd_references_are_refused_plainly_by_the_command_line(imap, tmp_path):
         err = done.stderr.decode()
         assert done.returncode == 1 and "not a case reference" in err and "Traceback" not in err
         assert len(err) < 300
+
+
+def _read_only(data: Path, *command: str, env: dict) -> subprocess.CompletedProcess:
+    """``command`` in a mount namespace of its own where ``data`` is a read-only bind mount of itself."""
+    script = 'mount --bind -o ro "$1" "$1" && shift && exec "$@"'
+    return subprocess.run(
+        ["unshare", "--map-root-user", "--mount", "sh", "-c", script, "sh", str(data), *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def test_a_read_only_data_directory_still_lets_cases_be_read(imap, tmp_path):
+    env = _env(imap, tmp_path)
+    settings = imap.settings(tmp_path / "data")
+    imap.append(eml("proposal_complete.eml"))
+    run_pass(settings)
+    cli = [sys.executable, "-m", "handlers.cli"]
+    listed = _read_only(settings.data_dir, *cli, "cases", env=env)
+    assert listed.returncode == 0, listed.stderr.decode()
+    assert "PR-0001" in listed.stdout.decode()
+    shown = _read_only(settings.data_dir, *cli, "case", "PR-0001", env=env)
+    assert shown.returncode == 0 and "PQS form - Acme.xlsx" in shown.stdout.decode()
+
+
+def test_a_corrupt_database_is_named_with_what_to_do(tmp_path, imap):
+    env = _env(imap, tmp_path)
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "assistant.db").write_bytes(b"this is not SQLite " * 400)
+    done = subprocess.run(
+        [sys.executable, "-m", "handlers.cli", "cases"], cwd=ROOT, env=env, capture_output=True, timeout=60
+    )
+    err = done.stderr.decode()
+    assert done.returncode == 1 and "Traceback" not in err
+    assert str(tmp_path / "data" / "assistant.db") in err and "restore it from a backup" in err
+
+
+def test_a_full_disk_during_triage_is_named_not_blamed_on_imap(imap, tmp_path):
+    env = _env(imap, tmp_path)
+    settings = imap.settings(tmp_path / "data")
+    run_pass(settings)  # the database exists; now the disk under the data directory fills up
+    big = (
+        eml("proposal_complete.eml")
+        .replace(b"<proposal-001@", b"<proposal-big@")
+        .replace(
+            b"\n--b1--",
+            b"\n--b1\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=big.pdf\n"
+            b"Content-Transfer-Encoding: base64\n\n"
+            + b"QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB\n" * 40000
+            + b"\n--b1--",
+        )
+    )
+    imap.append(big)
+    data = settings.data_dir
+    script = (
+        'cp -a "$1" "$1.copy" && mount -t tmpfs -o size=2m tmpfs "$1" && cp -a "$1.copy/." "$1/" '
+        '&& shift && exec "$@"'
+    )
+    done = subprocess.run(
+        ["unshare", "--map-root-user", "--mount", "sh", "-c", script, "sh", str(data), sys.executable, "-m",
+         "handlers.cli", "triage", "--once"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )  # fmt: skip
+    err = done.stderr.decode()
+    assert done.returncode == 1, err
+    assert "IMAP connection" not in err and "Traceback" not in err
+    assert str(data) in err and "free space" in err
+    assert imap.count("INBOX") == 1  # nothing lost

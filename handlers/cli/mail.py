@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import signal
+import sqlite3
 import threading
 
 import click
 
 from bot import cases, storage
-from bot.core.errors import MailError
+from bot.core.errors import MailError, StorageError
 from bot.core.text import printable
 from bot.mail import outbox
 from handlers.cli.context import get_settings
 
 EXIT_MAIL_FAILED = 3  # the pass ran, but some mail failed or was quarantined
+
+
+def _storage_fault(exc: BaseException) -> bool:
+    """A full disk, a read-only or unwritable data directory (not the IMAP link)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return True
+    return getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 def _require_imap(settings) -> None:
@@ -44,6 +53,15 @@ def triage_command(ctx: click.Context, once: bool, backfill: bool) -> None:
     try:
         with Mailbox.open(settings) as mailbox:
             summary = triage.run_pass(mailbox, backfill=backfill)
+    except (OSError, sqlite3.OperationalError) as exc:
+        if not _storage_fault(exc):
+            raise MailError(
+                f"the IMAP connection failed during the pass ({exc}); run it again: nothing is lost"
+            ) from exc
+        raise StorageError(
+            f"the data directory {settings.data_dir} cannot be written during the pass ({exc}); free space or "
+            "fix its permissions and run the pass again: mail not yet saved stays in the inbox"
+        ) from exc
     except CONNECTION_ERRORS as exc:
         raise MailError(
             f"the IMAP connection failed during the pass ({exc}); run it again: nothing is lost"
