@@ -210,3 +210,26 @@ def test_console_echoes_brackets_as_typed_and_refuses_invalid_utf8_at_once(works
     )
     assert bad.returncode == 2 and "not valid UTF-8" in bad.stderr.decode()
     assert "Traceback" not in bad.stderr.decode()
+
+
+def test_damaged_index_files_are_named_and_plain_index_repairs_them(workspace):
+    env = workspace["env"]
+    index_dir = Path(env["MHHS_DATA_DIR"]) / "index"
+    [vectors] = [p for p in index_dir.iterdir() if p.is_file() and p.suffix == ".faiss"]
+    vectors.write_bytes(b"\0garbage" * 64)
+    broken = mhhs_bot("ask", "Who signs the final QAD?", env=env)
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert str(vectors) in broken.stderr and "mhhs-bot index --rebuild" in broken.stderr
+    repaired = mhhs_bot("index", env=env)
+    assert repaired.returncode == 0, repaired.stderr
+    assert mhhs_bot("ask", "Who signs the final QAD?", env=env).returncode == 0
+
+    [lexical] = [p for p in index_dir.iterdir() if p.is_dir() and p.suffix == ".lexical"]
+    for part in lexical.iterdir():
+        if part.suffix == ".npy":
+            part.write_bytes(b"not numpy")
+    damaged = mhhs_bot("ask", "Who signs the final QAD?", env=env)
+    assert damaged.returncode == 1 and "Traceback" not in damaged.stderr
+    assert str(lexical) in damaged.stderr and "mhhs-bot index" in damaged.stderr
+    assert mhhs_bot("index", env=env).returncode == 0
+    assert mhhs_bot("ask", "Who signs the final QAD?", env=env).returncode == 0
