@@ -30,6 +30,11 @@ class IndexMismatchError(KnowledgeError):
     """The saved index was built with another embedding model or dimension: it must be rebuilt."""
 
 
+class IndexCorruptError(IndexMismatchError):
+    """A file of the saved index cannot be read (damaged, truncated): the message names it; ``mhhs-bot index``
+    rebuilds it."""
+
+
 class DocumentError(KnowledgeError):
     """A document could not be read. ``path`` names it, the message gives the reason."""
 

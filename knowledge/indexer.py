@@ -18,7 +18,7 @@ import numpy as np
 import sqlite_utils
 
 from knowledge.chunk import Chunk, chunk_document
-from knowledge.errors import DocumentError, IndexMismatchError
+from knowledge.errors import DocumentError, IndexCorruptError, IndexMismatchError
 from knowledge.readers import Document, guidance_files, read_document, sha256_of
 from knowledge.store import (
     REBUILD_HINT,
@@ -106,10 +106,11 @@ def build_index(
     old_vectors: VectorIndex | None = None
     if state is not None and not rebuild:
         path = index_dir / state.vectors_file
-        if path.is_file():
-            old_vectors = VectorIndex.load(path)
-        else:
-            rebuild = True
+        try:
+            old_vectors = VectorIndex.load(path) if path.is_file() else None
+        except IndexCorruptError:  # a damaged vector file: re-embed everything
+            old_vectors = None
+        rebuild = old_vectors is None
     report.rebuilt = rebuild or state is None
 
     existing = {row["id"]: row for row in db.query("SELECT * FROM documents")}

@@ -28,11 +28,12 @@ import numpy as np
 import sqlite_utils
 
 from knowledge.chunk import SECTION_SEPARATOR, retrieval_text
-from knowledge.errors import IndexMismatchError, IndexMissingError
+from knowledge.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from knowledge.terms import lexical_terms_uncached, words
 
 TEAM_ANSWER_KIND = "team-answer"  # documents.kind of the qualification team's own answers
 REINDEX_HINT = "run `mhhs-bot index` to build it"
+CORRUPT_HINT = "run `mhhs-bot index --rebuild` (plain `mhhs-bot index` also rebuilds a damaged vector file)"
 REBUILD_HINT = "run `mhhs-bot index --rebuild` to re-embed the guidance with the configured model"
 
 
@@ -140,7 +141,14 @@ class VectorIndex:
 
     @classmethod
     def load(cls, path: Path) -> VectorIndex:
-        index = faiss.read_index(str(path))
+        """Raises IndexCorruptError (naming the file) when the file cannot be read as a FAISS index."""
+        try:
+            index = faiss.read_index(str(path))
+        except (RuntimeError, OSError) as exc:
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise IndexCorruptError(
+                f"the vector file {path} cannot be read ({reason[:200]}): {CORRUPT_HINT}"
+            ) from exc
         return cls(index.d, index)
 
 
@@ -282,9 +290,14 @@ class LexicalIndex:
                 f"the lexical index {path.name} is in format {meta.get('format')!r}, this version reads "
                 f"{LEXICAL_FORMAT}: {LEXICAL_HINT}"
             )
-        vector_ids = meta["vector_ids"]
-        bm25 = bm25s.BM25.load(str(path), mmap=True, show_progress=False) if vector_ids else bm25s.BM25()
-        return cls(bm25, vector_ids, meta["document_frequency"], set(meta["lowercase_words"]))
+        try:
+            vector_ids = meta["vector_ids"]
+            bm25 = bm25s.BM25.load(str(path), mmap=True, show_progress=False) if vector_ids else bm25s.BM25()
+            return cls(bm25, vector_ids, meta["document_frequency"], set(meta["lowercase_words"]))
+        except Exception as exc:  # noqa: BLE001 - any damage to the files: named, and rebuilt by `mhhs-bot index`
+            raise IndexCorruptError(
+                f"the lexical index {path} cannot be read ({type(exc).__name__}: {str(exc)[:200]}): {LEXICAL_HINT}"
+            ) from exc
 
 
 LEXICAL_HINT = "run `mhhs-bot index` to rebuild it"

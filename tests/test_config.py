@@ -64,3 +64,27 @@ def test_every_setting_has_help_and_is_in_the_table():
     for f in setting_fields():
         assert f.metadata["help"].strip(), f.name
         assert f"`{f.metadata['env']}`" in table
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        (
+            {"IMAP_HOST": "imap.example.org", "IMAP_USER": "u", "IMAP_PASSWORD": "p", "IMAP_SSL": "none"},
+            "IMAP_SSL",
+        ),
+        ({"SMTP_HOST": "smtp.example.org", "SMTP_SSL": "none"}, "SMTP_SSL"),
+    ],
+)
+def test_cleartext_is_refused_for_a_host_that_is_not_loopback(tmp_path, env, setting):
+    empty = tmp_path / ".env"
+    empty.touch()
+    with pytest.raises(
+        ConfigError, match=f"setting {setting}: none sends the password .* MHHS_ALLOW_CLEARTEXT"
+    ):
+        load_settings(environ=env, env_file=empty)
+    allowed = load_settings(environ={**env, "MHHS_ALLOW_CLEARTEXT": "true"}, env_file=empty)
+    assert "none" in (allowed.imap.ssl, allowed.smtp.ssl)
+    for loopback in ("127.0.0.1", "::1", "localhost"):
+        local = {k: (loopback if k.endswith("_HOST") else v) for k, v in env.items()}
+        assert load_settings(environ=local, env_file=empty)

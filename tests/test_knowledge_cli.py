@@ -185,3 +185,51 @@ def test_every_knowledge_command_has_help_and_a_readme_row():
         )
         assert result.returncode == 0 and "Usage:" in result.stdout
         assert f"`mhhs-bot {command}" in readme
+
+
+def test_console_echoes_brackets_as_typed_and_refuses_invalid_utf8_at_once(workspace):
+    env = workspace["env"]
+    session = subprocess.run(
+        [sys.executable, "-m", "handlers.cli", "chat"],
+        cwd=REPO,
+        env=env,
+        input=b"who signs the [/x] QAD?\n\xff\xfe broken\nquit\n",
+        capture_output=True,
+        timeout=240,
+    )
+    out, err = session.stdout.decode(), session.stderr.decode()
+    assert session.returncode == 0, err
+    assert "You> who signs the [/x] QAD?" in out and "Traceback" not in err
+    assert "not valid UTF-8" in err
+    bad = subprocess.run(
+        [sys.executable, "-m", "handlers.cli", "ask", b"who signs \xff the QAD?"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        timeout=240,
+    )
+    assert bad.returncode == 2 and "not valid UTF-8" in bad.stderr.decode()
+    assert "Traceback" not in bad.stderr.decode()
+
+
+def test_damaged_index_files_are_named_and_plain_index_repairs_them(workspace):
+    env = workspace["env"]
+    index_dir = Path(env["MHHS_DATA_DIR"]) / "index"
+    [vectors] = [p for p in index_dir.iterdir() if p.is_file() and p.suffix == ".faiss"]
+    vectors.write_bytes(b"\0garbage" * 64)
+    broken = mhhs_bot("ask", "Who signs the final QAD?", env=env)
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert str(vectors) in broken.stderr and "mhhs-bot index --rebuild" in broken.stderr
+    repaired = mhhs_bot("index", env=env)
+    assert repaired.returncode == 0, repaired.stderr
+    assert mhhs_bot("ask", "Who signs the final QAD?", env=env).returncode == 0
+
+    [lexical] = [p for p in index_dir.iterdir() if p.is_dir() and p.suffix == ".lexical"]
+    for part in lexical.iterdir():
+        if part.suffix == ".npy":
+            part.write_bytes(b"not numpy")
+    damaged = mhhs_bot("ask", "Who signs the final QAD?", env=env)
+    assert damaged.returncode == 1 and "Traceback" not in damaged.stderr
+    assert str(lexical) in damaged.stderr and "mhhs-bot index" in damaged.stderr
+    assert mhhs_bot("index", env=env).returncode == 0
+    assert mhhs_bot("ask", "Who signs the final QAD?", env=env).returncode == 0

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.errors import CaseError
+from bot.core.text import printable
 
 REFERENCE_PREFIX = "PR-"
 
@@ -55,6 +57,7 @@ FLAG_AWAITING_PARTICIPANT = "awaiting_participant"
 FLAG_REFERENCE_OTHER_SENDER = (
     "reference_other_sender"  # a mail named the case but its sender is not the case's
 )
+FLAG_MESSAGE_ID_REUSED = "message_id_reused"  # a Message-ID seen before on a different mail
 
 FLAG_LABELS = {
     FLAG_MISSING_RECIPIENT: "missing recipient",
@@ -65,6 +68,7 @@ FLAG_LABELS = {
     FLAG_ATTACHMENT_NOT_STORED: "attachment too large, not stored",
     FLAG_AWAITING_PARTICIPANT: "awaiting participant",
     FLAG_REFERENCE_OTHER_SENDER: "reference from another sender: review",
+    FLAG_MESSAGE_ID_REUSED: "Message-ID reused by a different mail: review",
 }
 
 
@@ -135,9 +139,13 @@ def format_ref(number: int) -> str:
     return f"{REFERENCE_PREFIX}{number:04d}"
 
 
+REFERENCE_PATTERN = re.compile(r"PR-([0-9]{1,9})", re.ASCII | re.IGNORECASE)  # PR- and 1-9 ASCII digits
+
+
 def normalise_ref(ref: str) -> str:
-    """``pr-1`` / ``PR-0001`` -> ``PR-0001``; anything else is refused."""
-    text = ref.strip().upper()
-    if text.startswith(REFERENCE_PREFIX) and text[len(REFERENCE_PREFIX) :].isdigit():
-        return format_ref(int(text[len(REFERENCE_PREFIX) :]))
-    raise CaseError(f"not a case reference: {ref!r} (expected like PR-0001)")
+    """``pr-1`` / ``PR-0001`` -> ``PR-0001``; anything else (``PR-²``, 5,000 digits) is refused with CaseError."""
+    found = REFERENCE_PATTERN.fullmatch(ref.strip())
+    if found:
+        return format_ref(int(found.group(1)))
+    shown = printable(ref if len(ref) <= 40 else ref[:40] + "…")
+    raise CaseError(f"not a case reference: {shown!r} (expected PR- and up to 9 digits, like PR-0001)")

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from bot.core.errors import StorageError
+
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 """(name, function): the name is recorded once applied and never changes after it ships."""
 
@@ -25,8 +27,64 @@ def open_database(path: Path | str, migrations: list[Migration]) -> sqlite_utils
     """Open (creating if needed) the database at ``path`` and apply ``migrations`` not yet applied.
 
     Each thread that writes should open its own connection; WAL mode lets readers and one writer work at once.
-    ``":memory:"`` opens a private in-memory database (tests).
+    ``":memory:"`` opens a private in-memory database (tests). A database that cannot be written (a read-only
+    data directory) is opened read-only when it is up to date, so reading commands still work; any other fault
+    raises :class:`bot.core.errors.StorageError` naming the file and what to do.
     """
+    try:
+        return _open(path, migrations)
+    except (sqlite3.DatabaseError, OSError) as exc:
+        if str(path) == ":memory:":
+            raise
+        problem = str(getattr(exc, "strerror", None) or exc)
+        if Path(path).is_file() and _unwritable(exc):
+            db = _open_read_only(Path(path))
+            if db is not None and not _pending(db, migrations):
+                return db
+            raise StorageError(
+                f"the database {path} cannot be written ({problem}) and needs upgrading: "
+                f"make {Path(path).parent} writable by this user and run the command again"
+            ) from exc
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+            raise StorageError(
+                f"{path} is not a readable SQLite database ({problem}): restore it from a backup, or move it "
+                "aside to start with an empty one"
+            ) from exc
+        raise StorageError(
+            f"cannot open the database {path} ({problem}): check that {Path(path).parent} exists, is writable "
+            "by this user and has free space"
+        ) from exc
+
+
+def _unwritable(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, PermissionError) or any(
+        word in text
+        for word in ("readonly", "read-only", "unable to open database file", "permission denied")
+    )
+
+
+def _open_read_only(path: Path) -> sqlite_utils.Database | None:
+    """The database opened for reading only (``immutable``: no lock or journal file is needed)."""
+    try:
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False, isolation_level=None
+        )
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return sqlite_utils.Database(conn)
+
+
+def _pending(db: sqlite_utils.Database, migrations: list[Migration]) -> bool:
+    try:
+        done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+    except sqlite3.DatabaseError:
+        return True
+    return any(name not in done for name, _ in migrations)
+
+
+def _open(path: Path | str, migrations: list[Migration]) -> sqlite_utils.Database:
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)

@@ -33,3 +33,7 @@ class DeadlinesFileError(AssistantError):
 
 class CaseError(AssistantError):
     """A case operation was refused (unknown reference, invalid transition, no permission)."""
+
+
+class StorageError(AssistantError):
+    """A file or directory of the data directory cannot be read or written. The message names it and what to do."""

@@ -7,12 +7,14 @@ words) and strict only where nothing sensible can be done: bytes with no header 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
+from email import message_from_bytes, policy, quoprimime
 from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
@@ -62,6 +64,7 @@ class Email:
     defects: tuple[str, ...] = ()
     thread_index: str | None = None  # Outlook's Thread-Index (base64), as sent
     thread_topic: str | None = None  # Outlook's Thread-Topic
+    autoreply_headers: tuple[str, ...] = ()  # vendor auto-reply headers present: X-Autoreply, X-Autorespond
 
     @property
     def dedupe_key(self) -> str:
@@ -94,12 +97,46 @@ def _decode_chunk(chunk: bytes | str, charset: str | None) -> str:
         return chunk.decode("utf-8", errors="replace")
 
 
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+
+
+def _decode_word(charset: str, encoding: str, data: str) -> str | None:
+    """One RFC 2047 encoded word, or None when it is broken (bad base64, unknown charset...)."""
+    charset = charset.split("*", 1)[0]  # RFC 2231 language suffix
+    try:
+        if encoding in "bB":
+            raw = base64.b64decode(data + "=" * (-len(data) % 4), validate=True)
+        else:
+            raw = quoprimime.header_decode(data).encode("latin-1")
+        return raw.decode(charset)
+    except (binascii.Error, ValueError, LookupError, UnicodeError):
+        return None
+
+
+def _lenient_words(text: str) -> str:
+    """Decode every encoded word that can be decoded; a broken one is kept as the raw text it is."""
+    out: list[str] = []
+    pos = 0
+    after_word = False
+    for match in _ENCODED_WORD.finditer(text):
+        between = text[pos : match.start()]
+        if not (after_word and not between.strip()):  # whitespace between two encoded words is not text
+            out.append(between)
+        decoded = _decode_word(*match.groups())
+        out.append(match.group(0) if decoded is None else decoded)
+        after_word = decoded is not None
+        pos = match.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _decode_header_text(value: str | Header) -> str:
-    """RFC 2047 decoding that never raises; raw 8-bit bytes and unknown charsets are decoded as well as can be."""
+    """RFC 2047 decoding that never raises; raw 8-bit bytes and unknown charsets are decoded as well as can be,
+    and a broken encoded word is kept as the raw text it is (the rest of the header is still decoded)."""
     try:
         chunks = decode_header(value)
-    except (ValueError, TypeError, IndexError):
-        return str(value)
+    except Exception:  # noqa: BLE001 - HeaderParseError, binascii.Error...: decode word by word instead
+        return _lenient_words(str(value))
     if any(
         charset in (None, "unknown-8bit") and isinstance(c, bytes) and max(c, default=0) > 127
         for c, charset in chunks
@@ -109,6 +146,11 @@ def _decode_header_text(value: str | Header) -> str:
         return str(make_header(chunks))
     except (LookupError, UnicodeError, ValueError, TypeError):
         return "".join(_decode_chunk(c, cs) for c, cs in chunks)
+
+
+def _undecoded(value: str | Header) -> str:
+    """A header's text with encoded words left as they are (raw 8-bit bytes decoded)."""
+    return _decode_header_text(value) if isinstance(value, Header) else str(value)
 
 
 def _raw_header(msg: Message, name: str) -> str | None:
@@ -130,7 +172,9 @@ def _addresses(msg: Message, *names: str) -> tuple[str, ...]:
     found: list[str] = []
     for name in names:
         for value in msg.get_all(name) or []:
-            for _, addr in getaddresses([_decode_header_text(value)]):
+            # Split into addresses first, decode display names after: an encoded display name can never add an
+            # address (``=?utf-8?q?MHHSQualification=40elexon.co.uk?= <someone@else>`` is one address).
+            for _, addr in getaddresses([_undecoded(value)]):
                 addr = addr.strip().strip("<>").lower()
                 if "@" in addr and addr not in found:
                     found.append(addr)
@@ -163,19 +207,32 @@ def _html_to_text(html: str) -> str:
     return BeautifulSoup(html, "html.parser").get_text(" ")
 
 
+def _mime_headers(part: Message) -> Message:
+    """The part's Content-Type and Content-Disposition as text, so raw 8-bit parameters (``filename="Café.pdf"``,
+    which the library keeps as a ``Header``) are read like any other."""
+    clean = Message()
+    for name in ("Content-Type", "Content-Disposition"):
+        value = part.get(name)
+        if value is not None:
+            clean[name] = _undecoded(value)
+    return clean
+
+
 def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+    headers = _mime_headers(part)
+    disposition = (headers.get("Content-Disposition") or "").split(";")[0].strip().lower()
     if disposition == "attachment":
         return True
-    if part.get_filename() or part.get_param("name"):
+    if _filename(part):
         return True
     maintype = part.get_content_maintype()
     return maintype not in ("text", "multipart", "message")
 
 
 def _filename(part: Message) -> str:
+    headers = _mime_headers(part)
     try:
-        name = part.get_filename() or part.get_param("name") or ""
+        name = headers.get_filename() or headers.get_param("name") or ""
     except (LookupError, UnicodeError, ValueError):
         name = ""
     if isinstance(name, tuple):  # RFC 2231 value the library left undecoded
@@ -193,7 +250,9 @@ def parse_email(raw: bytes) -> Email:
     if not any(msg.get(h) for h in ("From", "Sender", "Return-Path", "Subject", "Message-ID", "Date", "To")):
         raise MailError("not a mail: none of From, To, Subject, Date or Message-ID")
 
-    sender_name, sender = parseaddr(_header(msg, "From") or _header(msg, "Sender") or "")
+    from_values = msg.get_all("From") or msg.get_all("Sender") or [""]
+    raw_name, sender = parseaddr(" ".join(_undecoded(from_values[0]).split()))
+    sender_name = " ".join(_decode_header_text(raw_name).split())
     date = None
     date_text = _raw_header(msg, "Date")
     if date_text:
@@ -247,6 +306,7 @@ def parse_email(raw: bytes) -> Email:
         defects=tuple(type(d).__name__ for d in msg.defects),
         thread_index=(_raw_header(msg, "Thread-Index") or "").strip() or None,
         thread_topic=_header(msg, "Thread-Topic"),
+        autoreply_headers=tuple(h for h in ("X-Autoreply", "X-Autorespond") if msg.get(h) is not None),
     )
 
 

@@ -1,9 +1,11 @@
 """One fetched mail -> the database: its message row, its case (opened or joined), attachments, audit-trail rows
 and outbox rows, all in one transaction.
 
-A mail is known by its dedupe key (its Message-ID, or the hash of its content when it has none): a mail recorded
-before, e.g. by a pass killed before it could move the mail, or after a UIDVALIDITY change, is recognised and
-not recorded again. Which folder the mail belongs in is recorded with it, for the pass to move it there.
+A mail is known by its dedupe key (its Message-ID, or the hash of its content when it has none) and its content
+hash: a mail recorded before, e.g. by a pass killed before it could move the mail, or after a UIDVALIDITY change, is
+recognised and not recorded again. A Message-ID seen before on different content is a new mail, flagged
+(``message_id_reused``): a sender's Message-ID is a claim, and a careless or hostile one must not hide a mail.
+Which folder the mail belongs in is recorded with it, for the pass to move it there.
 """
 
 from __future__ import annotations
@@ -75,12 +77,13 @@ class MailRecorder:
         """Save one mail and its case in one transaction; a mail already saved is recognised, not saved again."""
         db = self.db
         with transaction(db):
-            known = db.execute(
-                "SELECT target_folder, decision, case_ref FROM mail_messages WHERE dedupe_key = ?",
-                [email.dedupe_key],
-            ).fetchone()
+            dedupe_key, reused = email.dedupe_key, False
+            known = self._known(dedupe_key)
+            if known and known[3] not in (None, email.content_sha256):
+                dedupe_key, reused = f"{email.dedupe_key}#sha256:{email.content_sha256}", True
+                known = self._known(dedupe_key)
             if known:
-                return RecordedMail(email.dedupe_key, known[0], known[1], known[2], duplicate=True)
+                return RecordedMail(dedupe_key, known[0], known[1], known[2], duplicate=True)
             decision = decide(email, self.rules)
             # Received: when the server took it in (INTERNALDATE); the sender's Date header is kept as sent_at.
             received_at = _iso(internal_date or email.date or datetime.now(UTC))
@@ -112,6 +115,8 @@ class MailRecorder:
             flags = decision.message_flags()
             if review:
                 flags.append(cases.FLAG_REFERENCE_OTHER_SENDER)
+            if reused:
+                flags.append(cases.FLAG_MESSAGE_ID_REUSED)
             if ref:
                 kind = CASE_OPENED if new_case else (CASE_REVIEW if review else CASE_JOINED)
                 target = self.settings.mail.folder_tracked
@@ -134,10 +139,10 @@ class MailRecorder:
             message_row = db.execute(
                 """INSERT INTO mail_messages (dedupe_key, message_id, case_ref, decision, target_folder, folder,
                        uidvalidity, uid, subject, sender, sender_name, recipients, received_at, sent_at, in_reply_to,
-                       checks, excerpt, automatic, triaged_at, refs, thread_key)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       checks, excerpt, automatic, triaged_at, refs, thread_key, content_sha256)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
-                    email.dedupe_key,
+                    dedupe_key,
                     email.message_id,
                     ref,
                     kind,
@@ -160,6 +165,7 @@ class MailRecorder:
                     now_iso(),
                     json.dumps(list(email.references)),
                     thread_key(email.thread_index),
+                    email.content_sha256,
                 ],
             )
             message_id = message_row.lastrowid
@@ -169,13 +175,20 @@ class MailRecorder:
             elif decision.retired_hits:
                 self._retired_hit(email, decision, received_at)
         return RecordedMail(
-            email.dedupe_key,
+            dedupe_key,
             target,
             kind,
             ref,
             new_case=new_case,
-            flagged=bool(flags) and (bool(ref) or bool(decision.retired_hits)),
+            flagged=reused or (bool(flags) and (bool(ref) or bool(decision.retired_hits))),
         )
+
+    def _known(self, dedupe_key: str) -> tuple | None:
+        """(target folder, decision, case, content hash) of a mail recorded under ``dedupe_key``, or None."""
+        return self.db.execute(
+            "SELECT target_folder, decision, case_ref, content_sha256 FROM mail_messages WHERE dedupe_key = ?",
+            [dedupe_key],
+        ).fetchone()
 
     def _case_for(self, email: Email, decision: TriageDecision) -> tuple[str | None, str]:
         """The case a mail joins, and how it was found: by the reference in the subject, In-Reply-To/References,
@@ -361,6 +374,8 @@ def refresh_checks(
         case_flags.append(cases.FLAG_ATTACHMENT_NOT_STORED)
     if reviewed:
         case_flags.append(cases.FLAG_REFERENCE_OTHER_SENDER)
+    if any(cases.FLAG_MESSAGE_ID_REUSED in m.get("flags", []) for m in messages):
+        case_flags.append(cases.FLAG_MESSAGE_ID_REUSED)
     cases.update_checks(
         db,
         ref,

@@ -22,7 +22,7 @@ MB = 1024 * 1024
 # Reply and forward prefixes in the languages participants' mail clients use, optionally numbered ("Re[2]:").
 _PREFIX = re.compile(r"^\s*(?:re|fw|fwd|aw|wg|sv|vs|tr|antw|rif|r)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*", re.I)
 _TAG = re.compile(r"^\s*\[[^\]]*\]\s*")
-_REFERENCE = re.compile(r"\bPR-(\d{1,6})\b", re.I)
+_REFERENCE = re.compile(r"\bPR-([0-9]{1,9})\b", re.I | re.ASCII)
 
 PQS_EXTENSIONS = frozenset(
     {".xlsx", ".xls", ".xlsm", ".ods", ".csv", ".docx", ".doc", ".odt", ".pdf", ".rtf"}
@@ -55,6 +55,14 @@ _MPID = re.compile(
 _MPID_WORDS = frozenset({"MPID"})
 _AUTOMATIC_LOCALPARTS = frozenset(
     {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply", "do-not-reply"}
+)
+
+# Subjects Outlook, Exchange and other clients give their automatic replies (in the languages participants use).
+_AUTO_REPLY_SUBJECT = re.compile(
+    r"^\s*(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response)|out of (?:the )?office(?: autoreply| reply)?"
+    r"|autosvar|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|respuesta autom[áa]tica"
+    r"|risposta automatica|automatisch antwoord)\s*:",
+    re.I,
 )
 
 TRACKED_EXACT = "exact"  # the subject, letter for letter (after Re:/Fwd:, [tags] and the case reference)
@@ -125,7 +133,7 @@ def strip_subject(subject: str) -> str:
         if stripped == text:
             break
         text = stripped
-    text = re.sub(r"[\[(]?\s*\bPR-\d{1,6}\b\s*[\])]?\s*[:-]?", " ", text, flags=re.I)
+    text = re.sub(r"[\[(]?\s*\bPR-[0-9]{1,9}\b\s*[\])]?\s*[:-]?", " ", text, flags=re.I | re.ASCII)
     return " ".join(text.split())
 
 
@@ -177,12 +185,16 @@ def automatic_reason(email: Email, own_addresses: frozenset[str]) -> str | None:
     """Why this mail must never be answered automatically (and never opens a case), or None."""
     if email.auto_submitted and email.auto_submitted.strip().lower() != "no":
         return f"Auto-Submitted: {email.auto_submitted}"
-    if email.precedence and email.precedence.strip().lower() in ("bulk", "junk", "list"):
+    if email.precedence and email.precedence.strip().lower() in ("bulk", "junk", "list", "auto_reply"):
         return f"Precedence: {email.precedence}"
     if email.list_id:
         return "List-Id"
     if email.auto_response_suppress:
         return "X-Auto-Response-Suppress"
+    if email.autoreply_headers:
+        return email.autoreply_headers[0]
+    if _AUTO_REPLY_SUBJECT.match(email.subject):
+        return "out-of-office subject"
     if email.return_path == "":
         return "empty Return-Path"
     if not email.sender:

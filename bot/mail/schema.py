@@ -183,8 +183,21 @@ def _mail_0003(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE cases ADD COLUMN merged_into TEXT REFERENCES cases(ref)")
 
 
+def _mail_0004(db: sqlite_utils.Database) -> None:
+    # A Message-ID is the sender's claim, not proof: the content hash tells a reused Message-ID from the same mail.
+    db.execute("ALTER TABLE mail_messages ADD COLUMN content_sha256 TEXT")
+    # The outbox entry's claim: who is sending it and since when, written (and committed) before the send, so a
+    # second process never sends it too and a process killed mid-send leaves the attempt on record. ``held``: a
+    # reply that may have gone out (killed mid-send) and is not sent again without the team.
+    db.execute("ALTER TABLE mail_outbox ADD COLUMN attempt_at TEXT")
+    db.execute("ALTER TABLE mail_outbox ADD COLUMN attempt_by TEXT")
+    db.execute("ALTER TABLE mail_outbox ADD COLUMN attempt_message_id TEXT")
+    db.execute("ALTER TABLE mail_outbox ADD COLUMN held INTEGER NOT NULL DEFAULT 0")
+
+
 MAIL_MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("mail-0001-cases-messages-audit-trail", _mail_0001),
     ("mail-0002-case-status-changed-at", _mail_0002),
     ("mail-0003-replies-threads-merges", _mail_0003),
+    ("mail-0004-content-hash-and-outbox-claims", _mail_0004),
 ]

@@ -9,8 +9,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TextColumn
+from rich.text import Text
 
 from handlers.cli.context import get_settings
 
@@ -74,6 +76,9 @@ def ask_command(ctx: click.Context, question: str, as_json: bool, context: str |
     """Answer QUESTION from the guidance, with the passage quoted and cited, or say it is not covered."""
     from bot.knowledge_base import open_knowledge_base
 
+    for text in (question, context or ""):
+        if not _valid_utf8(text):
+            raise click.UsageError("the question is not valid UTF-8 text; nothing was asked")
     kb = open_knowledge_base(get_settings(ctx))
     answer = kb.ask(question, context=context)
     if as_json:
@@ -91,14 +96,16 @@ def show_answer(console: Console, answer) -> None:
         if others:
             console.print("[bold]Also relevant:[/bold]")
             for source in others:
-                console.print(f"  • {citation(source)}", highlight=False)
+                console.print(f"  • {escape(citation(source))}", highlight=False)
         return
-    console.print(Panel(answer.answer, title="Not covered by the guidance", border_style="yellow"))
+    console.print(Panel(Text(answer.answer), title="Not covered by the guidance", border_style="yellow"))
     if answer.sources:
         console.print("[bold]Possibly related:[/bold]")
         for source in answer.sources[:3]:
-            console.print(f"  • {citation(source)}", highlight=False)
-            console.print(f"    [dim]{source.highlight or source.passage[:200]}[/dim]", highlight=False)
+            console.print(f"  • {escape(citation(source))}", highlight=False)
+            console.print(
+                f"    [dim]{escape(source.highlight or source.passage[:200])}[/dim]", highlight=False
+            )
 
 
 @click.command("eval")
@@ -153,6 +160,25 @@ def chat_command(ctx: click.Context) -> None:
     run_chat(open_knowledge_base(get_settings(ctx)))
 
 
+def _valid_utf8(text: str) -> bool:
+    """False for text decoded from invalid UTF-8 (undecodable bytes kept as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _read_line(stdin) -> str | None:
+    """One line of input, or None at its end; invalid UTF-8 comes back undecodable (see :func:`_valid_utf8`)."""
+    raw = getattr(stdin, "buffer", None)
+    if raw is None:
+        line = stdin.readline()
+        return line or None
+    data = raw.readline()
+    return data.decode("utf-8", errors="surrogateescape") if data else None
+
+
 def run_chat(kb, stdin=None) -> None:
     stdin = stdin or sys.stdin
     console = Console()
@@ -164,19 +190,22 @@ def run_chat(kb, stdin=None) -> None:
         if interactive:
             console.print("[bold cyan]You>[/bold cyan] ", end="")
         try:
-            line = stdin.readline()
+            line = _read_line(stdin)
         except KeyboardInterrupt:
             console.print()
             break
-        if not line:
+        if line is None:
             break
+        if not _valid_utf8(line):
+            err_console.print("That line is not valid UTF-8 text; it was not asked.", highlight=False)
+            continue
         question = line.strip()
         if question.lower() in {"quit", "exit", ":q"}:
             break
         if not question:
             continue
         if not interactive:
-            console.print(f"[bold cyan]You>[/bold cyan] {question}", highlight=False)
+            console.print(f"[bold cyan]You>[/bold cyan] {escape(question)}", highlight=False)
         answer = kb.ask(question, context=previous)
         show_answer(console, answer)
         previous = question

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import signal
+import sqlite3
 import threading
 
 import click
 
 from bot import cases, storage
-from bot.core.errors import CaseError, MailError
+from bot.core.errors import CaseError, MailError, StorageError
+from bot.core.text import printable
+from bot.mail import outbox
 from handlers.cli.context import get_settings
 
 EXIT_MAIL_FAILED = 3  # the pass ran, but some mail failed or was quarantined
+
+
+def _storage_fault(exc: BaseException) -> bool:
+    """A full disk, a read-only or unwritable data directory (not the IMAP link)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return True
+    return getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 def _require_imap(settings) -> None:
@@ -42,6 +53,15 @@ def triage_command(ctx: click.Context, once: bool, backfill: bool) -> None:
     try:
         with Mailbox.open(settings) as mailbox:
             summary = triage.run_pass(mailbox, backfill=backfill)
+    except (OSError, sqlite3.OperationalError) as exc:
+        if not _storage_fault(exc):
+            raise MailError(
+                f"the IMAP connection failed during the pass ({exc}); run it again: nothing is lost"
+            ) from exc
+        raise StorageError(
+            f"the data directory {settings.data_dir} cannot be written during the pass ({exc}); free space or "
+            "fix its permissions and run the pass again: mail not yet saved stays in the inbox"
+        ) from exc
     except CONNECTION_ERRORS as exc:
         raise MailError(
             f"the IMAP connection failed during the pass ({exc}); run it again: nothing is lost"
@@ -68,6 +88,21 @@ def watch_command(ctx: click.Context) -> None:
     signal.signal(signal.SIGINT, _stop)
     click.echo(f"watching {settings.imap.folder} on {settings.imap.host} (Ctrl-C stops)")
     run_inbox_watcher(settings, stop, on_pass=lambda s: s.fetched and click.echo(s.line()))
+
+
+def _say(text: str) -> None:
+    """Print text that holds a mail's words: control characters (ESC, BEL, NUL...) never reach the terminal."""
+    click.echo(printable(text))
+
+
+def _undelivered_lines(db) -> None:
+    rows = outbox.undelivered(db)
+    if not rows:
+        return
+    _say(f"not delivered ({len(rows)}): `mhhs-bot cases --resend ID` sends one again")
+    for r in rows:
+        state = "held" if r["held"] else f"failed after {r['tries']} tries"
+        _say(f"  {r['id']:>4}  {r['kind']}  {r['case_ref'] or '(no case)'}  {state}: {r['reason']}")
 
 
 def _case_line(case: cases.PlacingRelianceCase) -> str:
@@ -101,6 +136,13 @@ def _case_line(case: cases.PlacingRelianceCase) -> str:
     metavar="ID",
     help="Move quarantined mail ID back to the inbox and triage it again.",
 )
+@click.option(
+    "--resend",
+    "resend_id",
+    type=int,
+    metavar="ID",
+    help="Send the undelivered post or reply ID (listed under 'not delivered') again on the next pass.",
+)
 @click.pass_context
 def cases_command(
     ctx: click.Context,
@@ -109,10 +151,16 @@ def cases_command(
     user: str | None,
     quarantined: bool,
     reprocess_id: int | None,
+    resend_id: int | None,
 ) -> None:
-    """List Placing Reliance cases, newest first (or quarantined mail)."""
+    """List Placing Reliance cases, newest first (or quarantined mail), and posts or replies not delivered."""
     settings = get_settings(ctx)
     db = storage.connect(settings.database_path)
+    if resend_id is not None:
+        if not outbox.release(db, resend_id):
+            raise MailError(f"no undelivered post or reply {resend_id} (see `mhhs-bot cases`)")
+        click.echo(f"post or reply {resend_id} will be sent on the next triage pass")
+        return
     if reprocess_id is not None:
         _require_imap(settings)
         from handlers.mail.imap import Mailbox
@@ -136,7 +184,7 @@ def cases_command(
         if not rows:
             click.echo("no quarantined mail")
         for r in rows:
-            click.echo(
+            _say(
                 f"{r['id']:>4}  {r['last_failed_at'][:16].replace('T', ' ')}  tries {r['tries']}  "
                 f"{r['sender'] or '(no sender)'}  {r['subject'] or '(no subject)'}\n"
                 f"      reason: {r['reason']}\n      raw copy: {settings.data_dir / r['raw_path']}"
@@ -144,12 +192,19 @@ def cases_command(
         return
     found = _cases_for(db, status, user)
     if as_json:
-        click.echo(json.dumps([cases.case_to_dict(db, c, detail=False) for c in found], indent=2))
+        undelivered = outbox.undelivered(db)
+        listed = []
+        for c in found:
+            data = cases.case_to_dict(db, c, detail=False)
+            data["not_delivered"] = [r for r in undelivered if r["case_ref"] == c.ref]
+            listed.append(data)
+        click.echo(json.dumps(listed, indent=2))
         return
     if not found:
         click.echo("no cases")
     for case in found:
-        click.echo(_case_line(case))
+        _say(_case_line(case))
+    _undelivered_lines(db)
 
 
 def _cases_for(db, words: str | None, user: str | None) -> list[cases.PlacingRelianceCase]:
@@ -183,12 +238,12 @@ def case_command(ctx: click.Context, ref: str, as_json: bool) -> None:
         click.echo(json.dumps(data, indent=2))
         return
     case = cases.get_case(db, ref)
-    click.echo(_case_line(case))
+    _say(_case_line(case))
     if case.merged_into:
-        click.echo(f"merged into {case.merged_into}: see mhhs-bot case {case.merged_into}")
-    click.echo(f"subject: {data['subject']}")
-    click.echo(f"sender: {data['sender']}  received {data['received_at']}")
-    click.echo(
+        _say(f"merged into {case.merged_into}: see mhhs-bot case {case.merged_into}")
+    _say(f"subject: {data['subject']}")
+    _say(f"sender: {data['sender']}  received {data['received_at']}")
+    _say(
         "checks: "
         + (
             "addressed to both required mailboxes"
@@ -199,28 +254,26 @@ def case_command(ctx: click.Context, ref: str, as_json: bool) -> None:
         + ("PQS form attached" if data["pqs_form"] else "no PQS form attached")
         + ("; sent to a retired mailbox" if data["retired_mailbox"] else "")
     )
-    click.echo(f"messages ({data['message_count']}):")
+    _say(f"messages ({data['message_count']}):")
     for m in data["messages"]:
         if m["direction"] == "out":
             to = ", ".join(m["recipients"].get("to", []))
-            click.echo(
-                f"  {m['received_at']}  -> {to}  {m['subject']}  ({m.get('delivery')}, {m.get('author')})"
-            )
+            _say(f"  {m['received_at']}  -> {to}  {m['subject']}  ({m.get('delivery')}, {m.get('author')})")
         else:
             held = f"  [held for review: {m['review']}]" if m.get("review") else ""
-            click.echo(f"  {m['received_at']}  {m['sender']}  {m['subject']}{held}")
+            _say(f"  {m['received_at']}  {m['sender']}  {m['subject']}{held}")
         if m["excerpt"]:
-            click.echo(f"    {m['excerpt'][:160]}")
-    click.echo(f"attachments ({len(data['attachments'])}):")
+            _say(f"    {m['excerpt'][:160]}")
+    _say(f"attachments ({len(data['attachments'])}):")
     for a in data["attachments"]:
         where = a["path"] if a["stored"] else a["note"]
-        click.echo(
+        _say(
             f"  {a['filename'] or a['stored_name']}  {a['size']:,} bytes  sha256 {a['sha256'][:12]}…  {where}"
         )
     if data["notes"]:
-        click.echo("notes:")
+        _say("notes:")
         for n in data["notes"]:
-            click.echo(f"  {n['at']}  {n['author']}: {n['text']}")
-    click.echo("history:")
+            _say(f"  {n['at']}  {n['author']}: {n['text']}")
+    _say("history:")
     for e in data["history"]:
-        click.echo(f"  {e['at']}  {e['actor']}  {e['action']}  {e['detail']}")
+        _say(f"  {e['at']}  {e['actor']}  {e['action']}  {e['detail']}")

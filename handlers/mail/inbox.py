@@ -12,6 +12,9 @@ Order of work for each batch of mail, chosen so that a kill at any point loses n
 3. MOVE the batch to its folders (``Triaged/...``), then mark the messages moved and advance the stored UID;
 4. send the outbox (Slack posts, SMTP replies); failures stay in the outbox and are retried next pass.
 
+One pass at a time per data directory: the pass holds ``MHHS_DATA_DIR/triage.lock`` (a second process, such as a
+cron ``triage --once`` beside ``serve``'s watcher, waits for it), and each outbox entry is claimed before it is sent.
+
 Killed after 2 and before 3, the next pass finds the same mail still in the folder, recognises it by its key and
 only finishes the move. A UIDVALIDITY change resets the stored UID; the same keys keep re-synced mail from opening
 cases twice. A mail that fails to parse or process is saved under the data directory with its reason, retried on
@@ -27,6 +30,7 @@ from datetime import date
 
 import sqlite_utils
 
+from bot.core import locking
 from bot.core.errors import MailError
 from bot.core.settings import Settings
 from bot.mail import failures, sync_state
@@ -59,7 +63,18 @@ class InboxTriage:
         stop: threading.Event | None = None,
         notify: bool = True,
     ) -> TriageSummary:
-        """Triage every mail waiting in the watched folder; return what happened."""
+        """Triage every mail waiting in the watched folder; return what happened.
+
+        Waits while another process runs a pass on the same data directory (returns an empty summary when
+        ``stop`` is set meanwhile)."""
+        with locking.exclusive(self.settings.data_dir / "triage.lock", stop) as held:
+            if not held:
+                return TriageSummary()
+            return self._locked_pass(mailbox, backfill, stop, notify)
+
+    def _locked_pass(
+        self, mailbox: Mailbox, backfill: bool, stop: threading.Event | None, notify: bool
+    ) -> TriageSummary:
         summary = TriageSummary()
         if notify:
             self.deliver_outbox(summary)

@@ -434,8 +434,11 @@ def team_home(
     flagged: Sequence[QueueItem],
     deadline_blocks: Sequence[dict[str, Any]],
     updated_at: datetime,
+    undelivered: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The App Home tab of a team member: open cases by status, their own cases, flagged cases, next deadlines."""
+    """The App Home tab of a team member: open cases by status, their own cases, flagged cases, next deadlines,
+    and the team-channel posts and replies that were not delivered (``undelivered`` as from
+    :func:`bot.mail.outbox.undelivered`)."""
     blocks: list[dict[str, Any]] = [
         header("MHHS Qualification: cases"),
         context(
@@ -479,6 +482,18 @@ def team_home(
     blocks.append({"type": "divider"})
     blocks.append(_group("Flagged", flagged, "Nothing flagged."))
     blocks.append({"type": "divider"})
+    if undelivered:
+        lines = [
+            f"`{escape(r['case_ref'] or 'no case')}` {escape(r['kind'])}: {escape(truncate(r['reason'], 200))}"
+            for r in undelivered[:20]
+        ]
+        blocks.append(
+            mrkdwn_section(
+                f":warning: *Not delivered* ({len(undelivered)}) · `mhhs-bot cases` lists them, "
+                "`mhhs-bot cases --resend ID` sends one again\n" + "\n".join(lines)
+            )
+        )
+        blocks.append({"type": "divider"})
     room = MAX_BLOCKS - len(blocks)
     blocks.extend(list(deadline_blocks)[:room])
     return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}

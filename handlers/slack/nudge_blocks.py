@@ -27,6 +27,7 @@ from handlers.slack.render import (
     button,
     context,
     escape,
+    fallback_text,
     header,
     limited,
     link,
@@ -128,7 +129,7 @@ def nudge_message(
             block_id=ACTIONS_BLOCK,
         ),
     ]
-    return text, blocks
+    return fallback_text(escape(text)), blocks
 
 
 def planned_nudge_message(
@@ -188,7 +189,9 @@ def deadlines_list_message(
         text = "No upcoming deadlines are recorded."
         return text, [section(text)]
     lines = [_deadline_line(d, left, guidance_base_url) for d, left in items]
-    text = f"{heading}: " + "; ".join(f"{d.name} {format_due(d.due)}" for d, _ in items)
+    text = fallback_text(
+        f"{heading}: " + "; ".join(f"{escape(d.name)} {format_due(d.due)}" for d, _ in items)
+    )
     blocks = [header(heading), *_sections(lines)]
     blocks.append(context("UK time; working days exclude weekends and bank holidays."))
     return text, limited(blocks, keep_last=False)
@@ -205,7 +208,7 @@ def digest_message(
     local = to_london(day)
     heading = f"Deadlines digest for {local.strftime('%A')} {local.day} {local.strftime('%B %Y')}"
     blocks: list[dict[str, Any]] = [header(heading)]
-    text = (
+    text = fallback_text(
         f"{heading}: {len(week)} deadline(s) in the next 7 days, {len(overdue_cases)} overdue case action(s)."
     )
     blocks.append(section("*This week*"))

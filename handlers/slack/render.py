@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from bot.core.text import printable
+
 # Slack's limits
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -37,12 +39,14 @@ _LIST_MARK = re.compile(r"^(\s*(?:[-*•]|\d+[.)])\s+)(.*)$")
 
 
 def escape(text: str | None) -> str:
-    """Escape the three characters Slack treats as control characters in message text."""
-    return "".join(_ESCAPES.get(ch, ch) for ch in (text or ""))
+    """Escape the three characters Slack treats as control characters in message text (and drop control
+    characters such as ESC, BEL and NUL: :func:`bot.core.text.printable`)."""
+    return "".join(_ESCAPES.get(ch, ch) for ch in printable(text))
 
 
 def truncate(text: str, limit: int) -> str:
     """``text`` (already safe) cut to at most ``limit`` characters; an ellipsis marks the cut."""
+    text = printable(text)
     return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
 
 
@@ -51,7 +55,7 @@ def fit(text: str | None, limit: int) -> str:
 
     A cut text ends with an ellipsis; an escape sequence is never split.
     """
-    pieces = [_ESCAPES.get(ch, ch) for ch in (text or "")]
+    pieces = [_ESCAPES.get(ch, ch) for ch in printable(text)]
     if sum(len(p) for p in pieces) <= limit:
         return "".join(pieces)
     kept: list[str] = []
@@ -66,7 +70,7 @@ def fit(text: str | None, limit: int) -> str:
 
 def fit_tail(text: str, limit: int) -> str:
     """The end of ``text``, escaped, at most ``limit`` characters, starting with an ellipsis when cut."""
-    pieces = [_ESCAPES.get(ch, ch) for ch in text]
+    pieces = [_ESCAPES.get(ch, ch) for ch in printable(text)]
     if sum(len(p) for p in pieces) <= limit:
         return "".join(pieces)
     kept: list[str] = []

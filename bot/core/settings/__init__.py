@@ -14,6 +14,7 @@ Values come from the process environment, then from an optional ``.env`` file (`
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -210,6 +211,22 @@ def _check_combinations(s: Settings) -> None:
         raise ConfigError("IMAP_CA_FILE", f"no such file: {s.imap.ca_file}")
     if s.deadlines.file and not s.deadlines.file.is_file():
         raise ConfigError("MHHS_DEADLINES_FILE", f"no such file: {s.deadlines.file}")
+    for name, host, mode in (("IMAP_SSL", s.imap.host, s.imap.ssl), ("SMTP_SSL", s.smtp.host, s.smtp.ssl)):
+        if host and mode == "none" and not _loopback(host) and not s.imap.allow_cleartext:
+            raise ConfigError(
+                name,
+                f"none sends the password and mail to {host} in clear text; it is for loopback hosts only "
+                "(use ssl or starttls, or set MHHS_ALLOW_CLEARTEXT=true to allow it)",
+            )
+
+
+def _loopback(host: str) -> bool:
+    if host.strip().lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 SECTION_TITLES = {

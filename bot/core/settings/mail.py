@@ -39,7 +39,7 @@ class ImapSettings:
     ssl: str = setting(
         "IMAP_SSL",
         "ssl",
-        "ssl (IMAPS), starttls, or none (only for tests on loopback).",
+        "ssl (IMAPS), starttls, or none (loopback hosts only, unless MHHS_ALLOW_CLEARTEXT=true).",
         parse_choice("ssl", "starttls", "none"),
     )
     ca_file: Path | None = setting(
@@ -86,6 +86,12 @@ class ImapSettings:
         "IMAP_OAUTH2_SCOPE",
         "https://outlook.office365.com/.default",
         "OAuth2 scope requested with MSAL client credentials.",
+    )
+    allow_cleartext: bool = setting(
+        "MHHS_ALLOW_CLEARTEXT",
+        "false",
+        "Allow IMAP_SSL=none / SMTP_SSL=none (passwords and mail in clear text) for a host that is not loopback.",
+        parse_bool,
     )
 
     @property
@@ -195,7 +201,7 @@ class SmtpSettings:
     ssl: str = setting(
         "SMTP_SSL",
         "starttls",
-        "ssl, starttls, or none (only for tests on loopback).",
+        "ssl, starttls, or none (loopback hosts only, unless MHHS_ALLOW_CLEARTEXT=true).",
         parse_choice("ssl", "starttls", "none"),
     )
     from_address: str | None = setting(

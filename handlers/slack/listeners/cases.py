@@ -30,6 +30,7 @@ from slack_sdk.webhook import WebhookClient
 from bot import cases, storage
 from bot.core.errors import CaseError
 from bot.core.working_days import calendar_from_settings
+from bot.mail import outbox
 from handlers.slack import case_blocks
 from handlers.slack.assistant import COMMAND, SlackAssistant
 from handlers.slack.failures import acknowledged, report_failure
@@ -357,9 +358,10 @@ class CaseDesk:
         with self.database() as db:
             open_items = [self.item(c, now) for c in cases.queue(db, cases.QUEUE_OPEN)]
             _, deadline_blocks = deadlines_reply(self.settings, db, now)
+            undelivered = outbox.undelivered(db)
         mine = [i for i in open_items if i.case.owner == user]
         flagged = [i for i in open_items if i.case.all_flags]
-        return case_blocks.team_home(open_items, mine, flagged, deadline_blocks, now)
+        return case_blocks.team_home(open_items, mine, flagged, deadline_blocks, now, undelivered)
 
     def publish_home(self, client: WebClient, user: str) -> None:
         client.views_publish(user_id=user, view=self.home_view(user))
