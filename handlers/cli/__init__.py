@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from handlers.cli import deadlines, knowledge, mail, serve, settings
+from handlers.cli import deadlines, knowledge, mail, ops, serve, settings
 from handlers.cli.context import AssistantGroup
 
 
@@ -33,6 +33,7 @@ for _command in (
     knowledge.chat_command,
     knowledge.run_command,
     serve.serve_command,
+    ops.gaps_command,
 ):
     cli.add_command(_command)
 

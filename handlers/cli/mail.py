@@ -11,6 +11,7 @@ import click
 from bot import cases, storage
 from bot.core.errors import MailError
 from handlers.cli.context import get_settings
+from handlers.cli.tables import print_table
 
 EXIT_MAIL_FAILED = 3  # the pass ran, but some mail failed or was quarantined
 
@@ -137,8 +138,22 @@ def cases_command(
         return
     if not found:
         click.echo("no cases")
-    for case in found:
-        click.echo(_case_line(case))
+        return
+    print_table(
+        ["Case", "Status", "Received (UTC)", "Participant", "Flags", "Owner"],
+        [
+            (
+                case.ref,
+                case.status,
+                case.received_at[:16].replace("T", " "),
+                (case.participant or case.sender)
+                + (f" ({case.participant_id})" if case.participant_id else ""),
+                ", ".join(cases.FLAG_LABELS.get(f, f) for f in case.all_flags),
+                case.owner or "",
+            )
+            for case in found
+        ],
+    )
 
 
 @click.command("case")
