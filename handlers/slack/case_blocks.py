@@ -406,8 +406,10 @@ def team_home(
     flagged: Sequence[QueueItem],
     deadline_blocks: Sequence[dict[str, Any]],
     updated_at: datetime,
+    extra_blocks: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The App Home tab of a team member: open cases by status, their own cases, flagged cases, next deadlines."""
+    """The App Home tab of a team member: open cases by status, their own cases, flagged cases, other sections
+    (``extra_blocks``: the knowledge gaps), next deadlines."""
     blocks: list[dict[str, Any]] = [
         header("MHHS Qualification: cases"),
         context(
@@ -450,6 +452,7 @@ def team_home(
     blocks.append(_group("Your cases", mine, "No open cases are assigned to you."))
     blocks.append({"type": "divider"})
     blocks.append(_group("Flagged", flagged, "Nothing flagged."))
+    blocks.extend(list(extra_blocks)[: MAX_BLOCKS - len(blocks) - 6])  # leave room for the next deadlines
     blocks.append({"type": "divider"})
     room = MAX_BLOCKS - len(blocks)
     blocks.extend(list(deadline_blocks)[:room])

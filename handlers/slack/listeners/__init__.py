@@ -8,14 +8,16 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from handlers.slack.assistant import SlackAssistant
-from handlers.slack.listeners import actions, cases, commands, deadlines, messages
+from handlers.slack.listeners import actions, assistant_panel, cases, commands, deadlines, gaps, messages
 
 Registration = Callable[[App, SlackAssistant], None]
 
 LISTENER_REGISTRATIONS: list[Registration] = [
+    assistant_panel.register,
     messages.register,
     commands.register,
     actions.register,
     cases.register,
     deadlines.register,
+    gaps.register,
 ]

@@ -347,7 +347,8 @@ class CaseDesk:
             _, deadline_blocks = deadlines_reply(self.settings, db, now)
         mine = [i for i in open_items if i.case.owner == user]
         flagged = [i for i in open_items if i.case.all_flags]
-        return case_blocks.team_home(open_items, mine, flagged, deadline_blocks, now)
+        extra = [block for section in self.assistant.home_sections for block in section(user)]
+        return case_blocks.team_home(open_items, mine, flagged, deadline_blocks, now, extra)
 
     def publish_home(self, client: WebClient, user: str) -> None:
         client.views_publish(user_id=user, view=self.home_view(user))
@@ -400,4 +401,5 @@ def register(app: App, assistant: SlackAssistant) -> CaseDesk:
             desk.publish_home(client, event["user"])
 
     app.event("app_home_opened")(**acknowledged(home_opened))
+    assistant.publish_home = desk.publish_home
     return desk
