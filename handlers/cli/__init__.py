@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from handlers.cli import deadlines, knowledge, mail, ops, serve, settings
+from handlers.cli import check, deadlines, knowledge, mail, ops, serve, settings
 from handlers.cli.context import AssistantGroup
 
 
@@ -34,6 +34,8 @@ for _command in (
     knowledge.run_command,
     serve.serve_command,
     ops.gaps_command,
+    ops.backup_command,
+    check.check_command,
 ):
     cli.add_command(_command)
 

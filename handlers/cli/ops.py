@@ -1,10 +1,12 @@
-"""Commands for running the assistant: ``gaps`` (what the guidance is missing), ``check`` (every connection and file
-before serving) and ``backup`` (a consistent copy of the database while it is in use)."""
+"""Commands for running the assistant: ``gaps`` (what the guidance is missing) and ``backup`` (a consistent copy of
+the database while it is in use). ``check`` is in :mod:`handlers.cli.check`."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -65,3 +67,36 @@ def gaps_command(ctx: click.Context, since, as_json: bool) -> None:
         ],
         note="Answer a group from App Home (Answer as team); later askers then get the team's answer, cited.",
     )
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup_command(ctx: click.Context, file: Path) -> None:
+    """Copy the database to FILE with SQLite's online backup API: consistent, and safe while serve runs.
+
+    Restore by stopping the assistant and copying FILE over MHHS_DATA_DIR/assistant.db (see README, Operations).
+    The index's vector files beside the database are rebuilt by `mhhs-bot index` if lost.
+    """
+    settings = get_settings(ctx)
+    if not settings.database_path.exists():
+        raise click.ClickException(f"no database at {settings.database_path} (setting MHHS_DATA_DIR)")
+    if file.resolve() == settings.database_path.resolve():
+        raise click.ClickException("FILE is the live database itself; choose another path")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    partial = file.with_name(file.name + ".partial")
+    partial.unlink(missing_ok=True)
+    source = sqlite3.connect(settings.database_path, timeout=30)
+    target = sqlite3.connect(partial)
+    try:
+        source.backup(target, pages=256)  # copies in steps; writers carry on between them
+        target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        problem = target.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        target.close()
+        source.close()
+    if problem != "ok":
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"the copy failed its integrity check: {problem}")
+    partial.replace(file)
+    click.echo(f"backed up {settings.database_path} to {file} ({file.stat().st_size:,} bytes)")

@@ -12,6 +12,7 @@ import hmac
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -175,6 +176,12 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     """Run the Slack assistant until SIGTERM or SIGINT (see the module docstring)."""
     slack_mode(settings)
     from bot.knowledge_base import open_knowledge_base
+    from handlers.cli.check import first_failure
+
+    failure = first_failure(settings)
+    if failure is not None:
+        click.echo(f"mhhs-bot serve: {failure.line()} (mhhs-bot check lists every check)", err=True)
+        sys.exit(2)
 
     click.echo("Loading the knowledge base...", err=True)
     knowledge_base = open_knowledge_base(settings)
