@@ -121,3 +121,32 @@ def test_direct_message_threads_outside_the_panel_are_answered_as_before(slack_a
     assert not [c for c in slack_app.api.calls if c.method.startswith("assistant.")]
     record = slack_app.records.latest_question_in_thread(DM, ts)
     assert record.surface == "dm" and record.context == QAD_QUESTION
+
+
+def test_ask_the_team_from_a_panel_thread_relays_the_reply_into_that_thread(slack_app):
+    from tests.fixtures.slack_app import TEAM_CHANNEL, TEAM_MEMBER
+
+    api = slack_app.api
+    api.channel_members[TEAM_CHANNEL] = [TEAM_MEMBER]
+    start_thread(slack_app)
+    slack_app.settle()
+    ask_in_thread(slack_app, "Which person is the chair of the Qualification Advisory Group?")
+    answer = api.wait_for("chat.postMessage", count=2)[1].args
+    question_id = button_values(answer["blocks"])[blocks.ACTION_ASK_TEAM]
+    slack_app.settle()
+    slack_app.click(blocks.ACTION_ASK_TEAM, question_id, channel=DM, response_url=api.response_url("esc"))
+    assert slack_app.wait_for_response("esc")[0]["text"].endswith("in this conversation.")
+    team_post = api.wait_for("chat.postMessage", count=3)[2].args
+    assert team_post["channel"] == TEAM_CHANNEL and "in the assistant panel" in blocks_text(
+        team_post["blocks"]
+    )
+    assert api.calls_to("chat.getPermalink") == []  # the team cannot open someone's assistant thread
+    escalation = slack_app.wait_until(
+        lambda: (e := slack_app.records.escalation_for_question(question_id)) and e.team_ts and e
+    )
+    slack_app.message(
+        "It is Dana Scott.", user=TEAM_MEMBER, channel=TEAM_CHANNEL, thread_ts=escalation.team_ts
+    )
+    relay = api.wait_for("chat.postMessage", count=4)[3].args
+    assert relay["channel"] == DM and relay["thread_ts"] == THREAD
+    assert "It is Dana Scott." in blocks_text(relay["blocks"])
