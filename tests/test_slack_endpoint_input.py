@@ -82,13 +82,13 @@ def test_signed_bodies_of_the_wrong_shape_get_400(slack_app):
 
 
 def test_size_limit_and_missing_length_are_kept(slack_app):
-    big = b"x" * 1_000_001
+    # refused on the header alone: the body is not read (nor need the client send it)
     status, _ = raw_post(
-        slack_app, big, {"Content-Type": "application/json", "Content-Length": str(len(big))}
+        slack_app, b"x" * 10, {"Content-Type": "application/json", "Content-Length": "1000001"}
     )
     assert status == 413
     status, _ = raw_post(slack_app, b"", {"Content-Type": "application/json"})
-    assert status in (401, 411)
+    assert status == 411
     # the server still answers
     slack_app.mention("Whose signature is required on the final QAD?")
     slack_app.api.wait_for("chat.postMessage")
