@@ -19,6 +19,7 @@ import sqlite_utils
 from slack_sdk import WebClient
 
 from bot import storage
+from bot.core import heartbeat
 from bot.core.settings import Settings
 from bot.core.working_days import WorkingCalendar, calendar_from_settings
 from bot.deadlines import DeadlineBook, all_deadlines, file_deadlines
@@ -73,6 +74,7 @@ def run_jobs(
                     job(now)
                 except Exception:  # noqa: BLE001 - one bad job must not end the scheduler or skip the others
                     log.exception("%s run failed; trying again in %s s", name, interval)
+            heartbeat.beat("scheduler")
         stop.wait(interval)
 
 

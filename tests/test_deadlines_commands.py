@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -89,7 +90,16 @@ def test_deadlines_json_lists_upcoming_with_working_days_left(tmp_path):
     assert items["final-qad"]["rule"] == "10 working days after qt-exit"
     assert items["cutover-new-timetable"]["illustrative"] is True
     listing = invoke(tmp_path, ["deadlines", "--now", "2026-12-24T12:00"]).output
-    assert "final-qad: Final QAD submission (Acme Energy)" in listing and "6 wd" in listing
+    assert "Working days left" in listing.splitlines()[0]  # a table with headers, "wd" explained
+    rows = [re.split(r"\s{2,}", line.strip()) for line in listing.splitlines()]
+    [cells] = [cells for cells in rows if len(cells) > 2 and cells[2] == "final-qad"]
+    assert cells[:4] == [
+        "Wed 06 Jan 2027 17:00 GMT",
+        "6",
+        "final-qad",
+        "Final QAD submission (Acme Energy) (illustrative)",
+    ]
+    assert "Working days left: Monday to Friday" in listing
 
 
 def test_team_deadlines_added_and_removed(tmp_path):

@@ -50,9 +50,11 @@ def test_cases_and_case_commands(imap, tmp_path):
     imap.append_many([eml("proposal_complete.eml"), eml("proposal_encoded_subject.eml")])
     assert invoke(env, "triage", "--once").exit_code == 0
     listing = invoke(env, "cases")
-    lines = listing.output.splitlines()
-    assert lines[0].startswith("PR-0002  new") and "missing recipient" in lines[0]
-    assert lines[1].startswith("PR-0001  new") and "Acme Energy Ltd (ACME)" in lines[1]
+    lines = [line.strip() for line in listing.output.splitlines() if line.strip()]
+    assert lines[0].split()[:3] == ["Case", "Status", "Received"]  # a table with headers
+    rows = [line for line in lines if line.startswith("PR-")]
+    assert rows[0].split()[:2] == ["PR-0002", "new"] and "missing recipient" in rows[0]
+    assert rows[1].split()[:2] == ["PR-0001", "new"] and "Acme Energy Ltd (ACME)" in rows[1]
     data = json.loads(invoke(env, "cases", "--json").output)
     assert [c["ref"] for c in data] == ["PR-0002", "PR-0001"]
     for key in (

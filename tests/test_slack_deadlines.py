@@ -31,7 +31,9 @@ def _deadlines_file(tmp_path):
 @pytest.fixture
 def deadlines_app(make_slack_app, slack_api, tmp_path):
     slack_api.channel_members[TEAM_CHANNEL] = [TEAM_MEMBER]
-    return make_slack_app(MHHS_DEADLINES_FILE=str(_deadlines_file(tmp_path)))
+    return make_slack_app(
+        MHHS_DEADLINES_FILE=str(_deadlines_file(tmp_path)), MHHS_CALENDAR_TOKEN="calendar-secret-1"
+    )
 
 
 def _command(app, text, user):
@@ -86,8 +88,14 @@ def test_done_and_snooze_buttons_are_acknowledged_then_recorded_and_the_nudge_up
     assert state["snoozed_by"] == TEAM_MEMBER
 
 
-def test_calendar_is_served_in_http_mode(deadlines_app):
-    reply = deadlines_app.get("/deadlines.ics")
+def test_calendar_is_served_in_http_mode_at_its_secret_address(deadlines_app, make_slack_app):
+    assert deadlines_app.get("/deadlines.ics").status == 404
+    assert deadlines_app.get("/deadlines.ics?token=calendar-secret-2").status == 404
+    assert deadlines_app.get("/deadlines.ics?token=").status == 404
+    without_token = make_slack_app(MHHS_DEADLINES_FILE=str(deadlines_app.settings.deadlines.file))
+    assert without_token.get("/deadlines.ics").status == 404
+    assert without_token.get("/deadlines.ics?token=").status == 404
+    reply = deadlines_app.get("/deadlines.ics?token=calendar-secret-1")
     assert reply.status == 200
     calendar = icalendar.Calendar.from_ical(reply.body)
     assert [str(e["summary"]) for e in calendar.walk("VEVENT")] == ["Final QAD submission"]

@@ -76,7 +76,8 @@ def test_url_verification_is_answered_with_the_challenge(slack_app):
 
 def test_health_route_unknown_paths_and_registered_routes(slack_app):
     health = slack_app.get("/healthz")
-    assert health.status == 200 and health.json() == {"ok": True}
+    assert health.status == 200 and health.json()["ok"] is True
+    assert health.json()["slack"]["mode"] == "http"
     assert slack_app.get("/nothing-here").status == 404
     slack_app.server.routes.add_get(
         "/example.txt", lambda request: HTTPResponse.text(f"query {request.query}")

@@ -24,7 +24,12 @@ METHOD_SCOPES = {
     "views_open": set(),
     "views_push": set(),
     "views_update": set(),
+    "assistant_threads_setStatus": {"assistant:write"},
+    "assistant_threads_setSuggestedPrompts": {"assistant:write"},
+    "assistant_threads_setTitle": {"assistant:write"},
 }
+# Slack's assistant side panel, through bolt's Assistant middleware: its events and the scope they need
+ASSISTANT_EVENTS = {"assistant_thread_started", "assistant_thread_context_changed"}
 EVENT_SUBSCRIPTIONS = {
     "app_mention": ({"app_mention"}, {"app_mentions:read"}),
     "message": (
@@ -57,6 +62,11 @@ def test_manifest_scopes_events_and_command_match_the_code():
         bot_events |= subscriptions
         scopes |= needed
     scopes.add("commands")
+    if "app.assistant(" in source:
+        bot_events |= ASSISTANT_EVENTS | {"message.im"}
+        scopes |= {"assistant:write", "im:history"}
+        view = manifest["features"]["assistant_view"]
+        assert view["assistant_description"] and 1 <= len(view["suggested_prompts"]) <= 4
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == scopes
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == bot_events
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]

@@ -34,6 +34,7 @@ class SocketModeEndpoint:
         self._connection: socket.socket | None = None
         self._changed = threading.Condition()
         self._closed = False
+        self.answer_pings = True  # False: the socket goes quiet (no pongs), as a half-dead link does
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -98,7 +99,7 @@ class SocketModeEndpoint:
                     with self._changed:
                         self.received.append(json.loads(payload))
                         self._changed.notify_all()
-                elif opcode == 0x9:
+                elif opcode == 0x9 and self.answer_pings:
                     self._send_frame(connection, 0xA, payload)
                 elif opcode == 0x8:
                     return

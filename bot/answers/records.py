@@ -188,6 +188,77 @@ class SlackRecords:
         )
         return QuestionRecord(**values)
 
+    def most_asked(self, limit: int = 3) -> list[str]:
+        """The questions asked most often (answered ones only, as asked the first time), most asked first."""
+        with self._lock:
+            rows = self.db.execute(
+                """SELECT MIN(question), COUNT(*) AS n FROM slack_questions WHERE answered = 1
+                   GROUP BY lower(trim(question, ' ?!.')) ORDER BY n DESC, MIN(asked_at) LIMIT ?""",
+                [limit],
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    # --- knowledge gaps -------------------------------------------------------------------------------------
+
+    def knowledge_gaps(self, embed: Any, since: date | None = None) -> list[Any]:
+        """Declined and 👎 questions grouped by similar question (:func:`bot.answers.gaps.knowledge_gaps`)."""
+        from bot.answers import gaps
+
+        with self._lock:
+            return gaps.knowledge_gaps(self.db, embed, since)
+
+    def mark_gap_answered(self, question_ids: list[str], team_answer_id: str) -> None:
+        from bot.answers import gaps
+
+        with self._lock:
+            gaps.mark_answered(self.db, question_ids, team_answer_id)
+
+    # --- assistant threads (Slack's assistant side panel) -------------------------------------------------------
+
+    def start_assistant_thread(
+        self, channel_id: str, thread_ts: str, user_id: str, context: dict | None
+    ) -> None:
+        with self._lock:
+            self.db.execute(
+                """INSERT OR IGNORE INTO slack_assistant_threads (channel_id, thread_ts, user_id, started_at, context)
+                   VALUES (?, ?, ?, ?, ?)""",
+                [channel_id, thread_ts, user_id, self.clock().isoformat(), json.dumps(context or {})],
+            )
+
+    def is_assistant_thread(self, channel_id: str, thread_ts: str) -> bool:
+        with self._lock:
+            return bool(
+                self.db.execute(
+                    "SELECT 1 FROM slack_assistant_threads WHERE channel_id = ? AND thread_ts = ?",
+                    [channel_id, thread_ts],
+                ).fetchone()
+            )
+
+    def save_thread_context(self, channel_id: str, thread_ts: str, context: dict) -> None:
+        """Keep the channel the person is viewing (``assistant_thread_context_changed``)."""
+        with self._lock:
+            self.db.execute(
+                "UPDATE slack_assistant_threads SET context = ? WHERE channel_id = ? AND thread_ts = ?",
+                [json.dumps(context or {}), channel_id, thread_ts],
+            )
+
+    def thread_context(self, channel_id: str, thread_ts: str) -> dict | None:
+        with self._lock:
+            row = self.db.execute(
+                "SELECT context FROM slack_assistant_threads WHERE channel_id = ? AND thread_ts = ?",
+                [channel_id, thread_ts],
+            ).fetchone()
+        return json.loads(row[0]) if row and row[0] else None
+
+    def title_thread_once(self, channel_id: str, thread_ts: str) -> bool:
+        """True the first time a thread is to be titled (after its first question), False after."""
+        with self._lock:
+            cursor = self.db.execute(
+                "UPDATE slack_assistant_threads SET titled = 1 WHERE channel_id = ? AND thread_ts = ? AND titled = 0",
+                [channel_id, thread_ts],
+            )
+        return cursor.rowcount == 1
+
     # --- feedback -------------------------------------------------------------------------------------------
 
     def vote(self, question_id: str, user_id: str, channel_id: str | None, vote: int) -> int | None:

@@ -81,6 +81,27 @@ def _slack_0001(db: sqlite_utils.Database) -> None:
     )
 
 
+def _slack_0002(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE slack_assistant_threads (
+            channel_id TEXT NOT NULL,         -- the assistant DM
+            thread_ts TEXT NOT NULL,          -- the thread Slack opened in the side panel
+            user_id TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            context TEXT,                     -- JSON: the channel the person was viewing (Slack's thread context)
+            titled INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (channel_id, thread_ts)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE slack_gap_answers (
+            question_id TEXT PRIMARY KEY REFERENCES slack_questions(id),
+            team_answer_id TEXT NOT NULL REFERENCES slack_team_answers(id)
+        )"""
+    )
+
+
 SLACK_MIGRATIONS: list[Migration] = [
     ("slack-0001-questions-feedback-escalations", _slack_0001),
+    ("slack-0002-assistant-threads-gap-answers", _slack_0002),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from handlers.cli import casework, deadlines, knowledge, mail, serve, settings
+from handlers.cli import casework, check, deadlines, knowledge, mail, ops, serve, settings
 from handlers.cli.context import AssistantGroup
 
 
@@ -35,6 +35,9 @@ for _command in (
     knowledge.chat_command,
     knowledge.run_command,
     serve.serve_command,
+    ops.gaps_command,
+    ops.backup_command,
+    check.check_command,
 ):
     cli.add_command(_command)
 

@@ -21,6 +21,7 @@ from bot.deadlines import (
 )
 from bot.nudges import plan_nudges
 from handlers.cli.context import get_settings
+from handlers.cli.tables import print_table
 
 
 def _parse_now(text: str | None) -> datetime:
@@ -65,13 +66,21 @@ def deadlines_command(ctx, as_json, ics_file, show_all, now_text) -> None:
     if not shown:
         click.echo("No upcoming deadlines.")
         return
-    for d in shown:
-        left = calendar.working_days_left(now, d.due)
-        flag = " (illustrative)" if d.illustrative else ""
-        rule = f"  [{d.rule}]" if d.rule else ""
-        click.echo(
-            f"{to_london(d.due).strftime('%a %d %b %Y %H:%M %Z')}  {left:>4} wd  {d.key}: {d.name}{flag}{rule}"
-        )
+    print_table(
+        ["Due (UK time)", "Working days left", "ID", "Deadline", "Rule"],
+        [
+            (
+                to_london(d.due).strftime("%a %d %b %Y %H:%M %Z"),
+                calendar.working_days_left(now, d.due),
+                d.key,
+                d.name + (" (illustrative)" if d.illustrative else ""),
+                d.rule or "",
+            )
+            for d in shown
+        ],
+        note="Working days left: Monday to Friday after today up to the due day, without bank holidays and "
+        "MHHS_CLOSURE_DAYS (0 on the day).",
+    )
 
 
 @deadlines_command.command("add")

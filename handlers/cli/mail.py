@@ -15,6 +15,7 @@ from bot.core.errors import CaseError, MailError, StorageError
 from bot.core.text import printable
 from bot.mail import outbox
 from handlers.cli.context import get_settings
+from handlers.cli.tables import print_table
 
 EXIT_MAIL_FAILED = 3  # the pass ran, but some mail failed or was quarantined
 
@@ -202,8 +203,22 @@ def cases_command(
         return
     if not found:
         click.echo("no cases")
-    for case in found:
-        _say(_case_line(case))
+    else:
+        print_table(
+            ["Case", "Status", "Received (UTC)", "Participant", "Flags", "Owner"],
+            [
+                (
+                    case.ref,
+                    case.status,
+                    case.received_at[:16].replace("T", " "),
+                    (case.participant or case.sender)
+                    + (f" ({case.participant_id})" if case.participant_id else ""),
+                    ", ".join(cases.FLAG_LABELS.get(f, f) for f in case.all_flags),
+                    case.owner or "",
+                )
+                for case in found
+            ],
+        )
     _undelivered_lines(db)
 
 

@@ -8,8 +8,11 @@ SIGTERM or SIGINT stops everything cleanly: no new requests, answers in progress
 
 from __future__ import annotations
 
+import hmac
 import logging
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,13 +22,15 @@ from typing import Any
 import click
 
 from bot import storage
+from bot.core import heartbeat
 from bot.core.errors import ConfigError
 from bot.core.settings import Settings
 from handlers.cli.context import get_settings
 from handlers.slack.app import build_app, create_assistant, stop_app
 from handlers.slack.assistant import SlackAssistant
 from handlers.slack.client import web_client
-from handlers.slack.serving import HTTPResponse, RouteRequest, Routes, SlackHTTPServer, health
+from handlers.slack.health import HealthReport
+from handlers.slack.serving import HTTPResponse, RouteRequest, Routes, SlackHTTPServer
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +57,19 @@ def background_services(settings: Settings, assistant: SlackAssistant) -> list[t
 
 
 def deadlines_calendar(settings: Settings) -> Callable[[RouteRequest], HTTPResponse]:
-    """``GET /deadlines.ics``: programme and team deadlines as an iCalendar file people can subscribe to."""
+    """``GET /deadlines.ics?token=...``: programme and team deadlines as an iCalendar file people can subscribe to.
+
+    Served only at the secret address: without ``MHHS_CALENDAR_TOKEN``, or with another token, it is 404 (the token is
+    compared in constant time).
+    """
     from bot.deadlines.ics import deadlines_ics
 
-    def calendar(_: RouteRequest) -> HTTPResponse:
+    secret = (settings.deadlines.calendar_token or "").encode()
+
+    def calendar(request: RouteRequest) -> HTTPResponse:
+        given = (request.query.get("token") or [""])[0].encode()
+        if not secret or not hmac.compare_digest(given, secret):
+            return HTTPResponse.text("not found\n", 404)
         db = storage.connect(settings.database_path)
         try:
             body = deadlines_ics(settings, db)
@@ -71,10 +85,10 @@ def deadlines_calendar(settings: Settings) -> Callable[[RouteRequest], HTTPRespo
     return calendar
 
 
-def http_routes(settings: Settings, assistant: SlackAssistant) -> Routes:
+def http_routes(settings: Settings, assistant: SlackAssistant, health: HealthReport | None = None) -> Routes:
     """GET routes served in HTTP mode beside ``/slack/events``. A feature adds its own with ``routes.add_get``."""
     routes = Routes()
-    routes.add_get("/healthz", health)
+    routes.add_get("/healthz", health or HealthReport("http", settings.imap.enabled))
     routes.add_get(
         "/", lambda _: HTTPResponse.text("MHHS Qualification Assistant: Slack events at /slack/events\n")
     )
@@ -162,20 +176,29 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     """Run the Slack assistant until SIGTERM or SIGINT (see the module docstring)."""
     slack_mode(settings)
     from bot.knowledge_base import open_knowledge_base
+    from handlers.cli.check import first_failure
+
+    failure = first_failure(settings)
+    if failure is not None:
+        click.echo(f"mhhs-bot serve: {failure.line()} (mhhs-bot check lists every check)", err=True)
+        sys.exit(2)
 
     click.echo("Loading the knowledge base...", err=True)
     knowledge_base = open_knowledge_base(settings)
     stop = threading.Event()
     _stop_on_signals(stop)
-    service = SlackService(settings, knowledge_base, host=host, port=port).start()
+    # Socket Mode needs no port; /healthz is served there when a port is asked for (--port, or PORT set)
+    health_port = port if port is not None else (settings.slack.port if os.environ.get("PORT") else None)
+    service = SlackService(settings, knowledge_base, host=host, port=port, health_port=health_port).start()
     try:
-        if service.server is not None:
+        if service.mode == "http" and service.server is not None:
             click.echo(
                 f"Slack assistant running in HTTP mode: {service.server.url}/slack/events. Stop with Ctrl-C.",
                 err=True,
             )
         else:
-            click.echo("Slack assistant running in Socket Mode. Stop with Ctrl-C.", err=True)
+            where = f"; health at {service.server.url}/healthz" if service.server is not None else ""
+            click.echo(f"Slack assistant running in Socket Mode{where}. Stop with Ctrl-C.", err=True)
         while not stop.wait(1.0):
             pass
     finally:
@@ -186,10 +209,18 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
 class SlackService:
     """The Slack app, its HTTP server or Socket Mode connection, and the background services, started together."""
 
+    socket_ping_seconds: float = 10.0
+
     def __init__(
-        self, settings: Settings, knowledge_base: Any, host: str | None = None, port: int | None = None
+        self,
+        settings: Settings,
+        knowledge_base: Any,
+        host: str | None = None,
+        port: int | None = None,
+        health_port: int | None = None,
     ):
         self.settings = settings
+        self.health_port = health_port  # Socket Mode: serve /healthz on this port (None: no HTTP at all)
         self.mode = slack_mode(settings)
         self.db = storage.connect(settings.database_path)
         self.client = web_client(settings)
@@ -205,14 +236,29 @@ class SlackService:
         self.services = BackgroundServices()
 
     def start(self) -> SlackService:
+        heartbeat.forget()
         self.services.start(background_services(self.settings, self.assistant))
         if self.mode == "socket":
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+            # the built-in client pings every SOCKET_PING_SECONDS and, when no pong comes back for four pings
+            # (a quiet, half-dead socket), drops the link and opens a new one
             self.socket_mode = SocketModeHandler(
-                self.app, app_token=self.settings.slack.app_token, web_client=self.client
+                self.app,
+                app_token=self.settings.slack.app_token,
+                web_client=self.client,
+                auto_reconnect_enabled=True,
+                ping_interval=self.socket_ping_seconds,
             )
+            self.socket_mode.client.message_listeners.append(lambda *_: heartbeat.beat("slack"))
             self.socket_mode.connect()
+            if self.health_port is not None:
+                health = HealthReport(
+                    "socket", self.settings.imap.enabled, self.socket_mode.client.is_connected
+                )
+                routes = Routes()
+                routes.add_get("/healthz", health)
+                self.server = SlackHTTPServer(self.app, self.host, self.health_port, routes).start()
         else:
             self.server = SlackHTTPServer(
                 self.app, self.host, self.port, http_routes(self.settings, self.assistant)

@@ -11,6 +11,7 @@ import threading
 import time
 
 from bot import storage
+from bot.core import heartbeat
 from bot.core.errors import MailError
 from bot.core.settings import Settings
 from bot.mail.summary import TriageSummary
@@ -55,6 +56,7 @@ def run_inbox_watcher(
 
 def _run_pass(triage: InboxTriage, mailbox: Mailbox, stop: threading.Event, on_pass) -> TriageSummary:
     summary = triage.run_pass(mailbox, stop=stop)
+    heartbeat.beat("inbox")
     if summary.fetched or summary.posts:
         log.info("inbox: %s", summary.line())
     if callable(on_pass):

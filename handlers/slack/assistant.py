@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.answers.records import EscalationRecord, QuestionRecord, SlackRecords
+from bot.answers.records import EscalationRecord, QuestionRecord, SlackRecords, TeamAnswerRecord
 from bot.core.settings import Settings
 from handlers.slack import blocks, render
 from handlers.slack.rate_limit import QuestionRateLimiter
@@ -42,6 +42,8 @@ SURFACE_MENTION = "mention"
 SURFACE_THREAD = "thread"
 SURFACE_DM = "dm"
 SURFACE_COMMAND = "command"
+SURFACE_ASSISTANT = "assistant"  # a thread in Slack's assistant side panel
+PRIVATE_SURFACES = (SURFACE_DM, SURFACE_ASSISTANT)  # conversations only the asker and the assistant see
 
 
 def london_today() -> date:
@@ -98,6 +100,9 @@ class SlackAssistant:
     # Sends one mail over SMTP (``handlers.mail.smtp.send``), given by whoever starts the app: Slack sits below
     # the mail handlers, so it is handed the sender rather than importing it. None: replies cannot be sent.
     send_mail: Callable[[Settings, Any], None] | None = None
+    # extra App Home sections for a user, after the case desk's (each: user id -> blocks)
+    home_sections: list[Callable[[str], list[dict[str, Any]]]] = field(default_factory=list)
+    publish_home: Callable[[WebClient, str], None] | None = None  # set by the App Home listener
 
     # --- where it answers -----------------------------------------------------------------------------------
 
@@ -179,13 +184,13 @@ class SlackAssistant:
     ) -> None:
         user, channel = event["user"], event["channel"]
         question = plain_text(event.get("text", ""), self.bot_user_id)
-        if surface in (SURFACE_THREAD, SURFACE_DM) and _words(question) in THANKS:
+        if surface in (SURFACE_THREAD, *PRIVATE_SURFACES) and _words(question) in THANKS:
             return
         decision = self.rate_limiter.check(user)
         if not decision.allowed:
             if decision.tell_user:
                 text = blocks.rate_limited_text(self.rate_limiter.per_minute, decision.wait_seconds)
-                if surface == SURFACE_DM:
+                if surface in PRIVATE_SURFACES:
                     client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
                 else:
                     client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts, text=text)
@@ -348,7 +353,7 @@ class SlackAssistant:
         if record.surface == SURFACE_COMMAND and not record.reply_ts:
             dm = client.conversations_open(users=record.user_id)["channel"]["id"]
             return dm, None, "in a direct message from me"
-        if record.surface == SURFACE_DM:
+        if record.surface in PRIVATE_SURFACES:
             return record.channel_id, record.thread_ts, "in this conversation"
         channel = record.reply_channel or record.channel_id
         return channel, record.thread_ts or record.reply_ts, "in this thread"
@@ -357,13 +362,15 @@ class SlackAssistant:
     def _where(record: QuestionRecord) -> str:
         if record.surface == SURFACE_DM:
             return "in a direct message"
+        if record.surface == SURFACE_ASSISTANT:
+            return "in the assistant panel"
         if record.surface == SURFACE_COMMAND:
             return f"privately (`{COMMAND}`) in <#{record.channel_id}>"
         return f"in <#{record.channel_id}>"
 
     @staticmethod
     def _permalink(client: WebClient, record: QuestionRecord) -> str | None:
-        if record.surface == SURFACE_DM:
+        if record.surface in PRIVATE_SURFACES:
             return None  # the team cannot open someone else's direct messages
         ts = record.message_ts or record.reply_ts
         if not ts:
@@ -412,6 +419,35 @@ class SlackAssistant:
         self.records.set_team_answer_messages(
             team_answer.id, escalation.relay_channel, relayed.get("ts"), receipt.get("ts")
         )
+
+    def answer_as_team(
+        self, client: WebClient, question_id: str, question: str, reply: str, member: str
+    ) -> TeamAnswerRecord:
+        """A team answer written from App Home for a question (a knowledge gap): recorded against the question's
+        escalation (opened now if there is none, without a team-channel post) and indexed, as a relayed reply is."""
+        record = self.records.question(question_id)
+        escalation = self.records.escalation_for_question(question_id)
+        if escalation is None and record is not None:
+            team_channel = self.settings.slack.team_channel or record.channel_id
+            escalation = self.records.reserve_escalation(
+                question_id, member, team_channel, record.reply_channel or record.channel_id, record.thread_ts
+            )
+        if escalation is None:
+            raise ValueError(f"question {question_id} is not on record")
+        answered_on = self.today()
+        team_answer = self.records.add_team_answer(
+            escalation_id=escalation.id,
+            question=question,
+            reply=reply,
+            answered_by=member,
+            answered_by_name=self._display_name(client, member),
+            answered_on=answered_on,
+            reply_ts="",
+        )
+        self.knowledge_base.add_team_answer(
+            team_answer.id, question, reply, team_answer.answered_by_name, answered_on
+        )
+        return team_answer
 
     @staticmethod
     def _display_name(client: WebClient, user_id: str) -> str:

@@ -435,10 +435,11 @@ def team_home(
     deadline_blocks: Sequence[dict[str, Any]],
     updated_at: datetime,
     undelivered: Sequence[dict[str, Any]] = (),
+    extra_blocks: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The App Home tab of a team member: open cases by status, their own cases, flagged cases, next deadlines,
-    and the team-channel posts and replies that were not delivered (``undelivered`` as from
-    :func:`bot.mail.outbox.undelivered`)."""
+    """The App Home tab of a team member: open cases by status, their own cases, flagged cases, other sections
+    (``extra_blocks``: the knowledge gaps), next deadlines, and the team-channel posts and replies that were not
+    delivered (``undelivered`` as from :func:`bot.mail.outbox.undelivered`)."""
     blocks: list[dict[str, Any]] = [
         header("MHHS Qualification: cases"),
         context(
@@ -481,6 +482,7 @@ def team_home(
     blocks.append(_group("Your cases", mine, "No open cases are assigned to you."))
     blocks.append({"type": "divider"})
     blocks.append(_group("Flagged", flagged, "Nothing flagged."))
+    blocks.extend(list(extra_blocks)[: MAX_BLOCKS - len(blocks) - 6])  # leave room for the next deadlines
     blocks.append({"type": "divider"})
     if undelivered:
         lines = [

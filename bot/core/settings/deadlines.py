@@ -88,3 +88,10 @@ class DeadlineSettings:
         "Web address the guidance files are published under; a deadline's guidance reference becomes a link. Empty: shown as text.",
         parse_optional_str,
     )
+    calendar_token: str | None = setting(
+        "MHHS_CALENDAR_TOKEN",
+        "",
+        "Secret in the calendar feed's address (/deadlines.ics?token=...). Empty: no calendar feed is served.",
+        parse_optional_str,
+        secret=True,
+    )

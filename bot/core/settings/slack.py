@@ -14,6 +14,13 @@ from bot.core.settings.fields import (
 )
 
 
+def parse_prompts(text: str) -> tuple[str, ...]:
+    prompts = tuple(p.strip() for p in text.split("|") if p.strip())
+    if len(prompts) > 4:
+        raise ValueError(f"at most 4 prompts (Slack shows no more), not {len(prompts)}")
+    return prompts
+
+
 @dataclass(frozen=True)
 class SlackSettings:
     """Slack: tokens, the team channel and members, where the bot answers, HTTP serving."""
@@ -78,6 +85,14 @@ class SlackSettings:
         "60",
         "How long the team channel's member list is remembered before it is fetched again.",
         parse_positive_int,
+    )
+
+    assistant_prompts: tuple[str, ...] = setting(
+        "SLACK_ASSISTANT_PROMPTS",
+        "",
+        "Suggested prompts in Slack's assistant panel, separated by | (at most 4). Empty: the most asked questions, "
+        "or a few starters until there are some.",
+        parse_prompts,
     )
 
     @property

@@ -8,15 +8,26 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from handlers.slack.assistant import SlackAssistant
-from handlers.slack.listeners import actions, case_replies, cases, commands, deadlines, messages
+from handlers.slack.listeners import (
+    actions,
+    assistant_panel,
+    case_replies,
+    cases,
+    commands,
+    deadlines,
+    gaps,
+    messages,
+)
 
 Registration = Callable[[App, SlackAssistant], None]
 
 LISTENER_REGISTRATIONS: list[Registration] = [
+    assistant_panel.register,
     messages.register,
     commands.register,
     actions.register,
     cases.register,
     case_replies.register,
     deadlines.register,
+    gaps.register,
 ]

@@ -361,7 +361,8 @@ class CaseDesk:
             undelivered = outbox.undelivered(db)
         mine = [i for i in open_items if i.case.owner == user]
         flagged = [i for i in open_items if i.case.all_flags]
-        return case_blocks.team_home(open_items, mine, flagged, deadline_blocks, now, undelivered)
+        extra = [block for section in self.assistant.home_sections for block in section(user)]
+        return case_blocks.team_home(open_items, mine, flagged, deadline_blocks, now, undelivered, extra)
 
     def publish_home(self, client: WebClient, user: str) -> None:
         client.views_publish(user_id=user, view=self.home_view(user))
@@ -414,4 +415,5 @@ def register(app: App, assistant: SlackAssistant) -> CaseDesk:
             desk.publish_home(client, event["user"])
 
     app.event("app_home_opened")(**acknowledged(home_opened))
+    assistant.publish_home = desk.publish_home
     return desk
