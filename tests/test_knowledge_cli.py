@@ -233,3 +233,25 @@ def test_damaged_index_files_are_named_and_plain_index_repairs_them(workspace):
     assert str(lexical) in damaged.stderr and "mhhs-bot index" in damaged.stderr
     assert mhhs_bot("index", env=env).returncode == 0
     assert mhhs_bot("ask", "Who signs the final QAD?", env=env).returncode == 0
+
+
+def test_ask_answers_from_a_read_only_data_directory(workspace):
+    data = Path(workspace["env"]["MHHS_DATA_DIR"])
+    question = "How many weeks should we plan for Service Activation?"
+    assert (
+        mhhs_bot("ask", "--json", question, env=workspace["env"]).returncode == 0
+    )  # the encoder is exported
+    script = 'mount --bind -o ro "$1" "$1" && shift && exec "$@"'
+    done = subprocess.run(
+        ["unshare", "--map-root-user", "--mount", "sh", "-c", script, "sh", str(data)]
+        + [sys.executable, "-m", "handlers.cli", "ask", "--json", question],
+        cwd=REPO,
+        env=workspace["env"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["answered"] and answer["sources"][0]["document"] == "09_approval-and-service-activation.md"
+    assert "Traceback" not in done.stderr
