@@ -34,9 +34,16 @@ FORM = ("PK\x03\x04" + "pretend PQS form content " * 400).encode()  # ~10 kB att
 
 
 def make_mail(n: int) -> bytes:
-    """A realistic mix: 30% proposals (half with a form), 10% replies, 10% retired mailbox, 50% other."""
+    """A realistic mix: 30% proposals (two thirds with a form), 10% replies from the case's organisation, 10% retired
+    mailbox, 50% other."""
     kind = n % 10
-    sender = f"person{n}@participant{n % 700}.co.uk"
+    organisation = n % 700
+    if kind in (0, 1, 2):
+        organisation = n  # each proposal from a participant of its own
+    elif kind == 3:
+        case = max(1, n // 10)  # the reply comes from the organisation whose proposal opened that case
+        organisation = 10 * ((case - 1) // 3) + (case - 1) % 3
+    sender = f"person{n}@participant{organisation}.co.uk"
     to = "MHHSQualification@elexon.co.uk, performanceassurance@recmanager.co.uk"
     headers = {
         "From": sender,
