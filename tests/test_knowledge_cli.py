@@ -122,13 +122,29 @@ def test_eval_json_reports_recall_and_declines(workspace):
         "answerable",
         "recall",
         "mrr",
+        "headline",
+        "headline_all",
         "unanswerable_declined",
         "answerable_declined",
         "baselines",
     }
+    # Both answers are short sentences stating the asked fact: the highlighted sentence holds it.
+    assert report["headline"] == report["headline_all"] == 1.0
     assert set(report["baselines"]) == {"lexical", "dense"}
     for figures in report["baselines"].values():
-        assert set(figures) == {"recall", "mrr", "unanswerable_declined", "answerable_declined"}
+        assert set(figures) == {
+            "recall",
+            "mrr",
+            "headline",
+            "headline_all",
+            "unanswerable_declined",
+            "answerable_declined",
+        }
+    text = mhhs_bot("eval", str(questions), "--baselines", env=workspace["env"])
+    assert text.returncode == 0, text.stderr
+    flat = " ".join(text.stdout.split())
+    assert flat.index("product (hybrid)") < flat.index("headline 1.000 (all 1.000)") < flat.index("lexical")
+    assert flat.count("headline ") == 3  # the product and both baselines
 
     bad = workspace["root"] / "bad.jsonl"
     bad.write_text('{"q": "no expected answer"}\n', encoding="utf-8")
