@@ -28,7 +28,9 @@ def test_headline_counts_answered_questions_whose_highlight_holds_the_answer():
         # highlight holds both strings: counts for headline and headline_all
         "q1": Answer("q1", True, 0.9, "", [_source(PASSAGE, PASSAGE)]),
         # highlight holds one of the two strings: headline only
-        "q2": Answer("q2", True, 0.9, "", [_source(PASSAGE, "The final QAD is signed by a Company Director.")]),
+        "q2": Answer(
+            "q2", True, 0.9, "", [_source(PASSAGE, "The final QAD is signed by a Company Director.")]
+        ),
         # right passage, wrong sentence highlighted: neither
         "q3": Answer("q3", True, 0.9, "", [_source(PASSAGE, "It is sent to the Code Bodies by email.")]),
         # declined although the passage holds the answer: neither
