@@ -46,6 +46,11 @@ def query_text(question: str) -> str:
 _NORMALISE = re.compile(r"[^a-z0-9]+")
 
 
+def _stem(word: str) -> str:
+    terms = lexical_terms(word, expand=False)
+    return terms[0] if terms else word
+
+
 @functools.lru_cache(maxsize=65536)
 def _norm(text: str) -> str:
     return _NORMALISE.sub(" ", text.lower()).strip()
@@ -128,7 +133,8 @@ class SearchIndex:
 
         A word (four letters or more, not in capitals) whose stem the guidance never uses is replaced by the
         guidance word closest to it: one edit away (a transposition counts as one) for words of up to seven
-        letters, two for longer ones ("qualfication" -> "qualification", "reprots" -> "reports").
+        letters, two for longer ones ("qualfication" -> "qualification", "reprots" -> "reports"); of equally near
+        words, the one in more passages ("finl" -> "final", not "fill").
         """
         text = expand_shorthand(question)
         return _WORD.sub(lambda m: self._corrected_word(m.group(0)), text)
@@ -143,11 +149,17 @@ class SearchIndex:
             fixed = None
             if stem and stem[0] not in self.document_frequency and lower not in self.lowercase_words:
                 from rapidfuzz.distance import OSA
-                from rapidfuzz.process import extractOne
+                from rapidfuzz.process import extract
 
                 limit = 1 if len(lower) <= 7 else 2
-                found = extractOne(lower, self.known_words, scorer=OSA.distance, score_cutoff=limit)
-                fixed = found[0] if found else None
+                found = extract(lower, self.known_words, scorer=OSA.distance, score_cutoff=limit, limit=10)
+                # The nearest; among equally near words, the one the guidance uses in more passages.
+                best = min(
+                    found,
+                    key=lambda m: (m[1], -self.document_frequency.get(_stem(m[0]), 0), m[0]),
+                    default=None,
+                )
+                fixed = best[0] if best else None
             if len(self._corrections) > 65536:
                 self._corrections.clear()
             self._corrections[key] = fixed
