@@ -81,7 +81,8 @@ _MONTHS = "january|february|march|april|may|june|july|august|september|october|n
 _MONTH_ABBREVIATIONS = "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 DATE = re.compile(
     rf"\b(?:\d{{1,2}}\s+(?:{_MONTHS}|{_MONTH_ABBREVIATIONS})\b|(?:{_MONTHS})\s+\d{{4}}|(?:19|20)\d{{2}}-\d{{2}}-\d{{2}}"
-    rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|(?:19|20)\d{{2}}|(?:q[1-4]|quarter)\s+\d{{4}})\b",
+    rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|(?:19|20)\d{{2}}|(?:q[1-4]|quarter)\s+\d{{4}}"
+    rf"|\d{{1,2}}(?::\d{{2}})?\s?[ap]m|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)\b",
     re.IGNORECASE,
 )
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")

@@ -201,3 +201,43 @@ def test_every_knowledge_command_has_help_and_a_readme_row():
         )
         assert result.returncode == 0 and "Usage:" in result.stdout
         assert f"`mhhs-bot {command}" in readme
+
+
+FILLER = (
+    "Participants plan their migration volumes with the Programme and agree them in the planning cycle. "
+    "The Programme reviews each plan and may ask for changes before it is accepted. "
+)
+
+
+def test_a_long_page_without_headings_is_cited_by_section_and_its_late_facts_are_found(tmp_path):
+    corpus = tmp_path / "guidance"
+    corpus.mkdir()
+    paragraphs = [FILLER * 3 for _ in range(8)]
+    paragraphs.insert(6, "The Kestrel service desk closes at 4pm on Fridays and reopens at 8am on Mondays.")
+    page = "https://example.org/kestrel-notes\nKestrel planning notes\n\n" + "\n\n".join(paragraphs)
+    (corpus / "kestrel-notes.txt").write_text(page, encoding="utf-8")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MHHS_", "SLACK_", "IMAP_", "SMTP_"))
+    }
+    env |= {
+        "MHHS_DATA_DIR": str(tmp_path / "data"),
+        "MHHS_GUIDANCE_PATHS": str(corpus),
+        "MHHS_ENV_FILE": str(tmp_path / "empty.env"),
+        "MHHS_LOG_LEVEL": "warning",
+    }
+    (tmp_path / "empty.env").write_text("", encoding="utf-8")
+    indexed = mhhs_bot("index", env=env)
+    assert indexed.returncode == 0, indexed.stderr
+    result = mhhs_bot("ask", "--json", "When does the Kestrel service desk close on Fridays?", env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["answered"] is True
+    top = data["sources"][0]
+    assert "closes at 4pm on Fridays" in top["highlight"]
+    assert top["title"] == "Kestrel planning notes"
+    assert top["source"] == "https://example.org/kestrel-notes"  # the page's address, its first line
+    assert top["section"]  # a section of its own, named by its first words
+    assert len(top["passage"].split()) <= 200  # not the whole page
+    assert len({s["section"] for s in data["sources"]}) > 1
