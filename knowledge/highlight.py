@@ -18,10 +18,14 @@ from knowledge.checks import has_answer_type, identifiers_in
 from knowledge.chunk import split_sentences
 from knowledge.terms import lexical_terms
 
-CAPTION_WEIGHT = 0.5  # a table header row or a line ending in ":" scores half
-NEIGHBOUR_SHARE = 0.3
-MAX_LISTED = 8
-TYPED_SHARE = 0.3  # a unit holding the asked kind of value wins if it scores at least this share of the best  # at most this many list items or rows follow a line that introduces them  # a neighbour is added when it brings this share of the question's weight the first lacks
+CAPTION_WEIGHT = 0.5  # a table header row, a line ending in ":" or a question scores half
+NEIGHBOUR_SHARE = (
+    0.3  # a neighbour is added when it brings this share of the question's weight the first lacks
+)
+MAX_LISTED = 8  # at most this many list items or rows follow a line that introduces them
+TYPED_SHARE = 0.3  # a unit holding the asked kind of value wins if it scores at least this share of the best
+PREFIX = 4  # terms sharing a start this long, one the start of the other, are forms of one word
+PARTIAL = 0.7  # what another form of a question word counts for
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def choose_highlight(
     identifier_weight = max(wanted.values(), default=1.0)
 
     def score(i: int) -> float:
-        total = sum(w for t, w in wanted.items() if t in present[i]) + identifier_weight * len(named[i])
+        total = sum(w * _match(t, present[i]) for t, w in wanted.items()) + identifier_weight * len(named[i])
         return total * (CAPTION_WEIGHT if units[i].caption else 1.0)
 
     scores = [score(i) for i in range(len(units))]
@@ -108,6 +112,12 @@ def choose_highlight(
             holds = False
     chosen = [best]
     total = sum(wanted.values()) or 1.0
+    if units[best].text.rstrip().endswith("?"):
+        # A question the guidance asks itself (an FAQ) is answered by what follows it.
+        after = next((i for i in range(best + 1, len(units)) if not units[i].caption), None)
+        if after is not None and after - best <= 2:
+            best = after
+            holds = kind is None or has_answer_type(units[best].text, kind, lowercase_words)
     if units[best].text.rstrip().endswith(":"):
         # A line introducing a list or table: the answer is what it introduces.
         following = [i for i in range(best + 1, min(best + 1 + MAX_LISTED, len(units)))]
@@ -124,6 +134,17 @@ def choose_highlight(
     picked = tuple(units[i] for i in chosen)
     joiner = "\n" if any(u.header for u in picked) else " "
     return Highlight(joiner.join(u.text for u in picked), picked, holds)
+
+
+def _match(term: str, present: set[str]) -> float:
+    """1 for the term itself; PARTIAL for another form of it ("signatur" and "sign", "approv" and "approval")."""
+    if term in present:
+        return 1.0
+    if len(term) >= PREFIX and any(
+        len(other) >= PREFIX and (other.startswith(term) or term.startswith(other)) for other in present
+    ):
+        return PARTIAL
+    return 0.0
 
 
 def _terms(unit: Unit) -> set[str]:
