@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from knowledge.readers import Block, Document
 
 MAX_WORDS = 320
-WINDOW_TOKENS = 256  # the encoder's window (all-MiniLM-L6-v2 reads 256 word pieces)
+WINDOW_TOKENS = 96  # word pieces per window (the encoder reads 256; shorter windows matched better)
 WINDOW_OVERLAP = 0.3  # share of a window's body repeated at the start of the next one
 EMBED_TITLE = False  # whether windows start with the document title as well as the section path
 TokenCounter = Callable[[str], int]
