@@ -41,7 +41,8 @@ from knowledge.evaluation import headline_holds, load_questions  # noqa: E402
 from knowledge.service import KnowledgeConfig, index_guidance, open_knowledge_base  # noqa: E402
 
 QUESTIONS = REPO / "benchmarks" / "questions"
-# The shared sets; own.jsonl (questions written for kinds the shared sets have few of) is added with --own.
+# The shared sets; with --own, also own.jsonl (questions written for kinds the shared sets have few of) and
+# benchmarks/data/not_covered.jsonl (questions on other subjects in the guidance's words).
 QUESTION_FILES = [QUESTIONS / "dev.jsonl", QUESTIONS / "messy.jsonl"]
 CUTOFFS = (1, 3, 5)
 DEPTH = 10
@@ -222,7 +223,11 @@ def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
     if args.own:
-        args.questions = [*args.questions, QUESTIONS / "own.jsonl"]
+        args.questions = [
+            *args.questions,
+            QUESTIONS / "own.jsonl",
+            REPO / "benchmarks" / "data" / "not_covered.jsonl",
+        ]
     questions = [q for path in args.questions for q in load_questions(path)]
     kb = open_kb(args.data_dir, args.rebuild)
     weights = [float(w) for w in args.weights.split(",")]

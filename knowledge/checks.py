@@ -93,7 +93,16 @@ NUMBER = re.compile(
 )
 VERSION = re.compile(r"\b(?:v\d+(?:\.\d+)*|version\s+\d+(?:\.\d+)*)\b", re.IGNORECASE)
 
+PHONE = re.compile(r"(?:\+44\s?|\b0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}\b")
+
 _WANTS = [
+    (
+        "phone",
+        re.compile(
+            r"\b(?:phone|telephone|mobile) (?:number|no)\b|\bwhat number (?:do|should|can) (?:i|we) call\b",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "email",
         re.compile(
@@ -135,12 +144,13 @@ _WANTS = [
         ),
     ),
 ]
-_HAS = {"email": EMAIL, "date": DATE, "number": NUMBER, "version": VERSION}
+_HAS = {"email": EMAIL, "date": DATE, "number": NUMBER, "version": VERSION, "phone": PHONE}
 _CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 
 
 def wanted_answer_type(question: str) -> str | None:
-    """ "email", "version", "date", "person" or "number" when the question asks for one (first match wins)."""
+    """ "phone", "email", "version", "date", "person" or "number" when the question asks for one (first match
+    wins)."""
     for kind, pattern in _WANTS:
         if pattern.search(question):
             return kind
