@@ -178,16 +178,24 @@ def synthetic_index(
         passages.append(Passage(f"s{n}", n + 1, f"synthetic/{n // 20}.md", title, section, text, "markdown"))
     store = VectorIndex(dimension)
     generator = np.random.default_rng(7)
+    per_passage = len(real.vectors) / max(
+        len(real.passages), 1
+    )  # windows per passage in the bundled guidance
+
+    def extra_windows(i: int) -> int:  # whole windows beyond the first, spread so the mean is per_passage
+        return int((i + 1) * (per_passage - 1)) - int(i * (per_passage - 1))
+
     for start in range(0, size, 10_000):
         count = min(10_000, size - start)
         vectors = generator.standard_normal((count, dimension)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         store.add(range(start + 1, start + count + 1), vectors)
-        # About one passage in three is longer than one window (as in the bundled guidance): a second window.
-        second = [i for i in range(start + 1, start + count + 1) if i % 3 == 0]
-        extra = generator.standard_normal((len(second), dimension)).astype(np.float32)
+        # More windows, as many per passage as the bundled guidance has on average.
+        ids = [i for i in range(start + 1, start + count + 1) for _ in range(extra_windows(i))]
+        windows = [w + 1 for i in range(start + 1, start + count + 1) for w in range(extra_windows(i))]
+        extra = generator.standard_normal((len(ids), dimension)).astype(np.float32)
         extra /= np.linalg.norm(extra, axis=1, keepdims=True)
-        store.add(second, extra, [1] * len(second))
+        store.add(ids, extra, windows)
     # The real passages are kept too, so questions still find real answers among the synthetic ones.
     passages += real.passages
     # Built in a forked process, as `mhhs-bot index` is a process of its own: this one only loads the result.
