@@ -276,7 +276,9 @@ def highlight_of(
 def quoted_answer(highlight: Highlight, passage: Passage, where: str) -> str:
     """The answering sentences first (a table row under its header), then the passage quoted with them in bold."""
     if highlight.header:
-        lead = "\n".join([highlight.header, *(u.text for u in highlight.units if u.header)])
+        columns = highlight.header.strip().strip("|").count("|") + 1
+        separator = "|" + " --- |" * columns  # so that the header and rows show as a table
+        lead = "\n".join([highlight.header, separator, *(u.text for u in highlight.units if u.header)])
     else:
         lead = highlight.text
     quoted = passage.text

@@ -105,3 +105,17 @@ def test_the_decline_model_reads_its_coefficients_and_hard_rules():
     assert model.probability({"confidence": 1.0}) > 0.85
     assert model.blocked({"ids_missing_sentence": 1.0}) and not model.blocked({"confidence": 1.0})
     assert DeclineModel.from_dict(model.to_dict()) == model
+
+
+def test_a_table_answer_leads_with_its_row_under_the_header_as_a_table():
+    from knowledge.answer import quoted_answer
+    from knowledge.store import Passage
+
+    text = "| Date | Event |\n| 18 July 2024 | REC webinar |\n| 22 May 2025 | QAG approval |"
+    chosen = choose_highlight(
+        lexical_terms("when was the REC webinar?", expand=False), text, _weights, "date"
+    )
+    passage = Passage("c1", 1, "d.md", "Key dates", "2024", text, "markdown")
+    shown = quoted_answer(chosen, passage, "Key dates, 2024")
+    assert shown.startswith("| Date | Event |\n| --- | --- |\n| 18 July 2024 | REC webinar |\n\n")
+    assert shown.endswith("— Key dates, 2024")
