@@ -18,7 +18,9 @@ from knowledge.checks import has_answer_type, identifiers_in
 from knowledge.chunk import split_sentences
 from knowledge.terms import lexical_terms
 
-CAPTION_WEIGHT = 0.5  # a table header row, a line ending in ":" or a question scores half
+CAPTION_WEIGHT = (
+    0.8  # a table header row, a line ending in ":" or a question scores less (0.5: fewer headlines)
+)
 NEIGHBOUR_SHARE = (
     0.3  # a neighbour is added when it brings this share of the question's weight the first lacks
 )
