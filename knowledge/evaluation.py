@@ -3,6 +3,9 @@
 Each line of the file is a JSON object: ``q`` (the question) and either ``answer_contains`` (strings a correct
 passage contains) or ``unanswerable: true``. A question is found at k when one of the top k passages contains every
 ``answer_contains`` string.
+
+``headline`` is what a reader sees first: the share of answerable questions that are answered (not declined) with
+highlighted sentences containing at least one ``answer_contains`` string; ``headline_all`` needs every one of them.
 """
 
 from __future__ import annotations
@@ -39,6 +42,18 @@ def _found_rank(passages: list[str], needles: list[str]) -> int | None:
     return None
 
 
+def headline_holds(answer, needles: list[str]) -> tuple[bool, bool]:
+    """(any, all): whether the answer's highlighted sentences contain one, and every, of ``needles``.
+
+    A declined answer has no headline.
+    """
+    if not answer.answered or not answer.sources:
+        return False, False
+    highlight = answer.sources[0].highlight or ""
+    present = [needle in highlight for needle in needles]
+    return any(present), all(present)
+
+
 def evaluate_mode(kb, questions: list[dict], cutoffs: list[int], mode: str) -> dict:
     depth = max(max(cutoffs), 10)
     answerable = [q for q in questions if not q.get("unanswerable")]
@@ -47,6 +62,7 @@ def evaluate_mode(kb, questions: list[dict], cutoffs: list[int], mode: str) -> d
     reciprocal = 0.0
     wrongly_declined = 0
     declined = 0
+    headline = headline_all = 0
     misses = []
     for item in questions:
         answer = kb.ask(item["q"], k=depth, mode=mode)
@@ -58,6 +74,11 @@ def evaluate_mode(kb, questions: list[dict], cutoffs: list[int], mode: str) -> d
         if not answer.answered:
             wrongly_declined += 1
             misses.append(f"declined ({answer.confidence:.2f}): {item['q']}")
+        some, every = headline_holds(answer, item["answer_contains"])
+        headline += some
+        headline_all += every
+        if answer.answered and not some:
+            misses.append(f"headline misses the answer: {item['q']}")
         rank = _found_rank([s.passage for s in answer.sources], item["answer_contains"])
         if rank is None:
             misses.append(f"not in top {depth}: {item['q']}")
@@ -72,6 +93,8 @@ def evaluate_mode(kb, questions: list[dict], cutoffs: list[int], mode: str) -> d
     return {
         "recall": {str(k): round(found_at[k] / n, 4) for k in cutoffs},
         "mrr": round(reciprocal / n, 4),
+        "headline": round(headline / n, 4),
+        "headline_all": round(headline_all / n, 4),
         "unanswerable_declined": round(declined / len(unanswerable), 4) if unanswerable else 0.0,
         "answerable_declined": round(wrongly_declined / n, 4),
         "misses": misses,

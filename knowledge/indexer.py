@@ -23,6 +23,8 @@ from knowledge.readers import Document, guidance_files, read_document, sha256_of
 from knowledge.store import (
     REBUILD_HINT,
     TEAM_ANSWER_KIND,
+    VECTORS_PREFIX,
+    WINDOW_SLOTS,
     EmbedderLike,
     VectorIndex,
     check_dimension,
@@ -41,6 +43,7 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     chunks_embedded: int = 0
+    windows_embedded: int = 0  # texts embedded: each passage as one or more windows the encoder reads whole
     chunks_total: int = 0
     rebuilt: bool = False
 
@@ -104,6 +107,8 @@ def build_index(
             )
         rebuild = True
     old_vectors: VectorIndex | None = None
+    if state is not None and not state.vectors_file.startswith(VECTORS_PREFIX):
+        rebuild = True  # built by an earlier version, one vector per passage: every passage is embedded again
     if state is not None and not rebuild:
         path = index_dir / state.vectors_file
         try:
@@ -168,21 +173,28 @@ def build_index(
                 [TEAM_ANSWER_KIND],
             )
         )
-    texts = [chunk.embedding_text() for _, chunk in new_chunks]
-    texts += [
-        Chunk(r["id"], r["document_id"], r["position"], r["section"], r["text"]).embedding_text()
+    passages: list[tuple[str, Chunk]] = [(document.title, chunk) for document, chunk in new_chunks]
+    passages += [
+        (r["title"], Chunk(r["id"], r["document_id"], r["position"], r["section"], r["text"]))
         for r in reembedded_team
     ]
 
     dimension = state.dimension if state is not None and not rebuild else None
     vectors = np.zeros((0, dimension or 1), dtype=np.float32)
-    if texts:
+    windows_of: list[tuple[int, int]] = []  # (passage number, window number) of each embedded text
+    if passages:
         model = _resolve(embedder)
         if state is not None and not rebuild:
             check_dimension(state, model)
         dimension = model.dimension
+        counter = getattr(model, "count_tokens", None)
+        texts: list[str] = []
+        for number, (title, chunk) in enumerate(passages):
+            windows = chunk.embedding_windows(title, counter)[:WINDOW_SLOTS]
+            windows_of.extend((number, w) for w in range(len(windows)))
+            texts.extend(windows)
         batches = []
-        batch = 64
+        batch = 256
         for start in range(0, len(texts), batch):
             batches.append(model.encode(texts[start : start + batch]))
             progress("embedding", min(start + batch, len(texts)), len(texts))
@@ -204,9 +216,11 @@ def build_index(
         ]
     new_index = old_vectors.copy() if old_vectors is not None else VectorIndex(dimension)
     new_index.remove(old_ids)
-    vector_ids = list(range(next_id, next_id + len(texts)))
-    new_index.add(vector_ids, vectors)
-    vectors_file = f"vectors-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.faiss"
+    vector_ids = list(range(next_id, next_id + len(passages)))
+    new_index.add([vector_ids[n] for n, _ in windows_of], vectors, [w for _, w in windows_of])
+    vectors_file = (
+        f"{VECTORS_PREFIX}{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.faiss"
+    )
     progress("writing", 0, 1)
     new_index.save(index_dir / vectors_file)
     progress("writing", 1, 1)
@@ -258,7 +272,7 @@ def build_index(
         db.execute(
             "INSERT OR REPLACE INTO index_state (id, model, dimension, vectors_file, next_vector_id, built_at) "
             "VALUES (1, ?, ?, ?, ?, ?)",
-            [model_name, dimension, vectors_file, next_id + len(texts), now],
+            [model_name, dimension, vectors_file, next_id + len(passages), now],
         )
         # Written from the rows this transaction is about to commit, before it commits: a crash before the commit
         # leaves the previous vector file and lexical index current.
@@ -266,7 +280,8 @@ def build_index(
         write_lexical_index(db, index_dir, vectors_file)
         progress("writing", 1, 1)
     remove_stale_files(index_dir, keep=vectors_file)
-    report.chunks_embedded = len(texts)
+    report.chunks_embedded = len(passages)
+    report.windows_embedded = len(windows_of)
     report.chunks_total = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
     return report
 

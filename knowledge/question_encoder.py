@@ -24,6 +24,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 FORMAT = 1
+BATCH_TOKENS = 2048  # word pieces per batch of passages (8 windows of 256)
 TOLERANCE = 1e-4  # largest difference allowed between an ONNX and a PyTorch vector component
 PROBES = (
     "When is the final QAD due, and who signs it?",
@@ -84,6 +85,64 @@ class OnnxQuestionEncoder:
                         str(self._onnx_file), options, providers=["CPUExecutionProvider"]
                     )
         return self._session
+
+    def encode_batch(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Many texts at once (passages at indexing time): batched by length, so little padding is computed."""
+        encodings = self._tokenizer.encode_batch([t.lower() if self._lower_case else t for t in texts])
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        # The one-thread session: on a shared 2-core machine a second thread slowed batches (measured 18.5 against
+        # 15.4 windows/s with two threads, load average 2.8).
+        session = self._opened_session()
+        # Batches hold up to ``batch_size`` texts and about BATCH_TOKENS word pieces: attention memory grows with
+        # the square of the length, so long windows go in smaller batches.
+        batches, current = [], []
+        for i in order:
+            width = len(encodings[i].ids)
+            if current and (len(current) >= batch_size or (len(current) + 1) * width > BATCH_TOKENS):
+                batches.append(current)
+                current = []
+            current.append(i)
+        if current:
+            batches.append(current)
+        for rows in batches:
+            width = max(len(encodings[i].ids) for i in rows)
+            columns = {name: np.zeros((len(rows), width), dtype=np.int64) for name in self._inputs}
+            for r, i in enumerate(rows):
+                e = encodings[i]
+                values = {
+                    "input_ids": e.ids,
+                    "attention_mask": e.attention_mask,
+                    "token_type_ids": e.type_ids,
+                }
+                for name in self._inputs:
+                    columns[name][r, : len(e.ids)] = values[name]
+            hidden = session.run(None, columns)[0]
+            mask = (
+                columns["attention_mask"].astype(np.float32)[:, :, None]
+                if "attention_mask" in columns
+                else (np.ones((len(rows), width, 1), dtype=np.float32))
+            )
+            vectors = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            out[rows] = vectors
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of ``text``, without the start and end markers and without truncation."""
+        return len(
+            self._counter().encode(text.lower() if self._lower_case else text, add_special_tokens=False).ids
+        )
+
+    def _counter(self):
+        if getattr(self, "_untruncated", None) is None:
+            from tokenizers import Tokenizer
+
+            counter = Tokenizer.from_str(self._tokenizer.to_str())
+            counter.no_truncation()
+            counter.no_padding()
+            self._untruncated = counter
+        return self._untruncated
 
     def encode(self, text: str) -> np.ndarray:
         encoding = self._tokenizer.encode(text.lower() if self._lower_case else text)

@@ -19,11 +19,13 @@ import numpy as np
 import sqlite_utils
 
 from knowledge.errors import IndexMismatchError
-from knowledge.fusion import MODES, fuse
+from knowledge.fusion import LEXICAL_WEIGHT, MODES, fuse
 from knowledge.store import LEXICAL_HINT, LexicalIndex, Passage, VectorIndex, read_passages
-from knowledge.terms import expansion_terms, lexical_terms
+from knowledge.terms import expand_shorthand, expansion_terms, lexical_terms
 
 CANDIDATES = 60
+MIN_CORRECTED_LENGTH = 4  # shorter words are never corrected ("pit" is not a typo of "pip")
+_WORD = re.compile(r"[A-Za-z]+")
 _KIND_PREFERENCE = {"team-answer": 0, "markdown": 1, "docx": 2, "html": 3, "text": 4, "pdf": 5}
 
 
@@ -42,6 +44,11 @@ def query_text(question: str) -> str:
 
 
 _NORMALISE = re.compile(r"[^a-z0-9]+")
+
+
+def _stem(word: str) -> str:
+    terms = lexical_terms(word, expand=False)
+    return terms[0] if terms else word
 
 
 @functools.lru_cache(maxsize=65536)
@@ -68,11 +75,14 @@ class SearchIndex:
                 f"the lexical index does not match the passages in the database: {LEXICAL_HINT}"
             )
         self.lexical_index = lexical
+        self.lexical_weight = LEXICAL_WEIGHT  # of the fusion; benchmarks/answer_cv.py varies it
         self._bm25 = lexical.bm25
         self.lowercase_words = lexical.lowercase_words
         self.document_frequency = lexical.document_frequency
         self.vocabulary = set(self.document_frequency)
-        self.sorted_vocabulary = sorted(self.vocabulary)  # for prefix look-ups
+        self.sorted_vocabulary = sorted(self.vocabulary)  # for prefix look-ups and corrections
+        self._corrections: dict[str, str | None] = {}
+        self.known_words = sorted(w.lower() for w in self.lowercase_words if w.isalpha() and len(w) >= 3)
 
     @classmethod
     def from_db(
@@ -88,6 +98,76 @@ class SearchIndex:
         """How rare ``term`` is in the guidance (unknown terms count as the rarest)."""
         n = max(len(self.passages), 1)
         return float(np.log((n + 1) / (self.document_frequency.get(term, 0) + 0.5)))
+
+    def correct(self, term: str) -> str | None:
+        """The guidance's own term that ``term`` (a stemmed word it never uses) is a misspelling of, or None.
+
+        One edit away for words of up to seven letters, two for longer ones; ties go to the more frequent term.
+        """
+        if (
+            term in self.document_frequency
+            or len(term) < MIN_CORRECTED_LENGTH
+            or any(c.isdigit() for c in term)
+        ):
+            return None
+        if term not in self._corrections:
+            from rapidfuzz.distance import Levenshtein
+            from rapidfuzz.process import extract
+
+            limit = 1 if len(term) <= 7 else 2
+            found = extract(
+                term, self.sorted_vocabulary, scorer=Levenshtein.distance, score_cutoff=limit, limit=8
+            )
+            best = min(
+                (m for m in found if len(m[0]) >= MIN_CORRECTED_LENGTH),
+                key=lambda m: (m[1], -self.document_frequency.get(m[0], 0)),
+                default=None,
+            )
+            if len(self._corrections) > 65536:
+                self._corrections.clear()
+            self._corrections[term] = best[0] if best else None
+        return self._corrections[term]
+
+    def normalise_question(self, question: str) -> str:
+        """The question as searched: everyday shorthand written out, misspelt words replaced by the guidance's.
+
+        A word (four letters or more, not in capitals) whose stem the guidance never uses is replaced by the
+        guidance word closest to it: one edit away (a transposition counts as one) for words of up to seven
+        letters, two for longer ones ("qualfication" -> "qualification", "reprots" -> "reports"); of equally near
+        words, the one in more passages ("finl" -> "final", not "fill").
+        """
+        text = expand_shorthand(question)
+        return _WORD.sub(lambda m: self._corrected_word(m.group(0)), text)
+
+    def _corrected_word(self, word: str) -> str:
+        lower = word.lower()
+        if len(word) < MIN_CORRECTED_LENGTH or word.isupper() or not word.isalpha():
+            return word
+        key = "w:" + lower
+        if key not in self._corrections:
+            stem = lexical_terms(lower, expand=False)
+            fixed = None
+            if stem and stem[0] not in self.document_frequency and lower not in self.lowercase_words:
+                from rapidfuzz.distance import OSA
+                from rapidfuzz.process import extract
+
+                limit = 1 if len(lower) <= 7 else 2
+                found = extract(lower, self.known_words, scorer=OSA.distance, score_cutoff=limit, limit=10)
+                # The nearest; among equally near words, the one the guidance uses in more passages.
+                best = min(
+                    found,
+                    key=lambda m: (m[1], -self.document_frequency.get(_stem(m[0]), 0), m[0]),
+                    default=None,
+                )
+                fixed = best[0] if best else None
+            if len(self._corrections) > 65536:
+                self._corrections.clear()
+            self._corrections[key] = fixed
+        return self._corrections[key] or word
+
+    def corrected_terms(self, terms: list[str]) -> list[str]:
+        """``terms`` with each misspelling of a guidance term replaced by that term."""
+        return [self.correct(t) or t for t in terms]
 
     # --- the two retrievers -----------------------------------------------------------------------------------------
 
@@ -127,7 +207,7 @@ class SearchIndex:
             # Lexical-only candidates get their exact cosine too, for the fusion and for the confidence.
             missing = [p for p in candidates if p not in dense_score]
             dense_score.update(self._cosines(missing, query_vector))
-        fused = fuse(candidates, lexical_score, dense_score, mode)
+        fused = fuse(candidates, lexical_score, dense_score, mode, self.lexical_weight)
         order = sorted(fused, key=lambda p: -fused[p])
         hits = [
             Hit(self.passages[p], fused[p], dense_score.get(p, 0.0), lexical_score.get(p, 0.0)) for p in order
@@ -135,14 +215,12 @@ class SearchIndex:
         return self.collapse_duplicates(hits, limit=k)
 
     def _cosines(self, positions: list[int], query_vector: np.ndarray) -> dict[int, float]:
-        index = self.vectors._index
+        """Each passage's cosine with the question: that of its best window."""
         out = {}
         for position in positions:
-            try:
-                vector = index.reconstruct(int(self.passages[position].vector_id))
-            except RuntimeError:
-                continue
-            out[position] = float(np.dot(vector, query_vector))
+            windows = self.vectors.passage_vectors(self.passages[position].vector_id)
+            if len(windows):
+                out[position] = float(np.max(windows @ query_vector))
         return out
 
     def collapse_duplicates(self, hits: list[Hit], limit: int | None = None) -> list[Hit]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sqlite_utils
@@ -32,6 +32,8 @@ from knowledge.indexer import IndexReport, ProgressCallback, build_index
 from knowledge.search import Hit, SearchIndex, query_text
 from knowledge.store import (
     TEAM_ANSWER_KIND,
+    VECTORS_PREFIX,
+    WINDOW_SLOTS,
     LexicalIndex,
     check_dimension,
     lexical_path,
@@ -156,7 +158,7 @@ class KnowledgeBase:
     def search(
         self, question: str, k: int = 5, mode: str = "hybrid", context: str | None = None
     ) -> list[Hit]:
-        text = _retrieval_question(question, context)
+        text = self._index.normalise_question(_retrieval_question(question, context))
         vector = self.embedder.encode_query(query_text(text)) if mode != "lexical" else None
         return self._index.search(text, vector, k=k, mode=mode)
 
@@ -167,12 +169,15 @@ class KnowledgeBase:
         if problem:
             return Answer(question or "", False, 0.0, problem, [])
         question = question.strip()
-        text = _retrieval_question(question, context)
+        text = index.normalise_question(_retrieval_question(question, context))
         vector = self.embedder.encode_query(query_text(text)) if mode != "lexical" else None
         hits = index.search(text, vector, k=k, mode=mode)
         if not hits:
             return Answer(question, False, 0.0, not_covered_message(self.config.enquiries_address), [])
-        return compose_answer(question, hits, index, self.threshold, self.config.enquiries_address)
+        answer = compose_answer(
+            index.normalise_question(question), hits, index, self.threshold, self.config.enquiries_address
+        )
+        return replace(answer, question=question)
 
     # --- the qualification team's answers -------------------------------------------------------------------------
 
@@ -187,7 +192,8 @@ class KnowledgeBase:
         section = question.strip()[:200]
         text = reply.strip()
         chunk = Chunk(chunk_id(document_id, section, 0), document_id, 0, section, text)
-        vector = self.embedder.encode([chunk.embedding_text()])
+        windows = chunk.embedding_windows(TEAM_ANSWER_TITLE, self.embedder.count_tokens)[:WINDOW_SLOTS]
+        vector = self.embedder.encode(windows)
         with self._write_lock:
             state, vectors = self._current_vectors()
             old = self.db.execute(
@@ -195,7 +201,7 @@ class KnowledgeBase:
             ).fetchall()
             vectors.remove([row[0] for row in old])
             vector_id = state.next_vector_id
-            vectors.add([vector_id], vector)
+            vectors.add([vector_id] * len(windows), vector, range(len(windows)))
             now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
             self._commit(
                 vectors,
@@ -255,7 +261,9 @@ class KnowledgeBase:
 
     def _commit(self, vectors, next_vector_id: int, before) -> None:
         """Write the new vector file, then switch rows and state in one transaction, then swap the search index."""
-        vectors_file = f"vectors-{datetime.datetime.now(datetime.UTC).strftime('%Y%m%dT%H%M%S%f')}.faiss"
+        vectors_file = (
+            f"{VECTORS_PREFIX}{datetime.datetime.now(datetime.UTC).strftime('%Y%m%dT%H%M%S%f')}.faiss"
+        )
         vectors.save(self.config.index_dir / vectors_file)
         with self.db.conn:
             self.db.conn.execute("BEGIN IMMEDIATE")

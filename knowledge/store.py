@@ -87,11 +87,20 @@ def read_passages(db: sqlite_utils.Database) -> list[Passage]:
 faiss.omp_set_num_threads(1)
 
 
-class VectorIndex:
-    """Inner-product FAISS index over unit vectors, addressed by integer ids.
+# A passage is embedded as one or more windows (see knowledge.chunk.embedding_windows); window w of the passage with
+# vector id v is stored under the FAISS id v * WINDOW_SLOTS + w.
+WINDOW_SLOTS = 64
+# Vector files of this layout are named so; files of the earlier one-vector-per-passage layout ("vectors-...") are
+# not read: the index is built again.
+VECTORS_PREFIX = "windows-"
+OLD_LAYOUT_HINT = "the index was built by an earlier version (one vector per passage): run `mhhs-bot index`"
 
-    Vectors are stored in half precision (exhaustive search, half the memory and scan time of float32; the top
-    results are the same for sentence embeddings).
+
+class VectorIndex:
+    """Inner-product FAISS index over unit vectors: each passage (an integer ``vector_id``) has one or more windows.
+
+    Search returns passages, each scored by its best window. Vectors are stored in half precision (exhaustive
+    search, half the memory and scan time of float32; the top results are the same for sentence embeddings).
     """
 
     def __init__(self, dimension: int, index: faiss.Index | None = None):
@@ -106,23 +115,50 @@ class VectorIndex:
     def __len__(self) -> int:
         return int(self._index.ntotal)
 
-    def add(self, ids: Iterable[int], vectors: np.ndarray) -> None:
+    def add(self, ids: Iterable[int], vectors: np.ndarray, windows: Iterable[int] | None = None) -> None:
+        """Add a row of ``vectors`` per passage id in ``ids`` (``windows``: each row's window number, else 0)."""
         ids = np.asarray(list(ids), dtype=np.int64)
         if len(ids):
-            self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+            slots = np.asarray(list(windows), dtype=np.int64) if windows is not None else np.zeros_like(ids)
+            if len(slots) and (slots.min() < 0 or slots.max() >= WINDOW_SLOTS):
+                raise ValueError(f"a passage has at most {WINDOW_SLOTS} windows")
+            faiss_ids = ids * WINDOW_SLOTS + slots
+            self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), faiss_ids)
 
     def remove(self, ids: Iterable[int]) -> None:
+        """Remove every window of the passages ``ids``."""
         ids = np.asarray(list(ids), dtype=np.int64)
         if len(ids):
-            self._index.remove_ids(ids)
+            self._index.remove_ids((ids[:, None] * WINDOW_SLOTS + np.arange(WINDOW_SLOTS)).ravel())
 
     def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, scores) of the ``k`` nearest vectors, best first."""
+        """(passage ids, scores) of the ``k`` nearest passages, best first; a passage scores by its best window."""
         if len(self) == 0 or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, ids = self._index.search(vector.reshape(1, -1).astype(np.float32), min(k, len(self)))
+        scores, ids = self._index.search(vector.reshape(1, -1).astype(np.float32), min(4 * k, len(self)))
         keep = ids[0] >= 0
-        return ids[0][keep], scores[0][keep]
+        passage_ids, scores = ids[0][keep] // WINDOW_SLOTS, scores[0][keep]
+        _, first = np.unique(
+            passage_ids, return_index=True
+        )  # windows come best first: keep each passage's first
+        order = np.sort(first)[:k]
+        return passage_ids[order], scores[order]
+
+    @property
+    def passage_count(self) -> int:
+        """How many passages have vectors (``len`` counts their windows)."""
+        ids = faiss.vector_to_array(self._index.id_map) if len(self) else np.zeros(0, dtype=np.int64)
+        return len(np.unique(ids // WINDOW_SLOTS))
+
+    def passage_vectors(self, vector_id: int) -> np.ndarray:
+        """The window vectors of one passage (none when it has no vector)."""
+        rows = []
+        for window in range(WINDOW_SLOTS):
+            try:
+                rows.append(self._index.reconstruct(int(vector_id) * WINDOW_SLOTS + window))
+            except RuntimeError:
+                break
+        return np.vstack(rows) if rows else np.zeros((0, self.dimension), dtype=np.float32)
 
     def copy(self) -> VectorIndex:
         return VectorIndex(self.dimension, faiss.clone_index(self._index))
@@ -182,6 +218,8 @@ def load_vectors(
             f"the index was built with the embedding model {state.model!r} but MHHS_EMBEDDING_MODEL is {model!r}: "
             f"{REBUILD_HINT}"
         )
+    if not state.vectors_file.startswith(VECTORS_PREFIX):
+        raise IndexMismatchError(OLD_LAYOUT_HINT)
     path = index_dir / state.vectors_file
     if not path.is_file():
         raise IndexMissingError(f"the vector file {path} is missing: {REBUILD_HINT}")

@@ -98,6 +98,69 @@ FRAMING_WORDS = frozenset(
     still ever whereabouts hey hi hello please thanks cheers mate gimme quick cannot""".split()
 )
 
+# Everyday shorthand in chat and mail, read as the words it stands for (general English, nothing of this guidance).
+SHORTHAND: dict[str, str] = {
+    "svc": "service",
+    "svcs": "services",
+    "qs": "questions",
+    "q": "question",
+    "pls": "please",
+    "plz": "please",
+    "yrs": "years",
+    "yr": "year",
+    "doc": "document",
+    "docs": "documents",
+    "info": "information",
+    "reqs": "requirements",
+    "req": "requirement",
+    "asap": "as soon as possible",
+    "approx": "approximately",
+    "max": "maximum",
+    "min": "minimum",
+    "mins": "minutes",
+    "hrs": "hours",
+    "wk": "week",
+    "wks": "weeks",
+    "vs": "versus",
+    "w/o": "without",
+    "w/": "with",
+    "b/c": "because",
+    "govt": "government",
+    "mgmt": "management",
+    "jan": "January",
+    "feb": "February",
+    "mar": "March",
+    "apr": "April",
+    "jun": "June",
+    "jul": "July",
+    "aug": "August",
+    "sep": "September",
+    "sept": "September",
+    "oct": "October",
+    "nov": "November",
+    "dec": "December",
+}
+_SHORTHAND = re.compile(
+    r"(?<![\w/])(?:"
+    + "|".join(re.escape(k) for k in sorted(SHORTHAND, key=len, reverse=True))
+    + r")(?![\w/])",
+    re.IGNORECASE,
+)
+
+
+def expand_shorthand(text: str) -> str:
+    """``text`` with everyday shorthand written out ("svc" -> "service", "w/o" -> "without", "oct" -> "October").
+
+    Words in capitals are left alone (an acronym such as "MAX" or "DEC" may be a name).
+    """
+
+    def written_out(match: re.Match) -> str:
+        word = match.group(0)
+        return word if word.isupper() and len(word) > 1 else SHORTHAND[word.lower()]
+
+    return _SHORTHAND.sub(written_out, text)
+
+
 # A word: letters and digits, joined by "&" (QA&P), an apostrophe (can't) or "_" (a name such as the LDSO_QT mailbox,
 # which is one thing, not the acronyms LDSO and QT).
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[&'_][A-Za-z0-9]+)*")

@@ -180,3 +180,20 @@ def test_a_known_subject_in_unusual_words_is_still_answered(knowledge_base):
     answer = knowledge_base.ask("Does the final QAD need a Company Director's autograph?")
     assert answer.answered
     assert "Company Director" in answer.sources[0].highlight
+
+
+def test_misspelt_and_shorthand_questions_are_read_as_meant(knowledge_base):
+    index = knowledge_base.search_index
+    assert index.normalise_question("who signs the finl QAD?") == "who signs the final QAD?"
+    assert index.normalise_question("qualfication reprots") == "qualification reports"
+    # words the guidance uses, short words and acronyms are left alone
+    assert index.normalise_question("PIT and QT for LDSOs") == "PIT and QT for LDSOs"
+    answer = knowledge_base.ask("who has to sign the finl QAD once its contnet is complete?")
+    assert answer.answered and "Company Director" in answer.sources[0].highlight
+
+
+def test_a_question_about_an_identifier_the_guidance_never_names_is_declined(knowledge_base):
+    answer = knowledge_base.ask("Who signs the final QAD v9.4?")
+    assert not answer.answered
+    assert answer.sources  # the nearest passages, as possibly related
+    assert answer.evidence["ids_missing_sentence"] == 1.0

@@ -60,7 +60,9 @@ def test_only_changed_documents_are_re_embedded_and_removed_ones_dropped(
     embedder = CountingEmbedder(knowledge_embedder)
     first = index_guidance(settings, embedder=embedder)
     assert sorted(first.added) == ["06_qad-guide.md", "16_faq.md"]
-    assert embedder.embedded == first.chunks_embedded == first.chunks_total > 0
+    assert first.chunks_embedded == first.chunks_total > 0
+    # Each passage is embedded as one or more windows the encoder reads whole.
+    assert embedder.embedded == first.windows_embedded >= first.chunks_embedded
     documents, chunks, state = rows(settings)
 
     embedder.embedded = 0
@@ -78,11 +80,12 @@ def test_only_changed_documents_are_re_embedded_and_removed_ones_dropped(
     assert (changed.updated, changed.removed, changed.unchanged) == (["16_faq.md"], ["06_qad-guide.md"], [])
     documents, chunks, new_state = rows(settings)
     assert set(documents) == {"16_faq.md"}
-    assert embedder.embedded == len(chunks) == changed.chunks_total
+    assert embedder.embedded == changed.windows_embedded and len(chunks) == changed.chunks_total
     assert new_state.vectors_file != state.vectors_file
     assert not (settings.index_dir / state.vectors_file).exists()
     kb = open_knowledge_base(settings, embedder=knowledge_embedder)
-    assert len(kb.search_index.vectors) == len(chunks)
+    assert kb.search_index.vectors.passage_count == len(chunks)
+    assert len(kb.search_index.vectors) == changed.windows_embedded  # no window of a removed passage is left
     assert kb.search("When does Kestrel open?", k=1)[0].passage.section == "Z. New question"
     assert all(h.passage.document_id == "16_faq.md" for h in kb.search("Who signs the final QAD?", k=5))
 
@@ -127,7 +130,7 @@ def test_a_crash_before_the_database_switches_leaves_the_previous_index_usable(
     assert rows(settings) == before
     assert len(list(settings.index_dir.glob("*.faiss"))) == 2  # the new file exists but is not in use
     kb = open_knowledge_base(settings, embedder=knowledge_embedder)
-    assert len(kb.search_index.vectors) == len(before[1])
+    assert kb.search_index.vectors.passage_count == len(before[1])
     assert kb.ask("Who signs off the QAD once its content is complete?").answered
 
     report = index_guidance(settings, embedder=knowledge_embedder)
@@ -188,7 +191,7 @@ def test_a_running_knowledge_base_adds_team_answers_on_top_of_a_newer_index(
     )
     documents, chunks, state = rows(settings)
     assert {"kestrel.md", "team-answer:B2"} <= set(documents)
-    assert len(running.search_index.vectors) == len(chunks) == len(running.search_index)
+    assert running.search_index.vectors.passage_count == len(chunks) == len(running.search_index)
     assert running.search("When does Kestrel support open?", k=1)[0].passage.document_id == "kestrel.md"
     assert running.search("Is Kestrel open at weekends?", k=1)[0].passage.document_id == "team-answer:B2"
 

@@ -202,3 +202,28 @@ def test_files_over_the_size_limit_are_refused_before_reading(tmp_path):
     with pytest.raises(DocumentError) as caught:
         read(path, max_bytes=1 * MB)
     assert "MHHS_MAX_DOCUMENT_MB" in caught.value.reason
+
+
+def test_a_long_text_without_headings_is_split_into_named_sections_and_a_first_address_line_is_its_source():
+    from knowledge.readers.text import SECTION_WORDS, read
+
+    sentence = "Participants agree their migration volumes with the Programme in each planning cycle. "
+    body = "\n\n".join(sentence * 12 for _ in range(6))  # six paragraphs of about 150 words
+    meta, blocks = read(f"https://example.org/notes\nPlanning notes\n\n{body}".encode())
+    assert meta["source"] == "https://example.org/notes" and meta["title"] == "Planning notes"
+    headings = [b for b in blocks if b.is_heading]
+    assert headings[0].text == "Planning notes" and headings[0].level == 1
+    assert len(headings) > 3 and all(h.level == 2 for h in headings[1:])
+    assert headings[1].text.startswith("Participants agree their migration volumes")
+    sections, current = [], 0
+    for block in blocks[1:]:
+        if block.is_heading:
+            sections.append(current)
+            current = 0
+        else:
+            current += len(block.text.split())
+    sections.append(current)
+    assert all(0 < words <= SECTION_WORDS for words in sections[1:])
+    # a short text, or one with headings of its own, keeps its own shape
+    _, short = read(b"Short note\n\nOne paragraph only.")
+    assert [b.level for b in short] == [1, 0]

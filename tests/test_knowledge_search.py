@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from knowledge.fusion import LEXICAL_WEIGHT
 from knowledge.search import SearchIndex, query_text
 from knowledge.store import Passage, VectorIndex
 from knowledge.terms import acronyms_in, expansion_terms, lexical_terms, words
@@ -92,6 +91,7 @@ def test_fusion_weighs_lexical_and_dense_scores():
     ]
     index = index_of(passages, [unit(0.2, 1, 0), unit(1, 0.05, 0), unit(0, 0, 1)])
     query = unit(1, 0, 0)
+    index.lexical_weight = 0.6  # words weigh more than meaning here; the shipped weight is LEXICAL_WEIGHT
     dense = index.search("reliance proposal subject", query, k=3, mode="dense")
     lexical = index.search("reliance proposal subject", query, k=3, mode="lexical")
     hybrid = index.search("reliance proposal subject", query, k=3, mode="hybrid")
@@ -99,7 +99,9 @@ def test_fusion_weighs_lexical_and_dense_scores():
     assert [h.passage.chunk_id for h in lexical] == ["c1"]
     assert hybrid[0].passage.chunk_id == "c1"
     top = hybrid[0]
-    assert top.score == np.float32(LEXICAL_WEIGHT * 1.0 + (1 - LEXICAL_WEIGHT) * top.dense)
+    assert top.score == np.float32(0.6 * 1.0 + (1 - 0.6) * top.dense)
+    index.lexical_weight = 0.3  # meaning weighs more: the passage close in meaning wins
+    assert index.search("reliance proposal subject", query, k=1)[0].passage.chunk_id == "c2"
     assert abs(hybrid[1].dense - float(unit(1, 0.05, 0) @ query)) < 1e-3  # half-precision vectors
 
 

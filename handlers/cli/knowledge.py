@@ -117,7 +117,9 @@ def show_answer(console: Console, answer) -> None:
 def eval_command(ctx: click.Context, file: Path, as_json: bool, ks: str, baselines: bool) -> None:
     """Measure retrieval and answering on FILE (JSON lines: q, answer_contains, or unanswerable: true).
 
-    A question is found at k when one of the top k passages contains every answer_contains string.
+    A question is found at k when one of the top k passages contains every answer_contains string. "headline" is
+    the share of answerable questions answered with highlighted sentences containing one of those strings
+    ("all": every one).
     """
     from bot.knowledge_base import open_knowledge_base
     from knowledge.evaluation import evaluate, load_questions
@@ -143,7 +145,8 @@ def eval_command(ctx: click.Context, file: Path, as_json: bool, ks: str, baselin
     for name, figures in rows:
         recall = ", ".join(f"@{k} {v:.3f}" for k, v in figures["recall"].items())
         console.print(
-            f"{name:18} recall {recall}; MRR {figures['mrr']:.3f}; unanswerable declined "
+            f"{name:18} recall {recall}; MRR {figures['mrr']:.3f}; headline {figures['headline']:.3f} "
+            f"(all {figures['headline_all']:.3f}); unanswerable declined "
             f"{figures['unanswerable_declined']:.3f}; answerable declined {figures['answerable_declined']:.3f}",
             highlight=False,
         )

@@ -1,0 +1,188 @@
+"""What a question asks for, and whether a passage can give it: answer kinds and identifiers.
+
+A question that names an identifier (a version "v3.2", a milestone "M11", a change request "CR054", a document code
+"BSCP537", a modification "P476" or a year "2026") is only answered by a passage that names the same one: the
+passage about v3.0, M10 or CR055 is near in meaning but does not answer it.
+
+A question asking for a date, an email address, a number, a version or a person needs a sentence holding a value of
+that kind (:func:`has_answer_type`).
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- identifiers ----------------------------------------------------------------------------------------------------
+
+_VERSION = re.compile(r"\b(?:v|version\s+|ver\.?\s*)(\d+(?:\.\d+)*)\b", re.IGNORECASE)
+# Codes: prefix, then how many digits make one ("M11" is a milestone, "M2000" is not; "P476" a modification).
+_CODES = {"m": (1, 2), "cr": (1, 4), "bscp": (2, 4), "p": (3, 4), "dcp": (2, 4)}
+_CODE = re.compile(r"\b(BSCP|DCP|CR|M|P)[ -]?(\d{1,5})\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+# Numbered parts of a plan: "Annex 2", "Batch 3", "Wave 1", "Appendix C".
+_PART = re.compile(
+    r"\b(annex|appendix|batch|wave|cohort|tranche)(?:es|s)?\s+([0-9]{1,2}|[A-H])\b", re.IGNORECASE
+)
+_PART_RANGE = re.compile(
+    r"\b(annex|appendix|batch|wave|cohort|tranche)(?:es|s)?\s+(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\b",
+    re.IGNORECASE,
+)
+_PART_LIST = re.compile(
+    r"\b(annex|appendix|batch|wave|cohort|tranche)(?:es|s)?\s+(?:[0-9]{1,2}|[A-H])\s*(?:,|and|&)\s*([0-9]{1,2}|[A-H])\b",
+    re.IGNORECASE,
+)
+IDENTIFIER_KINDS = ("version", "code", "year", "part")
+
+
+def identifiers_in(text: str, kinds: tuple[str, ...] = IDENTIFIER_KINDS) -> set[str]:
+    """Identifiers named in ``text``, normalised: "v3.2", "m11", "cr54", "bscp537", "p476", "2026", "annex 2"."""
+    found: set[str] = set()
+    if "version" in kinds:
+        for m in _VERSION.finditer(text):
+            number = m.group(1)
+            found.add(f"v{number}" if "." in number else f"v{number}.0")
+    if "code" in kinds:
+        for m in _CODE.finditer(text):
+            prefix, digits = m.group(1), m.group(2)
+            if prefix in ("m", "p") and m.group(0)[1:2] in (" ", "-"):
+                continue  # "m 11", "p 476": lower-case single letters only count written together
+            low, high = _CODES[prefix.lower()]
+            if low <= len(digits) <= high:
+                found.add(f"{prefix.lower()}{int(digits)}")
+    if "year" in kinds:
+        found |= set(_YEAR.findall(text))
+    if "part" in kinds:
+        for m in _PART.finditer(text):
+            found.add(f"{m.group(1).lower()} {m.group(2).upper()}")
+        for m in _PART_LIST.finditer(text):  # "Annex 1 and 4", "annexes 1 & 4"
+            found.add(f"{m.group(1).lower()} {m.group(2).upper()}")
+        for m in _PART_RANGE.finditer(text):
+            low, high = int(m.group(2)), int(m.group(3))
+            found |= {f"{m.group(1).lower()} {n}" for n in range(low, min(high, low + 20) + 1)}
+    return found
+
+
+def missing_identifiers(
+    question: str, passage_text: str, kinds: tuple[str, ...] = IDENTIFIER_KINDS
+) -> set[str]:
+    """Identifiers the question names that the passage (with its title and section) does not.
+
+    A version written without a minor number counts as its ".0" ("v3" is "v3.0") in either text.
+    """
+    asked = identifiers_in(question, kinds)
+    if not asked:
+        return set()
+    return asked - identifiers_in(passage_text, kinds)
+
+
+# --- answer kinds ---------------------------------------------------------------------------------------------------
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_MONTH_ABBREVIATIONS = "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+DATE = re.compile(
+    rf"\b(?:\d{{1,2}}\s+(?:{_MONTHS}|{_MONTH_ABBREVIATIONS})\b|(?:{_MONTHS})\s+\d{{4}}|(?:19|20)\d{{2}}-\d{{2}}-\d{{2}}"
+    rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}|(?:19|20)\d{{2}}|(?:q[1-4]|quarter)\s+\d{{4}}"
+    rf"|\d{{1,2}}(?::\d{{2}})?\s?[ap]m|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)\b",
+    re.IGNORECASE,
+)
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+NUMBER = re.compile(
+    r"\d|\b(?<!any )(?<!no )(?<!each )(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|hundred|thousand|half|quarter)\b",
+    re.IGNORECASE,
+)
+VERSION = re.compile(r"\b(?:v\d+(?:\.\d+)*|version\s+\d+(?:\.\d+)*)\b", re.IGNORECASE)
+
+PHONE = re.compile(r"(?:\+44\s?|\b0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}\b")
+
+_WANTS = [
+    (
+        "phone",
+        re.compile(
+            r"\b(?:phone|telephone|mobile) (?:number|no)\b|\bwhat number (?:do|should|can) (?:i|we) call\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "email",
+        re.compile(
+            r"\b(?:e-?mail address(?:es)?|what address|which address|which (?:e-?mail|mailbox|inbox)|"
+            r"what (?:e-?mail|mailbox|inbox)|who (?:should|do|can|must) (?:i|we) e-?mail|"
+            r"(?:where|who) (?:should|do|can|must) (?:i|we) (?:send|e-?mail|write)\b.{0,40}\bto\b|"
+            r"e-?mail (?:it|them|this) to|address (?:do|should|must) (?:i|we))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "version",
+        re.compile(r"\b(?:what|which) (?:version|issue|release)\b|\bversion (?:number|is)\b", re.IGNORECASE),
+    ),
+    (
+        "date",
+        re.compile(
+            r"^\s*when\b|\bwhen(?:'s| is| was| are| were| did| does| do| will| should| must)\b|"
+            r"\b(?:what|which) (?:date|day|month|year)\b|\bon what date\b|\bby when\b|\bdeadline\b|\bdue date\b|"
+            r"\bwhat time\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"\b(?:which|what) person\b|\bwho (?:is|was) (?:the )?(?:chair|head|lead|director|manager|speaker)\b|"
+            r"\bname of the (?:person|chair|head|lead|director|manager|speaker)\b|\bwho chairs\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\bhow (?:many|much|long|big|large|often)\b|\b(?:what|which) (?:number|amount|percentage|fee|cost)\b|"
+            r"\b(?:cap|limit|maximum|minimum|max|min|threshold)s?\b(?! (?:of )?(?:the )?(?:date|day))|"
+            r"\bpass rate\b",
+            re.IGNORECASE,
+        ),
+    ),
+]
+_HAS = {"email": EMAIL, "date": DATE, "number": NUMBER, "version": VERSION, "phone": PHONE}
+_CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+
+
+def wanted_answer_type(question: str) -> str | None:
+    """ "phone", "email", "version", "date", "person" or "number" when the question asks for one (first match
+    wins)."""
+    for kind, pattern in _WANTS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def has_answer_type(sentence: str, kind: str | None, lowercase_words: set[str] | None = None) -> bool:
+    """Whether ``sentence`` holds a value of the kind asked for (a person: a name the guidance never writes in
+    lower case, like "Chris Welby", given ``lowercase_words``: the words the guidance writes in lower case)."""
+    if kind is None:
+        return True
+    if kind == "number":
+        # A count or amount: not the digits of a date, a version or an identifier ("M10", "19 May 2025").
+        bare = DATE.sub(" ", _VERSION.sub(" ", _CODE.sub(" ", sentence)))
+        return bool(NUMBER.search(bare))
+    if kind == "person":
+        known = lowercase_words or set()
+        return any(
+            a.lower() not in known and b.lower() not in known for a, b in _CAPITALISED_PAIR.findall(sentence)
+        )
+    return bool(_HAS[kind].search(sentence))
+
+
+_ABSENCE = re.compile(
+    r"\b(?:does not|do not|doesn't|don't|is not|are not|not)\s+(?:\w+\s+){0,2}?"
+    r"(?:reproduce[sd]?|record(?:ed|s)?|give[sn]?|name[sd]?|list(?:ed|s)?|cop(?:y|ies|ied)|stated?|publish(?:ed)?|"
+    r"include[sd]?|recorded)\b"
+    r"|\bnot (?:reproduced|recorded|given|named|listed|stated|published|included)\b",
+    re.IGNORECASE,
+)
+
+
+def is_absence_statement(sentence: str) -> bool:
+    """Whether a sentence says the guidance does not contain something ("this pack does not reproduce ...")."""
+    return bool(_ABSENCE.search(sentence))

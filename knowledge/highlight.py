@@ -1,0 +1,153 @@
+"""The sentences of a passage that answer: what an answer shows in bold, and quotes first.
+
+A passage is read as units: sentences of its paragraphs and list items, and the rows of its tables (each row read
+with its table's header). A unit scores by the rarity-weighted question content it shares with the question; a
+table's header row and a line that only introduces what follows ("Exit criteria:") count for less, since they name
+a subject without stating anything about it. When the question asks for a kind of value (a date, an address, a
+number, a version, a person), the best unit holding one wins if it matches at least half as well as the best unit
+overall. A neighbouring unit is highlighted too when it holds asked-for content the first one lacks (the facts of
+one answer often sit in two sentences or two rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from knowledge.checks import has_answer_type, identifiers_in
+from knowledge.chunk import split_sentences
+from knowledge.terms import lexical_terms
+
+CAPTION_WEIGHT = (
+    0.8  # a table header row, a line ending in ":" or a question scores less (0.5: fewer headlines)
+)
+NEIGHBOUR_SHARE = (
+    0.3  # a neighbour is added when it brings this share of the question's weight the first lacks
+)
+MAX_LISTED = 8  # at most this many list items or rows follow a line that introduces them
+TYPED_SHARE = 0.3  # a unit holding the asked kind of value wins if it scores at least this share of the best
+PREFIX = 4  # terms sharing a start this long, one the start of the other, are forms of one word
+PARTIAL = 0.7  # what another form of a question word counts for
+
+
+@dataclass(frozen=True)
+class Unit:
+    text: str  # as written in the passage (a table row keeps its "|" cells)
+    header: str | None = None  # the header row of the table a row belongs to
+    caption: bool = False  # a table header row, or a line that introduces what follows
+
+
+@dataclass(frozen=True)
+class Highlight:
+    text: str  # the highlighted units, joined by a space (rows by a new line)
+    units: tuple[Unit, ...]
+    holds_answer: bool  # holds a value of the kind asked for (always True when no kind is asked)
+
+    @property
+    def header(self) -> str | None:
+        return next((u.header for u in self.units if u.header), None)
+
+
+def units_of(text: str) -> list[Unit]:
+    units: list[Unit] = []
+    header: str | None = None
+    previous_table = False
+    for line in text.split("\n"):
+        if line.startswith("|"):
+            if not previous_table:
+                header = line
+                units.append(Unit(line, None, caption=True))
+            elif set(line.replace("|", "").strip()) <= set("-: "):
+                pass  # the Markdown separator row
+            else:
+                units.append(Unit(line, header))
+            previous_table = True
+            continue
+        previous_table = False
+        for sentence in split_sentences(line):
+            stripped = sentence.strip()
+            units.append(
+                Unit(sentence, None, caption=stripped.endswith((":", "?")) or stripped.startswith("#"))
+            )
+    return units or [Unit(text)]
+
+
+def choose_highlight(
+    question_terms: list[str],
+    text: str,
+    weight: Callable[[str], float],
+    kind: str | None = None,
+    lowercase_words: set[str] | None = None,
+    identifiers: set[str] | None = None,
+) -> Highlight:
+    """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
+
+    Each of the question's ``identifiers`` (see knowledge.checks) a unit names counts as much as its rarest word.
+    """
+    units = units_of(text)
+    wanted = {t: weight(t) for t in question_terms}
+    present = [_terms(u) for u in units]
+    named = [identifiers_in(u.text) & identifiers if identifiers else set() for u in units]
+    identifier_weight = max(wanted.values(), default=1.0)
+
+    def score(i: int) -> float:
+        total = sum(w * _match(t, present[i]) for t, w in wanted.items()) + identifier_weight * len(named[i])
+        return total * (CAPTION_WEIGHT if units[i].caption else 1.0)
+
+    scores = [score(i) for i in range(len(units))]
+    best = max(range(len(units)), key=lambda i: (scores[i], -i))
+    holds = True
+    if kind is not None:
+        typed = [
+            i
+            for i in range(len(units))
+            if not units[i].caption and has_answer_type(units[i].text, kind, lowercase_words)
+        ]
+        best_typed = max(typed, key=lambda i: (scores[i], -i)) if typed else None
+        if (
+            best_typed is not None
+            and scores[best_typed] > 0
+            and scores[best_typed] >= TYPED_SHARE * scores[best]
+        ):
+            best = best_typed
+        else:
+            holds = False
+    chosen = [best]
+    total = sum(wanted.values()) or 1.0
+    if units[best].text.rstrip().endswith("?"):
+        # A question the guidance asks itself (an FAQ) is answered by what follows it.
+        after = next((i for i in range(best + 1, len(units)) if not units[i].caption), None)
+        if after is not None and after - best <= 2:
+            best = after
+            holds = kind is None or has_answer_type(units[best].text, kind, lowercase_words)
+    if units[best].text.rstrip().endswith(":"):
+        # A line introducing a list or table: the answer is what it introduces.
+        following = [i for i in range(best + 1, min(best + 1 + MAX_LISTED, len(units)))]
+        chosen += [i for i in following if not units[i].caption or units[i].header]
+        picked = tuple(units[i] for i in chosen)
+        return Highlight("\n".join(u.text for u in picked), picked, holds)
+    covered = {t for t in wanted if t in present[best]}
+    neighbours = [i for i in (best + 1, best - 1) if 0 <= i < len(units) and not units[i].caption]
+    gains = {i: sum(w for t, w in wanted.items() if t in present[i] and t not in covered) for i in neighbours}
+    if gains:
+        extra = max(gains, key=lambda i: gains[i])
+        if gains[extra] / total >= NEIGHBOUR_SHARE:
+            chosen = sorted([best, extra])
+    picked = tuple(units[i] for i in chosen)
+    joiner = "\n" if any(u.header for u in picked) else " "
+    return Highlight(joiner.join(u.text for u in picked), picked, holds)
+
+
+def _match(term: str, present: set[str]) -> float:
+    """1 for the term itself; PARTIAL for another form of it ("signatur" and "sign", "approv" and "approval")."""
+    if term in present:
+        return 1.0
+    if len(term) >= PREFIX and any(
+        len(other) >= PREFIX and (other.startswith(term) or term.startswith(other)) for other in present
+    ):
+        return PARTIAL
+    return 0.0
+
+
+def _terms(unit: Unit) -> set[str]:
+    return set(lexical_terms(unit.text, expand=True))

@@ -1,0 +1,121 @@
+"""What a question asks for and whether a passage gives it: identifiers, answer kinds, highlights, misspellings."""
+
+from __future__ import annotations
+
+from knowledge.checks import has_answer_type, identifiers_in, missing_identifiers, wanted_answer_type
+from knowledge.decline import DeclineModel
+from knowledge.highlight import choose_highlight
+from knowledge.terms import expand_shorthand, lexical_terms
+
+
+def test_identifiers_are_found_and_normalised():
+    assert identifiers_in("when did Ofgem approve CR054?") == {"cr54"}
+    assert identifiers_in("QAD v3.2 in Dec 2024") == {"v3.2", "2024"}
+    assert identifiers_in("version 3 of the QA&P") == {"v3.0"}
+    assert identifiers_in("which version of BSCP537 is current") == {"bscp537"}
+    assert identifiers_in("is m14 due? and P476?") == {"m14", "p476"}
+    assert identifiers_in("Annex 2 and Appendix C") == {"annex 2", "appendix C"}
+    assert identifiers_in("Functional Batches 1-3") == {"batch 1", "batch 2", "batch 3"}
+    assert identifiers_in("annexes 1 and 4") == {"annex 1", "annex 4"}
+    # not identifiers: a lone letter and number apart in lower case, a milestone with too many digits
+    assert identifiers_in("plan p 476 and m 11, M2000") == set()
+
+
+def test_a_passage_about_a_neighbouring_identifier_does_not_answer():
+    passage = "CR055 (approved 29 November 2024) extended the timeline to M10 by 6.5 months."
+    assert missing_identifiers("when did Ofgem approve CR054?", passage) == {"cr54"}
+    assert missing_identifiers("when was CR055 approved?", passage) == set()
+    assert missing_identifiers("what happened at M11?", passage) == {"m11"}
+    assert missing_identifiers("what changed in QA&P v3.0?", "The QA&P version 3 was approved.") == set()
+    assert missing_identifiers("why was it extended?", passage) == set()
+
+
+def test_answer_kinds_asked_for():
+    assert wanted_answer_type("When did the CIT stage of SIT begin?") == "date"
+    assert wanted_answer_type("what's the deadline for the final QAD?") == "date"
+    assert wanted_answer_type("who do I email about a design issue?") == "email"
+    assert wanted_answer_type("where should we send the form to?") == "email"
+    assert wanted_answer_type("which version of BSCP537 is in force?") == "version"
+    assert wanted_answer_type("max number of users on the DIP?") == "number"
+    assert wanted_answer_type("Which person chairs it?") == "person"
+    assert wanted_answer_type("Who manages QT?") is None
+
+
+def test_a_number_question_is_not_answered_by_the_digits_of_a_date_or_an_identifier():
+    assert has_answer_type("Between one and two weeks per participant.", "number")
+    assert has_answer_type("At least 15 working days.", "number")
+    assert not has_answer_type("Updated Functional Batches published on Monday 19 May 2025.", "number")
+    assert not has_answer_type("CR055 moved M10.", "number")
+    assert has_answer_type("The v1.2 FAQ", "version") and not has_answer_type("The FAQ", "version")
+    assert has_answer_type("It began on 30 October 2023.", "date")
+
+
+def _weights(term: str) -> float:
+    return 1.0
+
+
+def test_the_highlight_is_the_sentence_stating_the_fact_not_the_heading_or_the_repeated_question():
+    text = (
+        "Who approves P476?\n"
+        "In February 2025 a paper went to the REC PAB about smart exemptions. "
+        "Ofgem approved P476 on 23 January 2025."
+    )
+    terms = lexical_terms("When was P476 approved?", expand=False)
+    chosen = choose_highlight(terms, text, _weights, "date", identifiers={"p476"})
+    assert chosen.text == "Ofgem approved P476 on 23 January 2025."
+    assert chosen.holds_answer
+
+
+def test_a_table_answer_is_the_matching_row_with_its_header():
+    text = "| Date | Event |\n| --- | --- |\n| 18 July 2024 | REC webinar |\n| 22 May 2025 | QAG approval |"
+    terms = lexical_terms("when was the REC webinar?", expand=False)
+    chosen = choose_highlight(terms, text, _weights, "date")
+    assert chosen.text == "| 18 July 2024 | REC webinar |"
+    assert chosen.header == "| Date | Event |"
+
+
+def test_a_line_introducing_a_list_is_highlighted_with_its_items_and_neighbours_join_when_they_add():
+    text = "When filling it in, cover three topics in particular:\n- your reliance approach\n- any opt out"
+    chosen = choose_highlight(lexical_terms("which topics to cover when filling it in"), text, _weights)
+    assert "- your reliance approach" in chosen.text and "- any opt out" in chosen.text
+    two = "The final QAD is signed by a Company Director. The Code Bodies then approve it at the PAB."
+    both = choose_highlight(
+        lexical_terms("who signs the final QAD and who approves it at the PAB"), two, _weights
+    )
+    assert both.text == two  # the facts asked for sit in two neighbouring sentences
+
+
+def test_no_kind_of_value_asked_for_is_flagged():
+    chosen = choose_highlight(
+        lexical_terms("What is Daniel's phone email?"), "Ask the team.", _weights, "email"
+    )
+    assert not chosen.holds_answer
+
+
+def test_shorthand_is_written_out_but_acronyms_in_capitals_stay():
+    assert expand_shorthand("svc activation asap w/o the docs, oct 2024") == (
+        "service activation as soon as possible without the documents, October 2024"
+    )
+    assert expand_shorthand("DEC and MAX are names") == "DEC and MAX are names"
+
+
+def test_the_decline_model_reads_its_coefficients_and_hard_rules():
+    model = DeclineModel({"confidence": 4.0}, -2.0, 0.5, {"ids_missing_sentence": 0.5})
+    assert model.probability({"confidence": 0.5}) == 0.5
+    assert model.probability({"confidence": 1.0}) > 0.85
+    assert model.blocked({"ids_missing_sentence": 1.0}) and not model.blocked({"confidence": 1.0})
+    assert DeclineModel.from_dict(model.to_dict()) == model
+
+
+def test_a_table_answer_leads_with_its_row_under_the_header_as_a_table():
+    from knowledge.answer import quoted_answer
+    from knowledge.store import Passage
+
+    text = "| Date | Event |\n| 18 July 2024 | REC webinar |\n| 22 May 2025 | QAG approval |"
+    chosen = choose_highlight(
+        lexical_terms("when was the REC webinar?", expand=False), text, _weights, "date"
+    )
+    passage = Passage("c1", 1, "d.md", "Key dates", "2024", text, "markdown")
+    shown = quoted_answer(chosen, passage, "Key dates, 2024")
+    assert shown.startswith("| Date | Event |\n| --- | --- |\n| 18 July 2024 | REC webinar |\n\n")
+    assert shown.endswith("— Key dates, 2024")
