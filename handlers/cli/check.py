@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import smtplib
-import ssl
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -19,6 +18,7 @@ import click
 from bot.core.settings import Settings
 from handlers.cli.context import get_settings
 from handlers.cli.tables import print_table
+from handlers.mail import smtp as smtp_connection
 
 CHECK_TIMEOUT = 15  # seconds per network check
 
@@ -141,26 +141,13 @@ def _imap(settings: Settings) -> str:
 def _smtp(settings: Settings) -> str:
     if not settings.smtp.host:
         return "no outgoing mail (SMTP_HOST not set)"
-    mode = settings.smtp.ssl
-    port = settings.smtp.port or {"ssl": 465, "starttls": 587, "none": 25}[mode]
+    port = smtp_connection.port_of(settings)
     try:
-        if mode == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                settings.smtp.host, port, timeout=CHECK_TIMEOUT, context=ssl.create_default_context()
-            )
-        else:
-            smtp = smtplib.SMTP(settings.smtp.host, port, timeout=CHECK_TIMEOUT)
-        with smtp:
-            smtp.ehlo()
-            if mode == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.smtp.user:
-                try:
-                    smtp.login(settings.smtp.user, settings.smtp.password or "")
-                except smtplib.SMTPException as exc:
-                    raise CheckFailed(
-                        "SMTP_PASSWORD", f"login as {settings.smtp.user} refused: {exc}"
-                    ) from None
+        with smtp_connection.open_connection(settings, CHECK_TIMEOUT) as smtp:
+            try:
+                smtp_connection.log_in(settings, smtp)
+            except smtplib.SMTPException as exc:
+                raise CheckFailed("SMTP_PASSWORD", f"login as {settings.smtp.user} refused: {exc}") from None
             smtp.noop()
     except (OSError, smtplib.SMTPException) as exc:
         raise CheckFailed("SMTP_HOST", f"cannot talk to {settings.smtp.host}:{port}: {exc}") from None
