@@ -170,11 +170,6 @@ def knowledge_gaps(db: sqlite_utils.Database, embed: Embed, since: date | None =
     return group_gaps(gap_questions(db, since), embed, passage_votes(db))
 
 
-def group_of(db: sqlite_utils.Database, embed: Embed, key: str) -> GapGroup | None:
-    """The current group whose first question is ``key`` (None when it has been answered or is gone)."""
-    return next((g for g in knowledge_gaps(db, embed) if g.key == key), None)
-
-
 def mark_answered(db: sqlite_utils.Database, question_ids: Sequence[str], team_answer_id: str) -> None:
     """Record that the team answer covers these questions: they leave the report."""
     with db.conn:

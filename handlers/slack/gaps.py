@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any
 
+import numpy as np
 from slack_sdk import WebClient
 
 from handlers.slack import render
@@ -88,9 +89,15 @@ class GapDesk:
 
     def __init__(self, assistant: SlackAssistant):
         self.assistant = assistant
+        self._vectors: dict[str, np.ndarray] = {}  # question -> its vector: a question never changes
 
-    def embed(self, texts: list[str]):
-        return self.assistant.knowledge_base.embedder.encode(texts)
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """The questions' vectors; each question is embedded once per process, not on every App Home open."""
+        new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if new:
+            for text, vector in zip(new, self.assistant.knowledge_base.embedder.encode(new), strict=True):
+                self._vectors[text] = np.asarray(vector, dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
 
     def groups(self) -> list[Any]:
         return self.assistant.records.knowledge_gaps(self.embed)
