@@ -27,6 +27,23 @@ def mhhs_bot(*args: str, env: dict[str, str], stdin: str | None = None) -> subpr
     )
 
 
+def cli_env(root: Path, corpus: Path, **extra: str) -> dict[str, str]:
+    """The process environment without the assistant's settings, pointed at ``corpus`` with data under ``root``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MHHS_", "SLACK_", "IMAP_", "SMTP_"))
+    }
+    (root / "empty.env").write_text("", encoding="utf-8")
+    return env | {
+        "MHHS_DATA_DIR": str(root / "data"),
+        "MHHS_GUIDANCE_PATHS": str(corpus),
+        "MHHS_ENV_FILE": str(root / "empty.env"),
+        "MHHS_LOG_LEVEL": "warning",
+        **extra,
+    }
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     root = tmp_path_factory.mktemp("cli")
@@ -40,19 +57,7 @@ def workspace(tmp_path_factory):
     (corpus / "junk.txt").write_bytes(bytes(range(256)) * 40)
     (corpus / "table.xlsx").write_bytes(b"PK\x03\x04")
     (corpus / "huge.txt").write_text("Qualification words. " * 80_000, encoding="utf-8")  # ~1.7 MB
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("MHHS_", "SLACK_", "IMAP_", "SMTP_"))
-    }
-    env |= {
-        "MHHS_DATA_DIR": str(root / "data"),
-        "MHHS_GUIDANCE_PATHS": str(corpus),
-        "MHHS_MAX_DOCUMENT_MB": "1",
-        "MHHS_ENV_FILE": str(root / "empty.env"),
-        "MHHS_LOG_LEVEL": "warning",
-    }
-    (root / "empty.env").write_text("", encoding="utf-8")
+    env = cli_env(root, corpus, MHHS_MAX_DOCUMENT_MB="1")
     first = mhhs_bot("index", env=env)
     return {"root": root, "corpus": corpus, "env": env, "first_index": first}
 
@@ -286,18 +291,7 @@ def test_a_long_page_without_headings_is_cited_by_section_and_its_late_facts_are
     paragraphs.insert(6, "The Kestrel service desk closes at 4pm on Fridays and reopens at 8am on Mondays.")
     page = "https://example.org/kestrel-notes\nKestrel planning notes\n\n" + "\n\n".join(paragraphs)
     (corpus / "kestrel-notes.txt").write_text(page, encoding="utf-8")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("MHHS_", "SLACK_", "IMAP_", "SMTP_"))
-    }
-    env |= {
-        "MHHS_DATA_DIR": str(tmp_path / "data"),
-        "MHHS_GUIDANCE_PATHS": str(corpus),
-        "MHHS_ENV_FILE": str(tmp_path / "empty.env"),
-        "MHHS_LOG_LEVEL": "warning",
-    }
-    (tmp_path / "empty.env").write_text("", encoding="utf-8")
+    env = cli_env(tmp_path, corpus)
     indexed = mhhs_bot("index", env=env)
     assert indexed.returncode == 0, indexed.stderr
     result = mhhs_bot("ask", "--json", "When does the Kestrel service desk close on Fridays?", env=env)

@@ -297,22 +297,8 @@ def test_notes_from_the_form_and_the_command(team_app):
     assert form["callback_id"] == case_blocks.NOTE_MODAL and opened.args["trigger_id"].startswith("trigger.")
 
     def submit(text):
-        payload = {
-            "type": "view_submission",
-            "team": {"id": TEAM_ID, "domain": "test"},
-            "user": {"id": TEAM_MEMBER, "team_id": TEAM_ID},
-            "api_app_id": "A0000001",
-            "token": "legacy-verification-token",
-            "trigger_id": "trigger.submit",
-            "view": {
-                "id": "V0NOTE",
-                "type": "modal",
-                "callback_id": case_blocks.NOTE_MODAL,
-                "private_metadata": form["private_metadata"],
-                "state": {"values": {case_blocks.NOTE_BLOCK: {case_blocks.NOTE_INPUT: {"type": "plain_text_input", "value": text}}}},
-            },
-        }  # fmt: skip
-        return app.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        values = {case_blocks.NOTE_BLOCK: {case_blocks.NOTE_INPUT: text}}
+        return app.submit_form(case_blocks.NOTE_MODAL, form["private_metadata"], values, view_id="V0NOTE")
 
     empty = submit("   ")
     assert empty.status == 200
@@ -454,23 +440,8 @@ def test_a_note_added_from_the_home_tab_refreshes_the_home_tab(team_app):
     )
     assert json.loads(pushed_form["private_metadata"]) == {"ref": "PR-0001", "view_id": "VCASE"}
 
-    payload = {
-        "type": "view_submission",
-        "team": {"id": TEAM_ID, "domain": "test"},
-        "user": {"id": TEAM_MEMBER, "team_id": TEAM_ID},
-        "api_app_id": "A0000001",
-        "trigger_id": "trigger.submit",
-        "view": {
-            "id": "V0NOTE",
-            "type": "modal",
-            "callback_id": case_blocks.NOTE_MODAL,
-            "private_metadata": form["private_metadata"],
-            "state": {
-                "values": {case_blocks.NOTE_BLOCK: {case_blocks.NOTE_INPUT: {"value": "PAB on Thursday"}}}
-            },
-        },
-    }
-    app.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+    values = {case_blocks.NOTE_BLOCK: {case_blocks.NOTE_INPUT: "PAB on Thursday"}}
+    app.submit_form(case_blocks.NOTE_MODAL, form["private_metadata"], values, view_id="V0NOTE")
     [published] = app.api.wait_for("views.publish")
     assert published.args["user_id"] == TEAM_MEMBER
     assert [n["text"] for n in case_now(app)["notes"]] == ["PAB on Thursday"]

@@ -1,10 +1,8 @@
 """Knowledge gaps in App Home for the team, and Answer as team: the next asker gets the team's answer, cited."""
 
 import json
-from urllib.parse import urlencode
 
 from handlers.slack import blocks, gaps
-from tests.fixtures.slack_api import TEAM_ID
 from tests.fixtures.slack_app import ASKER, TEAM_CHANNEL, TEAM_MEMBER, blocks_text
 
 # the guidance names no chair for the QAG, so these are declined (team reply: invented test data)
@@ -32,23 +30,9 @@ def gap_buttons(view):
 
 
 def submit(app, private_metadata, text):
-    payload = {
-        "type": "view_submission",
-        "team": {"id": TEAM_ID, "domain": "test"},
-        "user": {"id": TEAM_MEMBER, "team_id": TEAM_ID},
-        "api_app_id": "A0000001",
-        "trigger_id": "trigger.submit",
-        "view": {
-            "id": "V0GAP",
-            "type": "modal",
-            "callback_id": gaps.GAP_MODAL,
-            "private_metadata": private_metadata,
-            "state": {
-                "values": {gaps.GAP_BLOCK: {gaps.GAP_INPUT: {"type": "plain_text_input", "value": text}}}
-            },
-        },
-    }
-    return app.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+    return app.submit_form(
+        gaps.GAP_MODAL, private_metadata, {gaps.GAP_BLOCK: {gaps.GAP_INPUT: text}}, view_id="V0GAP"
+    )
 
 
 def test_the_team_sees_gaps_in_app_home_and_answers_a_group_once_for_later_askers(slack_app):
