@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 from knowledge.checks import (
@@ -267,9 +268,16 @@ def highlight_of(
     index: SearchIndex,
     kind: str | None,
     identifiers: set[str] | None = None,
+    similarity: Callable[[list[str]], list[float]] | None = None,
 ) -> Highlight:
     return choose_highlight(
-        terms, passage.text, lambda t: max(index.idf(t), 0.1), kind, index.lowercase_words, identifiers
+        terms,
+        passage.text,
+        lambda t: max(index.idf(t), 0.1),
+        kind,
+        index.lowercase_words,
+        identifiers,
+        similarity,
     )
 
 
@@ -295,8 +303,13 @@ def compose_answer(
     threshold: float,
     enquiries_address: str,
     model: DeclineModel | None = None,
+    similarity: Callable[[list[str]], list[float]] | None = None,
 ) -> Answer:
-    """Answer from the best of ``hits``, or decline; ``threshold`` is the least probability that is answered."""
+    """Answer from the best of ``hits``, or decline; ``threshold`` is the least probability that is answered.
+
+    ``similarity`` gives the meaning similarity of sentences to the question; the best passage's answering sentences
+    are chosen with it (the other passages' by their words alone, which costs nothing).
+    """
     model = model or DECLINE_MODEL
     if not hits:
         return Answer(question, False, 0.0, not_covered_message(enquiries_address), [])
@@ -304,7 +317,10 @@ def compose_answer(
     kind = wanted_answer_type(question)
     hits = prefer_named_identifiers(question, hits)
     asked = identifiers_in(question)
-    highlights = [highlight_of(terms, hit.passage, index, kind, asked) for hit in hits]
+    highlights = [
+        highlight_of(terms, hit.passage, index, kind, asked, similarity if i == 0 else None)
+        for i, hit in enumerate(hits)
+    ]
     sources = [
         _source(hit, passage_confidence(hit.dense, coverage(terms, hit.passage, index)), highlights[i].text)
         for i, hit in enumerate(hits)

@@ -2,15 +2,20 @@
 
 A passage is read as units: sentences of its paragraphs and list items, and the rows of its tables (each row read
 with its table's header). A unit scores by the rarity-weighted question content it shares with the question; a
-table's header row and a line that only introduces what follows ("Exit criteria:") count for less, since they name
-a subject without stating anything about it. When the question asks for a kind of value (a date, an address, a
-number, a version, a person), the best unit holding one wins if it matches at least half as well as the best unit
-overall. A neighbouring unit is highlighted too when it holds asked-for content the first one lacks (the facts of
-one answer often sit in two sentences or two rows).
-"""
+table's header row, a line that only introduces what follows ("Exit criteria:") and a list item's short lead
+("- Membership.") count for less, since they name a subject without stating anything about it. Given the meaning
+similarity of sentences to the question, the few units that match best in words are compared by meaning too. When
+the question asks for a kind of value (a date, an address, a number, a version, a person), the best unit holding one
+wins if it matches at least a third as well as the best unit overall. A question the guidance asks itself (an FAQ)
+is answered by the sentence after it. A neighbouring unit is highlighted too when it holds asked-for content the
+first one lacks (the facts of one answer often sit in two sentences or two rows), and a sentence that refers back
+("It replaced...", "Both mean the same document.") is highlighted with the one it refers to.
+
+The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,6 +33,9 @@ MAX_LISTED = 8  # at most this many list items or rows follow a line that introd
 TYPED_SHARE = 0.3  # a unit holding the asked kind of value wins if it scores at least this share of the best
 PREFIX = 4  # terms sharing a start this long, one the start of the other, are forms of one word
 PARTIAL = 0.7  # what another form of a question word counts for
+DENSE_CANDIDATES = 4  # units compared by meaning: the best this many by words
+DENSE_WEIGHT = 0.25  # what meaning similarity (cosine) counts for, against the share of the question's words
+LABEL_WORDS = 5  # a first sentence this short, with more after it on its line, is the line's label
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class Unit:
     text: str  # as written in the passage (a table row keeps its "|" cells)
     header: str | None = None  # the header row of the table a row belongs to
     caption: bool = False  # a table header row, or a line that introduces what follows
+    line: int = 0  # the number of the line (paragraph, list item or row) the unit belongs to
 
 
 @dataclass(frozen=True)
@@ -52,23 +61,30 @@ def units_of(text: str) -> list[Unit]:
     units: list[Unit] = []
     header: str | None = None
     previous_table = False
-    for line in text.split("\n"):
+    for number, line in enumerate(text.split("\n")):
         if line.startswith("|"):
             if not previous_table:
                 header = line
-                units.append(Unit(line, None, caption=True))
+                units.append(Unit(line, None, caption=True, line=number))
             elif set(line.replace("|", "").strip()) <= set("-: "):
                 pass  # the Markdown separator row
             else:
-                units.append(Unit(line, header))
+                units.append(Unit(line, header, line=number))
             previous_table = True
             continue
         previous_table = False
-        for sentence in split_sentences(line):
+        sentences = split_sentences(line)
+        for position, sentence in enumerate(sentences):
             stripped = sentence.strip()
-            units.append(
-                Unit(sentence, None, caption=stripped.endswith((":", "?")) or stripped.startswith("#"))
+            # A list item's short lead ("- Membership.", "Verifying company details.") names the subject of the
+            # sentences after it without stating anything.
+            label = (
+                position == 0
+                and len(sentences) > 1
+                and len(stripped.lstrip("-*0123456789. ").split()) <= LABEL_WORDS
             )
+            caption = label or stripped.endswith((":", "?")) or stripped.startswith("#")
+            units.append(Unit(sentence, None, caption=caption, line=number))
     return units or [Unit(text)]
 
 
@@ -79,6 +95,7 @@ def choose_highlight(
     kind: str | None = None,
     lowercase_words: set[str] | None = None,
     identifiers: set[str] | None = None,
+    similarity: Callable[[list[str]], list[float]] | None = None,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -91,10 +108,20 @@ def choose_highlight(
     identifier_weight = max(wanted.values(), default=1.0)
 
     def score(i: int) -> float:
-        total = sum(w * _match(t, present[i]) for t, w in wanted.items()) + identifier_weight * len(named[i])
+        total = sum(w * _match(t, present[i]) for t, w in wanted.items())
+        total += identifier_weight * len(named[i])
         return total * (CAPTION_WEIGHT if units[i].caption else 1.0)
 
     scores = [score(i) for i in range(len(units))]
+    if similarity is not None and len(units) > 1:
+        # Meaning decides among the units that match best in words: the sentence that states the asked fact often
+        # shares fewer of the question's words than a sentence about the same subject.
+        candidates = sorted(range(len(units)), key=lambda i: -scores[i])[:DENSE_CANDIDATES]
+        scale = sum(wanted.values()) or 1.0
+        for i, value in zip(candidates, similarity([units[i].text for i in candidates]), strict=True):
+            scores[i] += (
+                DENSE_WEIGHT * scale * max(value, 0.0) * (CAPTION_WEIGHT if units[i].caption else 1.0)
+            )
     best = max(range(len(units)), key=lambda i: (scores[i], -i))
     holds = True
     if kind is not None:
@@ -112,7 +139,6 @@ def choose_highlight(
             best = best_typed
         else:
             holds = False
-    chosen = [best]
     total = sum(wanted.values()) or 1.0
     if units[best].text.rstrip().endswith("?"):
         # A question the guidance asks itself (an FAQ) is answered by what follows it.
@@ -120,6 +146,7 @@ def choose_highlight(
         if after is not None and after - best <= 2:
             best = after
             holds = kind is None or has_answer_type(units[best].text, kind, lowercase_words)
+    chosen = [best]
     if units[best].text.rstrip().endswith(":"):
         # A line introducing a list or table: the answer is what it introduces.
         following = [i for i in range(best + 1, min(best + 1 + MAX_LISTED, len(units)))]
@@ -133,9 +160,33 @@ def choose_highlight(
         extra = max(gains, key=lambda i: gains[i])
         if gains[extra] / total >= NEIGHBOUR_SHARE:
             chosen = sorted([best, extra])
+    # A sentence that refers back ("It replaced...", "Both mean the same document.") is read with the sentence it
+    # refers to: the answer often sits in one of the two.
+    first, last = chosen[0], chosen[-1]
+    if _refers_back(units[first]) and first > 0 and _continues(units[first - 1], units[first]):
+        chosen.insert(0, first - 1)
+    elif last + 1 < len(units) and _refers_back(units[last + 1]) and _continues(units[last], units[last + 1]):
+        chosen.append(last + 1)
     picked = tuple(units[i] for i in chosen)
     joiner = "\n" if any(u.header for u in picked) else " "
     return Highlight(joiner.join(u.text for u in picked), picked, holds)
+
+
+_BACK = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:it|its|they|them|their|this|that|these|those|both|such|either|neither)\b",
+    re.IGNORECASE,
+)
+
+
+def _refers_back(unit: Unit) -> bool:
+    """Whether a sentence leans on the one before it: a pronoun or demonstrative among its first words."""
+    return bool(_BACK.match(unit.text))
+
+
+def _continues(unit: Unit, following: Unit) -> bool:
+    """Whether ``following`` goes on from ``unit``: sentences of one paragraph or list item, neither a question,
+    heading or label."""
+    return unit.line == following.line and not unit.caption and not following.caption and not unit.header
 
 
 def _match(term: str, present: set[str]) -> float:

@@ -174,8 +174,19 @@ class KnowledgeBase:
         hits = index.search(text, vector, k=k, mode=mode)
         if not hits:
             return Answer(question, False, 0.0, not_covered_message(self.config.enquiries_address), [])
+        similarity = None
+        if vector is not None:
+
+            def similarity(texts: list[str]) -> list[float]:
+                return (self.embedder.encode(texts) @ vector).tolist()
+
         answer = compose_answer(
-            index.normalise_question(question), hits, index, self.threshold, self.config.enquiries_address
+            index.normalise_question(question),
+            hits,
+            index,
+            self.threshold,
+            self.config.enquiries_address,
+            similarity=similarity,
         )
         return replace(answer, question=question)
 

@@ -119,3 +119,59 @@ def test_a_table_answer_leads_with_its_row_under_the_header_as_a_table():
     shown = quoted_answer(chosen, passage, "Key dates, 2024")
     assert shown.startswith("| Date | Event |\n| --- | --- |\n| 18 July 2024 | REC webinar |\n\n")
     assert shown.endswith("— Key dates, 2024")
+
+
+def test_a_question_the_guidance_asks_itself_is_answered_by_the_sentence_after_it():
+    text = "C4. Do SIT participants also have to do QT? They were told they were not expected to take on more QT."
+    chosen = choose_highlight(lexical_terms("do SIT participants have to do QT"), text, _weights)
+    assert chosen.text == "They were told they were not expected to take on more QT."
+
+
+def test_a_sentence_that_refers_back_is_highlighted_with_the_one_it_refers_to():
+    before = (
+        "The Code Bodies moved QT planning to a flexible Wave approach. "
+        "It replaced the earlier Tranche Approach, in which parties were allotted fixed QT slots."
+    )
+    chosen = choose_highlight(
+        lexical_terms("how are QT slots planned now fixed tranches are gone"), before, _weights
+    )
+    assert chosen.text == before  # "It replaced..." matches best; what "It" is sits in the sentence before
+    after = (
+        "Elexon pages sometimes call it QAP and Programme pages say QA&P. Both mean the same document. "
+        "The plan was first published in 2023."
+    )
+    chosen = choose_highlight(lexical_terms("QAP versus QA&P pages"), after, _weights)
+    assert (
+        chosen.text
+        == "Elexon pages sometimes call it QAP and Programme pages say QA&P. Both mean the same document."
+    )
+    # A sentence that stands alone is highlighted alone.
+    alone = "Kestrel holds volumes only. Suppliers choose the MPANs."
+    assert (
+        choose_highlight(lexical_terms("what does Kestrel hold"), alone, _weights).text
+        == "Kestrel holds volumes only."
+    )
+
+
+def test_a_list_items_short_lead_names_the_subject_and_is_not_the_answer():
+    text = "- Membership. The board is made up of industry experts who serve as volunteers."
+    chosen = choose_highlight(lexical_terms("board membership"), text, _weights)
+    assert chosen.text == "The board is made up of industry experts who serve as volunteers."
+
+
+def test_meaning_decides_between_sentences_that_match_the_question_equally_in_words():
+    text = (
+        "Suppliers send the PQS form by email. The PQS form is reviewed by the Code Bodies within ten days."
+    )
+    terms = lexical_terms("who looks at the PQS form", expand=False)
+    asked: list[list[str]] = []
+
+    def similarity(texts: list[str]) -> list[float]:
+        asked.append(texts)
+        return [0.9 if "reviewed" in t else 0.1 for t in texts]
+
+    chosen = choose_highlight(terms, text, _weights, similarity=similarity)
+    assert chosen.text == "The PQS form is reviewed by the Code Bodies within ten days."
+    assert len(asked) == 1 and len(asked[0]) == 2  # one call, for the candidate sentences only
+    words_only = choose_highlight(terms, text, _weights)
+    assert words_only.text == "Suppliers send the PQS form by email."
