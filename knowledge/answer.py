@@ -246,7 +246,7 @@ def evidence_of(
         "type_missing": 0.0 if highlight.holds_answer else 1.0,
         "ids_missing": 1.0 if missing_identifiers(question, top.passage.retrieval_text()) else 0.0,
         "ids_missing_sentence": 1.0
-        if missing_identifiers(question, f"{top.passage.heading}\n{highlight.text}")
+        if missing_identifiers(question, f"{top.passage.heading}\n{highlight.lead_in}\n{highlight.text}")
         else 0.0,
         "absence": 1.0 if kind and is_absence_statement(highlight.text) else 0.0,
     }

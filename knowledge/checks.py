@@ -62,6 +62,72 @@ def identifiers_in(text: str, kinds: tuple[str, ...] = IDENTIFIER_KINDS) -> set[
     return found
 
 
+# A version written after the name of what it versions ("QA&P v3.0", "Annex 2 v2.0") or before it ("version 3.0 of
+# the QA&P"): a name is an acronym, a capitalised word or a numbered annex or appendix.
+_NAME = r"(?i:annex|appendix)\s+[0-9A-H]{1,2}\b|[A-Z][A-Za-z&]*(?:[A-Z&][A-Za-z&]*)?"
+_NAMED_VERSION = re.compile(rf"({_NAME})\s+(?:v|version\s+)(\d+(?:\.\d+)*)\b")
+_VERSION_OF = re.compile(rf"\b(?:v|version\s+)(\d+(?:\.\d+)*)\s+of\s+(?:the\s+)?({_NAME})")
+_NOT_NAMES = {
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "of",
+    "to",
+    "in",
+    "on",
+    "its",
+    "our",
+    "your",
+    "this",
+    "that",
+    "is",
+    "was",
+}
+
+
+def _version_key(number: str) -> str:
+    return f"v{number}" if "." in number else f"v{number}.0"
+
+
+def named_versions(text: str) -> list[tuple[str | None, str]]:
+    """(name, version) for each version in ``text``: the name it is written with, or None when it stands alone."""
+    pairs: list[tuple[str | None, str]] = []
+    bound_at: set[int] = set()
+    for m in _NAMED_VERSION.finditer(text):
+        name = m.group(1).lower()
+        if name in _NOT_NAMES:
+            continue
+        pairs.append((" ".join(name.split()), _version_key(m.group(2))))
+        bound_at.add(m.end(2))
+    for m in _VERSION_OF.finditer(text):
+        name = m.group(2).lower()
+        if name in _NOT_NAMES:
+            continue
+        pairs.append((" ".join(name.split()), _version_key(m.group(1))))
+        bound_at.add(m.end(1))
+    for m in _VERSION.finditer(text):
+        if m.end(1) not in bound_at:
+            pairs.append((None, _version_key(m.group(1))))
+    return pairs
+
+
+def misattributed_versions(question: str, passage_text: str) -> set[str]:
+    """Versions the question asks about for one thing ("Annex 2 v3.0") that the passage gives only for others
+    ("QA&P v3.0"): the passage names the version, but not of the thing asked about."""
+    written = named_versions(passage_text)
+    missing = set()
+    asked = [(name, version) for name, version in named_versions(question) if name is not None]
+    for name, version in asked:
+        owners = {owner for owner, v in written if v == version}
+        if owners and None not in owners and name not in owners:
+            missing.add(f"{name} {version}")
+    # A question comparing two named versions ("was the QA&P v3.0 the same story as the QAD v3.0?") is answered by
+    # a passage that gives one of them.
+    return missing if len(missing) == len(asked) else set()
+
+
 def missing_identifiers(
     question: str, passage_text: str, kinds: tuple[str, ...] = IDENTIFIER_KINDS
 ) -> set[str]:
@@ -72,7 +138,10 @@ def missing_identifiers(
     asked = identifiers_in(question, kinds)
     if not asked:
         return set()
-    return asked - identifiers_in(passage_text, kinds)
+    missing = asked - identifiers_in(passage_text, kinds)
+    if "version" in kinds:
+        missing |= misattributed_versions(question, passage_text)
+    return missing
 
 
 # --- answer kinds ---------------------------------------------------------------------------------------------------
@@ -122,7 +191,7 @@ _WANTS = [
         re.compile(
             r"^\s*when\b|\bwhen(?:'s| is| was| are| were| did| does| do| will| should| must)\b|"
             r"\b(?:what|which) (?:date|day|month|year)\b|\bon what date\b|\bby when\b|\bdeadline\b|\bdue date\b|"
-            r"\bwhat time\b",
+            r"\bwhat time\b|\b(?:what|which) (?:are|were|is|was) the\b.{0,60}\bdates?\b",
             re.IGNORECASE,
         ),
     ),
@@ -130,7 +199,32 @@ _WANTS = [
         "person",
         re.compile(
             r"\b(?:which|what) person\b|\bwho (?:is|was) (?:the )?(?:chair|head|lead|director|manager|speaker)\b|"
-            r"\bname of the (?:person|chair|head|lead|director|manager|speaker)\b|\bwho chairs\b",
+            r"\bname of the (?:person|chair|head|lead|director|manager|speaker)\b|\bwho chairs\b|"
+            r"\bwho (?:is|was|were|are) (?:the )?(?:[\w'’]+ ){0,4}(?:speaker|presenter|chair|chairperson|sro)s?\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "duration",
+        re.compile(
+            r"\bhow long (?:do|does|did|will|would|should|is|are|can|might)\b|\bhow (?:quickly|soon)\b|"
+            r"\bhow many (?:minutes|hours|days|weeks|months|years)\b|\bturn-?around\b|\blead time\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "percentage",
+        re.compile(
+            r"\b(?:what|which) (?:percentage|proportion|share|per ?cent)\b|\bpass (?:rate|mark)\b|"
+            r"\bper ?cent(?:age)?\b|%",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "money",
+        re.compile(
+            r"\bhow much (?:does|do|did|will|would|is|are)\b.{0,60}\b(?:cost|charge|price|pay)\w*\b|"
+            r"\b(?:what|which) (?:is the |are the )?(?:cost|price|charge)s?\b",
             re.IGNORECASE,
         ),
     ),
@@ -144,13 +238,33 @@ _WANTS = [
         ),
     ),
 ]
-_HAS = {"email": EMAIL, "date": DATE, "number": NUMBER, "version": VERSION, "phone": PHONE}
+_COUNT_WORDS = r"\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|a few|several"
+DURATION = re.compile(
+    rf"\b(?:{_COUNT_WORDS}|an?)[ -](?:(?:working|business|calendar|clear)[ -])?"
+    r"(?:minute|hour|day|week|fortnight|month|year)s?\b|\b(?:same|next) (?:working |business )?day\b",
+    re.IGNORECASE,
+)
+PERCENTAGE = re.compile(r"\d+(?:\.\d+)?\s?(?:%|per ?cent\b)|\b(?:all|every|none|no)\b", re.IGNORECASE)
+MONEY = re.compile(
+    r"[£$€]\s?\d|\b\d+(?:\.\d+)?\s?(?:pounds|gbp|euros?)\b|\bfree of charge\b|\bno (?:\w+ )?(?:fee|charge|cost)s?\b",
+    re.IGNORECASE,
+)
+_HAS = {
+    "email": EMAIL,
+    "date": DATE,
+    "number": NUMBER,
+    "version": VERSION,
+    "phone": PHONE,
+    "duration": DURATION,
+    "percentage": PERCENTAGE,
+    "money": MONEY,
+}
 _CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 
 
 def wanted_answer_type(question: str) -> str | None:
-    """ "phone", "email", "version", "date", "person" or "number" when the question asks for one (first match
-    wins)."""
+    """ "phone", "email", "version", "date", "person", "duration", "percentage", "money" or "number" when the
+    question asks for one (first match wins)."""
     for kind, pattern in _WANTS:
         if pattern.search(question):
             return kind
@@ -164,7 +278,9 @@ def has_answer_type(sentence: str, kind: str | None, lowercase_words: set[str] |
         return True
     if kind == "number":
         # A count or amount: not the digits of a date, a version or an identifier ("M10", "19 May 2025").
-        bare = DATE.sub(" ", _VERSION.sub(" ", _CODE.sub(" ", sentence)))
+        bare = DATE.sub(
+            " ", _VERSION.sub(" ", _CODE.sub(" ", _PART_RANGE.sub(" ", _PART.sub(" ", sentence))))
+        )
         return bool(NUMBER.search(bare))
     if kind == "person":
         known = lowercase_words or set()

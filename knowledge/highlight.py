@@ -51,6 +51,7 @@ class Highlight:
     text: str  # the highlighted units, joined by a space (rows by a new line)
     units: tuple[Unit, ...]
     holds_answer: bool  # holds a value of the kind asked for (always True when no kind is asked)
+    lead_in: str = ""  # the question, label or heading line right before the units, which they answer
 
     @property
     def header(self) -> str | None:
@@ -152,7 +153,7 @@ def choose_highlight(
         following = [i for i in range(best + 1, min(best + 1 + MAX_LISTED, len(units)))]
         chosen += [i for i in following if not units[i].caption or units[i].header]
         picked = tuple(units[i] for i in chosen)
-        return Highlight("\n".join(u.text for u in picked), picked, holds)
+        return Highlight("\n".join(u.text for u in picked), picked, holds, _lead_in(units, chosen[0]))
     covered = {t for t in wanted if t in present[best]}
     neighbours = [i for i in (best + 1, best - 1) if 0 <= i < len(units) and not units[i].caption]
     gains = {i: sum(w for t, w in wanted.items() if t in present[i] and t not in covered) for i in neighbours}
@@ -169,7 +170,18 @@ def choose_highlight(
         chosen.append(last + 1)
     picked = tuple(units[i] for i in chosen)
     joiner = "\n" if any(u.header for u in picked) else " "
-    return Highlight(joiner.join(u.text for u in picked), picked, holds)
+    return Highlight(joiner.join(u.text for u in picked), picked, holds, _lead_in(units, chosen[0]))
+
+
+def _lead_in(units: list[Unit], first: int) -> str:
+    """The captions (a question the guidance asks itself, a list item's lead, a line ending in ":") right before
+    ``first``: what its answer is about ("Is M15 still October 2026? That date comes from...")."""
+    lead = []
+    i = first - 1
+    while i >= 0 and first - i <= 2 and units[i].caption and not units[i].header:
+        lead.insert(0, units[i].text)
+        i -= 1
+    return " ".join(lead)
 
 
 _BACK = re.compile(

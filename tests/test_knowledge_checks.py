@@ -175,3 +175,49 @@ def test_meaning_decides_between_sentences_that_match_the_question_equally_in_wo
     assert len(asked) == 1 and len(asked[0]) == 2  # one call, for the candidate sentences only
     words_only = choose_highlight(terms, text, _weights)
     assert words_only.text == "Suppliers send the PQS form by email."
+
+
+def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found():
+    assert wanted_answer_type("how long does service activation take?") == "duration"
+    assert wanted_answer_type("Roughly how many weeks should we plan for it?") == "duration"
+    assert wanted_answer_type("what pass rate do we need?") == "percentage"
+    assert wanted_answer_type("how much does a licence cost per user?") == "money"
+    assert wanted_answer_type("what are the sprint planning cycle dates?") == "date"
+    assert wanted_answer_type("who was the engagement day's speaker?") == "person"
+    assert wanted_answer_type("how many test cases are in the batch?") == "number"
+    assert has_answer_type("It takes between one and two weeks.", "duration")
+    assert has_answer_type("Allow 15 working days.", "duration")
+    assert not has_answer_type("Two formal ones, the initial QAD and the final QAD.", "duration")
+    assert has_answer_type("At least 95% of tests must pass.", "percentage")
+    assert not has_answer_type("Meet the QT Exit Criteria.", "percentage")
+    assert has_answer_type("There is no applicant fee.", "money") and has_answer_type(
+        "It costs £40.", "money"
+    )
+    assert not has_answer_type("Licences are arranged by the Programme.", "money")
+    # A count is not the numbers of a range of parts ("Batches 1-3").
+    assert not has_answer_type("Updated Functional Batches 1-3 published for consultation.", "number")
+
+
+def test_a_version_given_for_another_document_does_not_answer():
+    passage = "QAG approved QA&P v3.0, Annex 1 v2.0 and Annex 2 v2.0 on 22 August 2024."
+    assert missing_identifiers("when was Annex 2 v3.0 approved?", passage) == {"annex 2 v3.0"}
+    assert missing_identifiers("when was Annex 2 v2.0 approved?", passage) == set()
+    assert missing_identifiers("when was version 3.0 of the QA&P approved?", passage) == set()
+    # A version written alone may be of the document the passage is about.
+    assert (
+        missing_identifiers("QAD v3.0 approval date?", "| v3.0 approved by the REC PAB | 29 August 2024 |")
+        == set()
+    )
+    # Comparing two documents' versions: a passage giving one of them answers.
+    two = "was the QA&P v3.0 approved on one day, unlike the QAD v3.0?"
+    assert missing_identifiers(two, "The QA&P v3.0 was approved by both PABs on 28 August 2024.") == set()
+
+
+def test_an_faq_answer_is_checked_with_the_question_it_answers():
+    text = "E3. Is M15 still October 2026? That date comes from older pages; check the current register."
+    chosen = choose_highlight(
+        lexical_terms("is M15 still oct 2026"), text, _weights, identifiers={"m15", "2026"}
+    )
+    assert chosen.text == "That date comes from older pages; check the current register."
+    assert chosen.lead_in == "E3. Is M15 still October 2026?"
+    assert missing_identifiers("is M15 still oct 2026?", f"{chosen.lead_in}\n{chosen.text}") == set()
