@@ -279,7 +279,7 @@ def has_answer_type(sentence: str, kind: str | None, lowercase_words: set[str] |
     if kind == "number":
         # A count or amount: not the digits of a date, a version or an identifier ("M10", "19 May 2025").
         bare = DATE.sub(
-            " ", _VERSION.sub(" ", _CODE.sub(" ", _PART_RANGE.sub(" ", _PART.sub(" ", sentence))))
+            " ", _VERSION.sub(" ", _CODE.sub(" ", _PART.sub(" ", _PART_RANGE.sub(" ", sentence))))
         )
         return bool(NUMBER.search(bare))
     if kind == "person":
