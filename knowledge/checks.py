@@ -244,7 +244,7 @@ DURATION = re.compile(
     r"(?:minute|hour|day|week|fortnight|month|year)s?\b|\b(?:same|next) (?:working |business )?day\b",
     re.IGNORECASE,
 )
-PERCENTAGE = re.compile(r"\d+(?:\.\d+)?\s?(?:%|per ?cent\b)|\b(?:all|every|none|no)\b", re.IGNORECASE)
+PERCENTAGE = re.compile(r"\d+(?:\.\d+)?\s?(?:%|per ?cent\b)", re.IGNORECASE)
 MONEY = re.compile(
     r"[£$€]\s?\d|\b\d+(?:\.\d+)?\s?(?:pounds|gbp|euros?)\b|\bfree of charge\b|\bno (?:\w+ )?(?:fee|charge|cost)s?\b",
     re.IGNORECASE,
