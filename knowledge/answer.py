@@ -248,7 +248,7 @@ def evidence_of(
         "ids_missing_sentence": 1.0
         if missing_identifiers(question, f"{top.passage.heading}\n{highlight.lead_in}\n{highlight.text}")
         else 0.0,
-        "absence": 1.0 if kind and is_absence_statement(highlight.text) else 0.0,
+        "absence": 1.0 if highlight.absence or (kind and is_absence_statement(highlight.text)) else 0.0,
     }
 
 

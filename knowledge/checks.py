@@ -293,7 +293,8 @@ def has_answer_type(sentence: str, kind: str | None, lowercase_words: set[str] |
 _ABSENCE = re.compile(
     r"\b(?:does not|do not|doesn't|don't|is not|are not|not)\s+(?:\w+\s+){0,2}?"
     r"(?:reproduce[sd]?|record(?:ed|s)?|give[sn]?|name[sd]?|list(?:ed|s)?|cop(?:y|ies|ied)|stated?|publish(?:ed)?|"
-    r"include[sd]?|recorded)\b"
+    r"include[sd]?|recorded|identif(?:y|ies|ied)|specif(?:y|ies|ied)|confirm(?:s|ed)?|say|says|said)\b"
+    r"|\bto be (?:announced|confirmed|decided|published) later\b|\bnot yet (?:known|published|confirmed|announced)\b"
     r"|\bnot (?:reproduced|recorded|given|named|listed|stated|published|included)\b",
     re.IGNORECASE,
 )

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from knowledge.checks import has_answer_type, identifiers_in
+from knowledge.checks import has_answer_type, identifiers_in, is_absence_statement
 from knowledge.chunk import split_sentences
 from knowledge.terms import lexical_terms
 
@@ -35,6 +35,7 @@ PREFIX = 4  # terms sharing a start this long, one the start of the other, are f
 PARTIAL = 0.7  # what another form of a question word counts for
 DENSE_CANDIDATES = 4  # units compared by meaning: the best this many by words
 DENSE_WEIGHT = 0.25  # what meaning similarity (cosine) counts for, against the share of the question's words
+ABSENCE_SHARE = 0.7  # an absence statement scoring this share of the best unit's score declines
 LABEL_WORDS = 5  # a first sentence this short, with more after it on its line, is the line's label
 
 
@@ -52,6 +53,7 @@ class Highlight:
     units: tuple[Unit, ...]
     holds_answer: bool  # holds a value of the kind asked for (always True when no kind is asked)
     lead_in: str = ""  # the question, label or heading line right before the units, which they answer
+    absence: bool = False  # a sentence matching the question about as well says the guidance does not give it
 
     @property
     def header(self) -> str | None:
@@ -124,6 +126,16 @@ def choose_highlight(
                 DENSE_WEIGHT * scale * max(value, 0.0) * (CAPTION_WEIGHT if units[i].caption else 1.0)
             )
     best = max(range(len(units)), key=lambda i: (scores[i], -i))
+    # Another sentence as near the question saying the guidance does not give something ("The pack's sources do not
+    # identify the version now in force"); the highlighted sentence's own absence statement is judged by the caller
+    # ("submit within the timeframes in Appendix C (this pack does not reproduce them)" answers "where are they?").
+    absence = any(
+        i != best
+        and scores[i] > 0
+        and scores[i] >= ABSENCE_SHARE * scores[best]
+        and is_absence_statement(units[i].text)
+        for i in range(len(units))
+    )
     holds = True
     if kind is not None:
         typed = [
@@ -153,7 +165,9 @@ def choose_highlight(
         following = [i for i in range(best + 1, min(best + 1 + MAX_LISTED, len(units)))]
         chosen += [i for i in following if not units[i].caption or units[i].header]
         picked = tuple(units[i] for i in chosen)
-        return Highlight("\n".join(u.text for u in picked), picked, holds, _lead_in(units, chosen[0]))
+        return Highlight(
+            "\n".join(u.text for u in picked), picked, holds, _lead_in(units, chosen[0]), absence
+        )
     covered = {t for t in wanted if t in present[best]}
     neighbours = [i for i in (best + 1, best - 1) if 0 <= i < len(units) and not units[i].caption]
     gains = {i: sum(w for t, w in wanted.items() if t in present[i] and t not in covered) for i in neighbours}
@@ -170,7 +184,7 @@ def choose_highlight(
         chosen.append(last + 1)
     picked = tuple(units[i] for i in chosen)
     joiner = "\n" if any(u.header for u in picked) else " "
-    return Highlight(joiner.join(u.text for u in picked), picked, holds, _lead_in(units, chosen[0]))
+    return Highlight(joiner.join(u.text for u in picked), picked, holds, _lead_in(units, chosen[0]), absence)
 
 
 def _lead_in(units: list[Unit], first: int) -> str:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from knowledge.checks import has_answer_type, identifiers_in, missing_identifiers, wanted_answer_type
+from knowledge.checks import (
+    has_answer_type,
+    identifiers_in,
+    is_absence_statement,
+    missing_identifiers,
+    wanted_answer_type,
+)
 from knowledge.decline import DeclineModel
 from knowledge.highlight import choose_highlight
 from knowledge.terms import expand_shorthand, lexical_terms
@@ -221,3 +227,18 @@ def test_an_faq_answer_is_checked_with_the_question_it_answers():
     assert chosen.text == "That date comes from older pages; check the current register."
     assert chosen.lead_in == "E3. Is M15 still October 2026?"
     assert missing_identifiers("is M15 still oct 2026?", f"{chosen.lead_in}\n{chosen.text}") == set()
+
+
+def test_a_sentence_saying_the_guidance_does_not_give_the_asked_fact_declines_it():
+    text = (
+        "| Document | Version |\n| --- | --- |\n| BSCP537 version in force in 2023 | v15.0 |\n"
+        "The pack's sources do not identify the version of BSCP537 now in force; check the BSC website."
+    )
+    terms = lexical_terms("which version of BSCP537 is in force now?", expand=False)
+    chosen = choose_highlight(terms, text, _weights, "version", identifiers={"bscp537"})
+    assert chosen.text == "| BSCP537 version in force in 2023 | v15.0 |" and chosen.absence
+    # The highlighted sentence's own "not reproduced here" can be the answer to "where is it written?".
+    where = "Submit within the timeframes in QA&P Appendix C (this pack does not reproduce them)."
+    chosen = choose_highlight(lexical_terms("where are the submission timeframes written?"), where, _weights)
+    assert chosen.text == where and not chosen.absence
+    assert is_absence_statement("Cycle timings were to be announced later.")
