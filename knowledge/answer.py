@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 from knowledge.checks import (
+    asks_for_list,
     has_answer_type,
     identifiers_in,
     is_absence_statement,
@@ -269,6 +270,7 @@ def highlight_of(
     kind: str | None,
     identifiers: set[str] | None = None,
     similarity: Callable[[list[str]], list[float]] | None = None,
+    wants_list: bool = False,
 ) -> Highlight:
     return choose_highlight(
         terms,
@@ -278,6 +280,7 @@ def highlight_of(
         index.lowercase_words,
         identifiers,
         similarity,
+        wants_list,
     )
 
 
@@ -317,8 +320,9 @@ def compose_answer(
     kind = wanted_answer_type(question)
     hits = prefer_named_identifiers(question, hits)
     asked = identifiers_in(question)
+    wants_list = asks_for_list(question)
     highlights = [
-        highlight_of(terms, hit.passage, index, kind, asked, similarity if i == 0 else None)
+        highlight_of(terms, hit.passage, index, kind, asked, similarity if i == 0 else None, wants_list)
         for i, hit in enumerate(hits)
     ]
     sources = [

@@ -262,6 +262,20 @@ _HAS = {
 _CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 
 
+_LIST = re.compile(
+    r"\b(?:what|which) (?:are|were) (?:the|all the)\b|\blist (?:the|all)\b|"
+    r"\b(?:what|which) (?:information|details|items|documents|steps|stages|elements|points|topics|headings|parts)\b|"
+    r"\bwhat (?:do|does|should|must) (?:i|we|you|they) (?:need to |have to )?(?:include|put|provide|cover|list)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_list(question: str) -> bool:
+    """Whether the question asks for several things ("What are the four annexes?", "What details should I
+    include?"), which a list or a table answers."""
+    return bool(_LIST.search(question))
+
+
 def wanted_answer_type(question: str) -> str | None:
     """ "phone", "email", "version", "date", "person", "duration", "percentage", "money" or "number" when the
     question asks for one (first match wins)."""

@@ -45,6 +45,7 @@ class Unit:
     header: str | None = None  # the header row of the table a row belongs to
     caption: bool = False  # a table header row, or a line that introduces what follows
     line: int = 0  # the number of the line (paragraph, list item or row) the unit belongs to
+    block: int = -1  # list items and table rows in a run share a number; -1 for other units
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,19 @@ class Highlight:
         return next((u.header for u in self.units if u.header), None)
 
 
+_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
+
+
 def units_of(text: str) -> list[Unit]:
     units: list[Unit] = []
     header: str | None = None
     previous_table = False
+    block, previous_kind = 0, None
     for number, line in enumerate(text.split("\n")):
+        kind = "row" if line.startswith("|") else "item" if _ITEM.match(line) else None
+        if kind != previous_kind:
+            block += 1
+        previous_kind = kind
         if line.startswith("|"):
             if not previous_table:
                 header = line
@@ -72,7 +81,7 @@ def units_of(text: str) -> list[Unit]:
             elif set(line.replace("|", "").strip()) <= set("-: "):
                 pass  # the Markdown separator row
             else:
-                units.append(Unit(line, header, line=number))
+                units.append(Unit(line, header, line=number, block=block))
             previous_table = True
             continue
         previous_table = False
@@ -87,7 +96,8 @@ def units_of(text: str) -> list[Unit]:
                 and len(stripped.lstrip("-*0123456789. ").split()) <= LABEL_WORDS
             )
             caption = label or stripped.endswith((":", "?")) or stripped.startswith("#")
-            units.append(Unit(sentence, None, caption=caption, line=number))
+            in_block = block if kind == "item" and len(sentences) == 1 else -1
+            units.append(Unit(sentence, None, caption=caption, line=number, block=in_block))
     return units or [Unit(text)]
 
 
@@ -99,6 +109,7 @@ def choose_highlight(
     lowercase_words: set[str] | None = None,
     identifiers: set[str] | None = None,
     similarity: Callable[[list[str]], list[float]] | None = None,
+    wants_list: bool = False,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -160,9 +171,30 @@ def choose_highlight(
             best = after
             holds = kind is None or has_answer_type(units[best].text, kind, lowercase_words)
     chosen = [best]
+    if wants_list:
+        # A question asking for several things ("What are the four annexes?") is answered by a list or a table:
+        # the one the best unit belongs to, else the one matching the question best as a whole.
+        blocks: dict[int, list[int]] = {}
+        for i, unit in enumerate(units):
+            if unit.block >= 0:
+                blocks.setdefault(unit.block, []).append(i)
+        members = blocks.get(units[best].block) if units[best].block >= 0 else None
+        if members is None and blocks:
+            strongest = max(blocks.values(), key=lambda m: sum(scores[i] for i in m))
+            if sum(scores[i] for i in strongest) >= scores[best]:
+                members = strongest
+        if members and len(members) > 1:
+            at = members.index(best) if best in members else 0
+            start = max(0, min(at - MAX_LISTED // 2, len(members) - MAX_LISTED))
+            picked = tuple(units[i] for i in members[start : start + MAX_LISTED])
+            return Highlight(
+                "\n".join(u.text for u in picked), picked, holds, _lead_in(units, members[0]), absence
+            )
     if units[best].text.rstrip().endswith(":"):
         # A line introducing a list or table: the answer is what it introduces.
         following = [i for i in range(best + 1, min(best + 1 + MAX_LISTED, len(units)))]
+        if following and units[following[0]].block >= 0:  # the list or table it introduces, not what follows it
+            following = [i for i in following if units[i].block == units[following[0]].block]
         chosen += [i for i in following if not units[i].caption or units[i].header]
         picked = tuple(units[i] for i in chosen)
         return Highlight(

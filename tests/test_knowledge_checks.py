@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from knowledge.checks import (
+    asks_for_list,
     has_answer_type,
     identifiers_in,
     is_absence_statement,
@@ -242,3 +243,40 @@ def test_a_sentence_saying_the_guidance_does_not_give_the_asked_fact_declines_it
     chosen = choose_highlight(lexical_terms("where are the submission timeframes written?"), where, _weights)
     assert chosen.text == where and not chosen.absence
     assert is_absence_statement("Cycle timings were to be announced later.")
+
+
+def test_a_question_asking_for_several_things_is_answered_by_the_whole_list_or_table():
+    assert asks_for_list("What are the four annexes of the QA&P?")
+    assert asks_for_list("What details should I include when I email a query?")
+    assert not asks_for_list("Who signs the final QAD?")
+    text = (
+        "The QA&P has four annexes, each with its own approach.\n"
+        "| Annex | Title |\n| --- | --- |\n| Annex 1 | SIT approach |\n| Annex 2 | Non-SIT testing approach |\n"
+        "| Annex 3 | LDSO approach |\n| Annex 4 | Non-Completion of Qualification |\n"
+        "Annex 3 was later renamed."
+    )
+    terms = lexical_terms("What are the four annexes of the QA&P?", expand=False)
+    chosen = choose_highlight(terms, text, _weights, wants_list=True)
+    assert chosen.text.splitlines() == [
+        "| Annex 1 | SIT approach |",
+        "| Annex 2 | Non-SIT testing approach |",
+        "| Annex 3 | LDSO approach |",
+        "| Annex 4 | Non-Completion of Qualification |",
+    ]
+    assert chosen.header == "| Annex | Title |"
+    items = (
+        "Include these in the email:\n- your organisation\n- the question number\n- a contact name\nThanks."
+    )
+    listed = choose_highlight(
+        lexical_terms("what details should i include in the email"), items, _weights, wants_list=True
+    )
+    assert listed.text.splitlines()[-3:] == [
+        "- your organisation",
+        "- the question number",
+        "- a contact name",
+    ]
+    # Without asking for several things, the best sentence stands alone.
+    assert (
+        choose_highlight(terms, text, _weights).text
+        == "The QA&P has four annexes, each with its own approach."
+    )
