@@ -218,7 +218,7 @@ def main() -> None:
     parser.add_argument(
         "--own", action="store_true", help="add benchmarks/questions/own.jsonl to the questions"
     )
-    parser.add_argument("--weights", default="0.3,0.4,0.5,0.6", help="fusion lexical weights to choose from")
+    parser.add_argument("--weights", default="0.2,0.3,0.4,0.5", help="fusion lexical weights to choose from")
     parser.add_argument(
         "--window-shares", default="0,0.15,0.3,0.45", help="window-mean shares of the passage similarity"
     )

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 # Fused score = LEXICAL_WEIGHT x (BM25 / best BM25 for the question) + (1 - LEXICAL_WEIGHT) x passage similarity.
-# 0.3 was chosen by benchmarks/answer_cv.py in every fold (from 0.3-0.6), together with WINDOW_MEAN_SHARE; 0.4 with the
-# best window alone, 0.6 before windows.
+# 0.3 was chosen by benchmarks/answer_cv.py in every fold (from 0.2-0.5; from 0.1-0.6 in a wider trial), together with
+# WINDOW_MEAN_SHARE; 0.4 with the best window alone, 0.6 before windows.
 LEXICAL_WEIGHT = 0.3
 # Passage similarity = (1 - WINDOW_MEAN_SHARE) x best window's cosine + WINDOW_MEAN_SHARE x mean of its windows'
 # cosines. A passage about the asked subject throughout beats a long one with one matching stretch among others on
-# other things. 0.3 was chosen in every fold (from 0-0.45); a passage of one window is unaffected.
+# other things. 0.3 was chosen in every fold (from 0-0.45; 0-0.6 in a wider trial); a passage of one window is
+# unaffected.
 WINDOW_MEAN_SHARE = 0.3
 MODES = ("hybrid", "lexical", "dense")
 
