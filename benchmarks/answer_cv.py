@@ -6,9 +6,10 @@ Run from the repository root:
 
 The questions are benchmarks/questions/dev.jsonl and messy.jsonl (or --questions FILE...). The bundled guidance is
 indexed into DIR (default: a folder under the system's temporary directory, kept between runs so the passages are
-embedded once). Each question is asked once per fusion weight in --weights, in each mode; then, for each fold, the
-fusion weight (by MRR) and the decline model (logistic regression over the features of knowledge.decline, and its
-threshold) are fitted on the other folds and measured on this one. "out-of-fold" pools the folds' measurements;
+embedded once). Each question is asked once per ranking setting (each fusion weight in --weights with each window-mean
+share in --window-shares, see knowledge.fusion), in each mode; then, for each fold, the ranking setting (by MRR) and
+the decline model (logistic regression over the features of knowledge.decline, and its threshold) are fitted on the
+other folds and measured on this one. "out-of-fold" pools the folds' measurements;
 "in-fold" fits on every question and measures on the same questions (what tuning on one set shows, and what
 over-fitting inflates).
 
@@ -38,6 +39,7 @@ sys.path.insert(0, str(REPO))
 from bot.storage import connect  # noqa: E402
 from knowledge.decline import MODEL_FILE, DeclineModel  # noqa: E402
 from knowledge.evaluation import headline_holds, load_questions  # noqa: E402
+from knowledge.fusion import LEXICAL_WEIGHT, WINDOW_MEAN_SHARE  # noqa: E402
 from knowledge.service import KnowledgeConfig, index_guidance, open_knowledge_base  # noqa: E402
 
 QUESTIONS = REPO / "benchmarks" / "questions"
@@ -70,9 +72,17 @@ def found_rank(answer, needles: list[str]) -> int | None:
     return None
 
 
-def collect(kb, questions: list[dict], weight: float, mode: str) -> list[dict]:
+# A ranking setting: (fusion lexical weight, window-mean share). Ties in MRR go to the setting nearest the shipped one.
+Setting = tuple[float, float]
+
+
+def nearness(setting: Setting) -> float:
+    return -abs(setting[0] - LEXICAL_WEIGHT) - abs(setting[1] - WINDOW_MEAN_SHARE)
+
+
+def collect(kb, questions: list[dict], setting: Setting, mode: str) -> list[dict]:
     """One record per question: its evidence, where the answer was found, whether the highlight holds it."""
-    kb.search_index.lexical_weight = weight
+    kb.search_index.lexical_weight, kb.search_index.window_mean_share = setting
     records = []
     for item in questions:
         answer = kb.ask(item["q"], k=DEPTH, mode=mode)
@@ -172,8 +182,9 @@ def folds_of(questions: list[dict], k: int, seed: int = 0) -> list[int]:
     return fold
 
 
-def cross_validate(by_weight: dict[float, list[dict]], fold: list[int], k: int, args) -> tuple[dict, list]:
-    """Out-of-fold figures: per fold, the weight and the model fitted on the other folds, measured on this one."""
+def cross_validate(by_weight: dict[Setting, list[dict]], fold: list[int], k: int, args) -> tuple[dict, list]:
+    """Out-of-fold figures: per fold, the ranking setting and the model fitted on the other folds, measured on this
+    one."""
     n = len(fold)
     decisions = [False] * n
     chosen: list[dict | None] = [None] * n
@@ -185,7 +196,7 @@ def cross_validate(by_weight: dict[float, list[dict]], fold: list[int], k: int, 
             by_weight,
             key=lambda w: (
                 figures([by_weight[w][i] for i in train], [True] * len(train))["mrr"],
-                -abs(w - 0.6),
+                nearness(w),
             ),
         )
         records = by_weight[weight]
@@ -193,7 +204,9 @@ def cross_validate(by_weight: dict[float, list[dict]], fold: list[int], k: int, 
         for i in test:
             decisions[i] = answered(model, records[i])
             chosen[i] = records[i]
-        per_fold.append({"fold": f, "weight": weight, "threshold": model.threshold})
+        per_fold.append(
+            {"fold": f, "weight": weight[0], "window_mean_share": weight[1], "threshold": model.threshold}
+        )
     return figures(chosen, decisions), per_fold
 
 
@@ -205,7 +218,10 @@ def main() -> None:
     parser.add_argument(
         "--own", action="store_true", help="add benchmarks/questions/own.jsonl to the questions"
     )
-    parser.add_argument("--weights", default="0.4,0.5,0.6,0.7", help="fusion lexical weights to choose from")
+    parser.add_argument("--weights", default="0.2,0.3,0.4,0.5", help="fusion lexical weights to choose from")
+    parser.add_argument(
+        "--window-shares", default="0,0.15,0.3,0.45", help="window-mean shares of the passage similarity"
+    )
     parser.add_argument("--hard-rules", default="ids_missing_sentence,type_missing,absence")
     parser.add_argument(
         "--c", type=float, default=1.0, help="inverse regularisation of the logistic regression"
@@ -230,14 +246,12 @@ def main() -> None:
         ]
     questions = [q for path in args.questions for q in load_questions(path)]
     kb = open_kb(args.data_dir, args.rebuild)
-    weights = [float(w) for w in args.weights.split(",")]
+    weights = [(float(w), float(s)) for w in args.weights.split(",") for s in args.window_shares.split(",")]
     by_weight = {w: collect(kb, questions, w, "hybrid") for w in weights}
     fold = folds_of(questions, args.folds)
     out_of_fold, per_fold = cross_validate(by_weight, fold, args.folds, args)
 
-    weight = max(
-        weights, key=lambda w: (figures(by_weight[w], [True] * len(questions))["mrr"], -abs(w - 0.6))
-    )
+    weight = max(weights, key=lambda w: (figures(by_weight[w], [True] * len(questions))["mrr"], nearness(w)))
     model = fit_model(by_weight[weight], args.hard_rules, args.c, args.cost)
     in_fold = figures(by_weight[weight], [answered(model, r) for r in by_weight[weight]])
     baselines = {}
@@ -252,7 +266,8 @@ def main() -> None:
         "out_of_fold": out_of_fold,
         "folds": per_fold,
         "in_fold": in_fold,
-        "in_fold_weight": weight,
+        "in_fold_weight": weight[0],
+        "in_fold_window_mean_share": weight[1],
         "baselines_in_fold": baselines,
         "model": model.to_dict(),
     }
@@ -265,7 +280,8 @@ def main() -> None:
             {
                 "files": report["files"],
                 "questions": report["questions"],
-                "lexical_weight": weight,
+                "lexical_weight": weight[0],
+                "window_mean_share": weight[1],
                 "cost": args.cost,
                 "c": args.c,
                 "date": datetime.now(UTC).date().isoformat(),
@@ -283,7 +299,10 @@ def main() -> None:
             f"(all {row['headline_all']:.3f}); unanswerable declined {row['unanswerable_declined']:.3f}; "
             f"answerable declined {row['answerable_declined']:.3f}"
         )
-    print("folds:", ", ".join(f"w={p['weight']} t={p['threshold']}" for p in per_fold))
+    print(
+        "folds:",
+        ", ".join(f"w={p['weight']} s={p['window_mean_share']} t={p['threshold']}" for p in per_fold),
+    )
 
 
 if __name__ == "__main__":

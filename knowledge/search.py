@@ -4,7 +4,8 @@ Passages (chunk rows joined with their documents) are read from SQLite once; FAI
 mapped back to passages here. Both retrievers see the document title and section path with the passage text, and
 both see acronyms expanded (see :mod:`knowledge.terms`), so "QAD" matches "Qualification Assessment Document".
 
-The two scores are fused by :func:`knowledge.fusion.fuse`. Passages that are the same text in two copies of one
+The two scores are fused by :func:`knowledge.fusion.fuse`; on the dense side each candidate counts by its best window
+and, in part, by the mean of its windows (:func:`knowledge.fusion.passage_similarity`). Passages that are the same text in two copies of one
 document (for example the Markdown and the PDF version of a note) are collapsed into one, keeping the copy with the
 newer ``updated`` date, then the richer metadata.
 """
@@ -19,7 +20,7 @@ import numpy as np
 import sqlite_utils
 
 from knowledge.errors import IndexMismatchError
-from knowledge.fusion import LEXICAL_WEIGHT, MODES, fuse
+from knowledge.fusion import LEXICAL_WEIGHT, MODES, WINDOW_MEAN_SHARE, fuse, passage_similarity
 from knowledge.store import LEXICAL_HINT, LexicalIndex, Passage, VectorIndex, read_passages
 from knowledge.terms import expand_shorthand, expansion_terms, lexical_terms
 
@@ -76,6 +77,7 @@ class SearchIndex:
             )
         self.lexical_index = lexical
         self.lexical_weight = LEXICAL_WEIGHT  # of the fusion; benchmarks/answer_cv.py varies it
+        self.window_mean_share = WINDOW_MEAN_SHARE  # likewise
         self._bm25 = lexical.bm25
         self.lowercase_words = lexical.lowercase_words
         self.document_frequency = lexical.document_frequency
@@ -203,25 +205,27 @@ class SearchIndex:
         lexical_score = dict(lexical)
         dense_score = dict(dense)
         candidates = list(dict.fromkeys([p for p, _ in lexical] + [p for p, _ in dense]))
+        similarity = dense_score
         if mode == "hybrid" and query_vector is not None:
-            # Lexical-only candidates get their exact cosine too, for the fusion and for the confidence.
-            missing = [p for p in candidates if p not in dense_score]
-            dense_score.update(self._cosines(missing, query_vector))
-        fused = fuse(candidates, lexical_score, dense_score, mode, self.lexical_weight)
+            # Every candidate's windows are scored: lexical-only candidates get their exact best-window cosine too
+            # (for the fusion and for the confidence), and each passage's similarity weighs in its windows' mean.
+            windows = self.vectors.window_similarities(
+                [self.passages[p].vector_id for p in candidates], query_vector
+            )
+            for p, cosines in zip(candidates, windows, strict=True):
+                if p not in dense_score and len(cosines):
+                    dense_score[p] = float(np.max(cosines))
+            similarity = {
+                p: passage_similarity(cosines, self.window_mean_share)
+                for p, cosines in zip(candidates, windows, strict=True)
+                if len(cosines)
+            }
+        fused = fuse(candidates, lexical_score, similarity, mode, self.lexical_weight)
         order = sorted(fused, key=lambda p: -fused[p])
         hits = [
             Hit(self.passages[p], fused[p], dense_score.get(p, 0.0), lexical_score.get(p, 0.0)) for p in order
         ]
         return self.collapse_duplicates(hits, limit=k)
-
-    def _cosines(self, positions: list[int], query_vector: np.ndarray) -> dict[int, float]:
-        """Each passage's cosine with the question: that of its best window."""
-        out = {}
-        for position in positions:
-            windows = self.vectors.passage_vectors(self.passages[position].vector_id)
-            if len(windows):
-                out[position] = float(np.max(windows @ query_vector))
-        return out
 
     def collapse_duplicates(self, hits: list[Hit], limit: int | None = None) -> list[Hit]:
         """Keep one of each passage that appears in two copies of a document, at the better rank.

@@ -111,6 +111,8 @@ class VectorIndex:
             )
             index = faiss.IndexIDMap2(codes)
         self._index = index
+        # Passage id -> its number of windows, read from the index on first need.
+        self._window_counts: dict[int, int] | None = None
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -124,12 +126,14 @@ class VectorIndex:
                 raise ValueError(f"a passage has at most {WINDOW_SLOTS} windows")
             faiss_ids = ids * WINDOW_SLOTS + slots
             self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), faiss_ids)
+            self._window_counts = None
 
     def remove(self, ids: Iterable[int]) -> None:
         """Remove every window of the passages ``ids``."""
         ids = np.asarray(list(ids), dtype=np.int64)
         if len(ids):
             self._index.remove_ids((ids[:, None] * WINDOW_SLOTS + np.arange(WINDOW_SLOTS)).ravel())
+            self._window_counts = None
 
     def search(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(passage ids, scores) of the ``k`` nearest passages, best first; a passage scores by its best window."""
@@ -159,6 +163,21 @@ class VectorIndex:
             except RuntimeError:
                 break
         return np.vstack(rows) if rows else np.zeros((0, self.dimension), dtype=np.float32)
+
+    def window_similarities(self, vector_ids: list[int], vector: np.ndarray) -> list[np.ndarray]:
+        """The inner product of ``vector`` with every window of each passage in ``vector_ids`` (one array each,
+        empty for a passage without vectors), read in one batch."""
+        if self._window_counts is None:
+            ids = faiss.vector_to_array(self._index.id_map) if len(self) else np.zeros(0, dtype=np.int64)
+            passages, counts = np.unique(ids // WINDOW_SLOTS, return_counts=True)
+            self._window_counts = dict(zip(passages.tolist(), counts.tolist(), strict=True))
+        counts = [self._window_counts.get(int(v), 0) for v in vector_ids]
+        keys = [int(v) * WINDOW_SLOTS + w for v, n in zip(vector_ids, counts, strict=True) for w in range(n)]
+        if not keys:
+            return [np.zeros(0, dtype=np.float32) for _ in vector_ids]
+        rows = self._index.reconstruct_batch(np.asarray(keys, dtype=np.int64))
+        scores = rows @ np.asarray(vector, dtype=np.float32).ravel()
+        return np.split(scores, np.cumsum(counts)[:-1])
 
     def copy(self) -> VectorIndex:
         return VectorIndex(self.dimension, faiss.clone_index(self._index))
