@@ -193,7 +193,9 @@ def choose_highlight(
     if units[best].text.rstrip().endswith(":"):
         # A line introducing a list or table: the answer is what it introduces.
         following = [i for i in range(best + 1, min(best + 1 + MAX_LISTED, len(units)))]
-        if following and units[following[0]].block >= 0:  # the list or table it introduces, not what follows it
+        if (
+            following and units[following[0]].block >= 0
+        ):  # the list or table it introduces, not what follows it
             following = [i for i in following if units[i].block == units[following[0]].block]
         chosen += [i for i in following if not units[i].caption or units[i].header]
         picked = tuple(units[i] for i in chosen)
