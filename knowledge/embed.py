@@ -71,6 +71,7 @@ class Embedder:
         self._lock = threading.Lock()
         self._model = None
         self._counter = None
+        self._whole_words: frozenset[str] | None = None
         self.questions = None  # the ONNX question encoder, when there is one
         use_onnx = cache_dir is not None and question_encoder == "onnx"
         if use_onnx:
@@ -153,6 +154,19 @@ class Embedder:
         if not self._counter:
             return approximate_tokens(text)
         return len(self._counter.encode(text, add_special_tokens=False).ids)
+
+    def whole_words(self) -> frozenset[str]:
+        """The lower-case words of four letters or more the model's tokenizer holds whole (a WordPiece vocabulary's
+        words): everyday English, spelt right. Empty for a tokenizer without such a vocabulary."""
+        if self._whole_words is None:
+            words: set[str] = set()
+            file = self._model_dir / "vocab.txt"
+            if file.is_file():
+                for line in file.read_text(encoding="utf-8").splitlines():
+                    if len(line) >= 4 and line.isalpha() and line.islower():
+                        words.add(line)
+            self._whole_words = frozenset(words)
+        return self._whole_words
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]

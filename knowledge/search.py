@@ -85,6 +85,9 @@ class SearchIndex:
         self.sorted_vocabulary = sorted(self.vocabulary)  # for prefix look-ups and corrections
         self._corrections: dict[str, str | None] = {}
         self.known_words = sorted(w.lower() for w in self.lowercase_words if w.isalpha() and len(w) >= 3)
+        # Words of everyday English (the embedding model's whole-word vocabulary): a word the guidance never uses is
+        # only taken for a misspelling when it is not one of these ("rate" is not "date", "fuel" is not "full").
+        self.everyday_words: frozenset[str] = frozenset()
 
     @classmethod
     def from_db(
@@ -110,6 +113,7 @@ class SearchIndex:
             term in self.document_frequency
             or len(term) < MIN_CORRECTED_LENGTH
             or any(c.isdigit() for c in term)
+            or term in self.everyday_words
         ):
             return None
         if term not in self._corrections:
@@ -149,7 +153,12 @@ class SearchIndex:
         if key not in self._corrections:
             stem = lexical_terms(lower, expand=False)
             fixed = None
-            if stem and stem[0] not in self.document_frequency and lower not in self.lowercase_words:
+            if (
+                stem
+                and stem[0] not in self.document_frequency
+                and lower not in self.lowercase_words
+                and lower not in self.everyday_words
+            ):
                 from rapidfuzz.distance import OSA
                 from rapidfuzz.process import extract
 

@@ -143,10 +143,15 @@ class KnowledgeBase:
         self.config = config
         self.db = db
         self.embedder = embedder
-        self._index = search_index
+        self._index = self._with_words(search_index)
         self._write_lock = threading.Lock()
         self._vectors_file = read_state(db).vectors_file
         self.threshold = config.answer_threshold if config.answer_threshold is not None else DEFAULT_THRESHOLD
+
+    def _with_words(self, index: SearchIndex) -> SearchIndex:
+        """``index`` told which words are everyday English (never corrected to a guidance word)."""
+        index.everyday_words = self.embedder.whole_words()
+        return index
 
     @property
     def search_index(self) -> SearchIndex:
@@ -292,7 +297,7 @@ class KnowledgeBase:
             lexical.save(lexical_path(self.config.index_dir / vectors_file))
         remove_stale_files(self.config.index_dir, keep=vectors_file)
         self._vectors_file = vectors_file
-        self._index = SearchIndex(passages, vectors, lexical)
+        self._index = self._with_words(SearchIndex(passages, vectors, lexical))
 
     def _current_vectors(self):
         """The vectors to change: this process's copy, or the file on disk if `mhhs-bot index` has run since."""
@@ -300,7 +305,9 @@ class KnowledgeBase:
         if state.vectors_file != self._vectors_file:
             _, vectors = load_vectors(self.db, self.config.index_dir, self.config.embedding_model)
             self._vectors_file = state.vectors_file
-            self._index = _load_search_index(self.db, self.config.index_dir, state.vectors_file, vectors)
+            self._index = self._with_words(
+                _load_search_index(self.db, self.config.index_dir, state.vectors_file, vectors)
+            )
         return state, self._index.vectors.copy()
 
 

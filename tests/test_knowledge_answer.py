@@ -18,6 +18,7 @@ from knowledge.answer import (
     unknown_subject_terms,
     wanted_answer_type,
 )
+from knowledge.search import SearchIndex
 
 ENQUIRIES = "MHHSQualification@elexon.co.uk"
 
@@ -190,6 +191,19 @@ def test_misspelt_and_shorthand_questions_are_read_as_meant(knowledge_base):
     assert index.normalise_question("PIT and QT for LDSOs") == "PIT and QT for LDSOs"
     answer = knowledge_base.ask("who has to sign the finl QAD once its contnet is complete?")
     assert answer.answered and "Company Director" in answer.sources[0].highlight
+
+
+def test_everyday_words_are_not_taken_for_misspellings_of_guidance_words(knowledge_base):
+    index = knowledge_base.search_index
+    assert {"rate", "fuel", "heard"} <= index.everyday_words  # the model's whole-word vocabulary
+    assert "date" in index.vocabulary  # one edit from "rate"
+    assert index.normalise_question("what pass rate do we need?") == "what pass rate do we need?"
+    assert index.correct("rate") is None
+    # Without the everyday words, "rate" would be read as "date": a question about something else.
+    bare = SearchIndex(index.passages, index.vectors, index.lexical_index)
+    assert bare.normalise_question("what pass rate do we need?") == "what pass date do we need?"
+    # Misspellings are still corrected.
+    assert index.normalise_question("qualfication reprots") == "qualification reports"
 
 
 def test_a_question_about_an_identifier_the_guidance_never_names_is_declined(knowledge_base):
