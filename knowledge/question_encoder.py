@@ -19,6 +19,7 @@ and questions both go through it, one text at a time, and the index records whic
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -209,9 +210,12 @@ class OnnxQuestionEncoder:
 
     @classmethod
     def build(
-        cls, model, cache_dir: Path, model_dir: Path, precision: str = "float32"
+        cls, model, cache_dir: Path, model_dir: Path, precision: str = "float32", release=None
     ) -> OnnxQuestionEncoder | None:
-        """Export ``model`` (a loaded SentenceTransformer), check it, cache it; None with the reason logged."""
+        """Export ``model`` (a loaded SentenceTransformer), check it, cache it; None with the reason logged.
+
+        ``release`` (int8 only) is called once the model is no longer needed, before quantising: its caller frees
+        the model's weights there, so quantising (about 400 MB at its peak) does not add to them."""
         try:
             meta = _export_plan(model)
         except Exception as reason:
@@ -239,6 +243,10 @@ class OnnxQuestionEncoder:
                 raise ValueError(f"its vectors differ from the model's by up to {difference:.1e}")
             del encoder
             if precision == "int8":
+                if release is not None:
+                    release()
+                    del model
+                    gc.collect()
                 _quantise(exported, temporary[0])
                 meta = {**meta, "precision": "int8"}
                 temporary[2].write_text(json.dumps(meta), encoding="utf-8")
@@ -313,18 +321,10 @@ def _quantise(source: Path, target: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    graph = onnx.load(str(source), load_external_data=False).graph
-    shapes = {tensor.name: tuple(tensor.dims) for tensor in graph.initializer}
     # The feed-forward blocks' second products (1,536 inputs -> 384) stay float32: their inputs, after GELU, have
     # the widest range of any activation, and quantising them cost the most accuracy (median cosine to the model's
     # vectors 0.994 with them quantised, 0.997 without; at 65 instead of 96 windows per CPU second).
-    narrowing = [
-        node.name
-        for node in graph.node
-        if node.op_type == "MatMul"
-        and len(shapes.get(node.input[1], ())) == 2
-        and shapes[node.input[1]][0] > shapes[node.input[1]][1]
-    ]
+    narrowing = _narrowing_products(source)
     advice = _Silence("pre-processing before quantization")  # logged to the root logger on every run
     logging.getLogger().addFilter(advice)
     try:
@@ -340,6 +340,21 @@ def _quantise(source: Path, target: Path) -> None:
             )
     finally:
         logging.getLogger().removeFilter(advice)
+
+
+def _narrowing_products(source: Path) -> list[str]:
+    """Names of the matrix products with more inputs than outputs (the graph is freed before quantising)."""
+    import onnx
+
+    graph = onnx.load(str(source)).graph
+    shapes = {tensor.name: tuple(tensor.dims) for tensor in graph.initializer}
+    return [
+        node.name
+        for node in graph.node
+        if node.op_type == "MatMul"
+        and len(shapes.get(node.input[1], ())) == 2
+        and shapes[node.input[1]][0] > shapes[node.input[1]][1]
+    ]
 
 
 class _Silence(logging.Filter):
