@@ -7,6 +7,7 @@ import logging
 import shutil
 
 import numpy as np
+import onnx
 import pytest
 
 import knowledge.question_encoder as question_encoder
@@ -147,7 +148,10 @@ def test_the_default_int8_encoder_is_quantised_close_to_the_model_and_saved_apar
     int8_cache, knowledge_embedder, tmp_path
 ):
     [graph] = int8_cache.glob("*.onnx")
-    assert graph.name.endswith("-int8.onnx") and graph.stat().st_size < 40_000_000  # float32: about 90 MB
+    assert graph.name.endswith("-int8.onnx")
+    kinds = [node.op_type for node in onnx.load(str(graph)).graph.node]
+    # Matrix products with 8-bit weights, but the feed-forward output products (one a layer) kept float32.
+    assert kinds.count("MatMulInteger") + kinds.count("DynamicQuantizeMatMul") >= 24 and "MatMul" in kinds
     meta = json.loads(
         next(p for p in int8_cache.glob("*.json") if not p.name.endswith(".tokenizer.json")).read_text()
     )
