@@ -8,8 +8,8 @@ batches of similar length; PyTorch embeds only when there is no ONNX copy (anoth
 ``question_encoder="torch"``).
 
 ``precision="int8"`` (the default) quantises most of the ONNX copy's weights: 1.4 times as many windows per CPU
-second, with vectors close to (cosine 0.994-1.000) but not the model's own. Which vectors an embedder makes is :attr:`Embedder.encoder`; an index records it,
-so vectors of the two kinds are never compared with each other.
+second, with vectors close to (cosine 0.994-1.000) but not the model's own. Which vectors an embedder makes is
+:attr:`Embedder.encoder`; an index records it, so vectors of the two kinds are never compared with each other.
 """
 
 from __future__ import annotations
@@ -102,7 +102,8 @@ class Embedder:
 
     def _release_model(self) -> None:
         """Free the PyTorch model's weights (it is loaded again if ever needed): the first `mhhs-bot index` stays
-        under 1 GB while the exported graph is quantised (peak 1,009 MB with the weights kept)."""
+        under 1 GB while the exported graph is quantised (making the encoder peaked at 1,009 MB with them kept,
+        921 MB without)."""
         with self._lock:
             model, self._model = self._model, None
         if model is not None:
