@@ -28,6 +28,7 @@ from knowledge.store import (
     EmbedderLike,
     VectorIndex,
     check_dimension,
+    encoder_of,
     ensure_lexical_index,
     read_state,
     remove_stale_files,
@@ -87,6 +88,7 @@ def build_index(
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
     removal_scope: list[Path] | None = None,
+    encoder: str | None = None,
 ) -> IndexReport:
     """Bring the index in ``index_dir`` and the rows in ``db`` up to date with the files under ``roots``.
 
@@ -94,7 +96,8 @@ def build_index(
     indexing one extra folder leaves the rest of the index alone).
 
     ``embedder`` may be a callable returning the embedder: it is only called when something must be embedded, so
-    an unchanged corpus never loads the model.
+    an unchanged corpus never loads the model. ``encoder`` is which vectors it will make ("int8" or "float32", see
+    knowledge.embed.Embedder.encoder): an index of the other kind is re-embedded whole, never mixed.
     """
     report = IndexReport()
     progress = progress or (lambda stage, done, total: None)
@@ -103,6 +106,13 @@ def build_index(
         if removal_scope is not None:
             raise IndexMismatchError(
                 f"the index was built with {state.model!r} and MHHS_EMBEDDING_MODEL is now {model_name!r}: "
+                f"{REBUILD_HINT}"
+            )
+        rebuild = True
+    if state is not None and encoder is not None and state.encoder != encoder:
+        if removal_scope is not None:
+            raise IndexMismatchError(
+                f"the index holds {state.encoder} vectors and MHHS_EMBEDDING_PRECISION is now {encoder}: "
                 f"{REBUILD_HINT}"
             )
         rebuild = True
@@ -186,7 +196,12 @@ def build_index(
         model = _resolve(embedder)
         if state is not None and not rebuild:
             check_dimension(state, model)
+            if encoder_of(model) != state.encoder:  # the embedder turned out other than expected
+                raise IndexMismatchError(
+                    f"the index holds {state.encoder} vectors, the embedder makes {encoder_of(model)}: {REBUILD_HINT}"
+                )
         dimension = model.dimension
+        made_by = encoder_of(model)
         counter = getattr(model, "count_tokens", None)
         texts: list[str] = []
         for number, (title, chunk) in enumerate(passages):
@@ -199,8 +214,11 @@ def build_index(
             batches.append(model.encode(texts[start : start + batch]))
             progress("embedding", min(start + batch, len(texts)), len(texts))
         vectors = np.vstack(batches)
-    if dimension is None:  # a first index, or a rebuild, of an empty corpus
-        dimension = _resolve(embedder).dimension
+    else:
+        made_by = state.encoder if state is not None and not rebuild else None
+    if dimension is None or made_by is None:  # a first index, or a rebuild, of an empty corpus
+        model = _resolve(embedder)
+        dimension, made_by = model.dimension, encoder_of(model)
 
     # Ids only ever grow, so a rebuilt passage never reuses the id of one still in the table.
     next_id = state.next_vector_id if state is not None else 1
@@ -270,9 +288,9 @@ def build_index(
         for row, vector_id in zip(reembedded_team, vector_ids[len(new_chunks) :], strict=True):
             db.execute("UPDATE chunks SET vector_id = ? WHERE id = ?", [vector_id, row["id"]])
         db.execute(
-            "INSERT OR REPLACE INTO index_state (id, model, dimension, vectors_file, next_vector_id, built_at) "
-            "VALUES (1, ?, ?, ?, ?, ?)",
-            [model_name, dimension, vectors_file, next_id + len(passages), now],
+            "INSERT OR REPLACE INTO index_state "
+            "(id, model, dimension, vectors_file, next_vector_id, built_at, encoder) VALUES (1, ?, ?, ?, ?, ?, ?)",
+            [model_name, dimension, vectors_file, next_id + len(passages), now, made_by],
         )
         # Written from the rows this transaction is about to commit, before it commits: a crash before the commit
         # leaves the previous vector file and lexical index current.

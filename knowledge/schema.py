@@ -50,6 +50,12 @@ def knowledge_0001(db: sqlite_utils.Database) -> None:
     )
 
 
+def knowledge_0002(db: sqlite_utils.Database) -> None:
+    # Which vectors the model made: float32 (its own) or int8 (its quantised ONNX copy). Earlier indexes are float32.
+    db.execute("ALTER TABLE index_state ADD COLUMN encoder TEXT NOT NULL DEFAULT 'float32'")
+
+
 KNOWLEDGE_MIGRATIONS: list[Migration] = [
     ("knowledge-0001-documents-and-chunks", knowledge_0001),
+    ("knowledge-0002-index-encoder", knowledge_0002),
 ]

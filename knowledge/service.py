@@ -36,6 +36,8 @@ from knowledge.store import (
     WINDOW_SLOTS,
     LexicalIndex,
     check_dimension,
+    check_encoder,
+    encoder_of,
     lexical_path,
     load_vectors,
     read_passages,
@@ -65,6 +67,7 @@ class KnowledgeConfig:
     models_dir: Path | None = None  # where the ONNX question encoder is kept (None: questions use the model)
     embedding_model: str = DEFAULT_MODEL
     question_encoder: str = "onnx"  # or "torch"
+    embedding_precision: str = "int8"  # or "float32"; int8 needs the ONNX encoder (question_encoder="onnx")
     answer_threshold: float | None = None  # None: the calibrated DEFAULT_THRESHOLD
     max_document_mb: int = 25
     guidance_paths: tuple[Path, ...] = ()  # empty: the bundled guidance
@@ -77,8 +80,17 @@ def guidance_roots(config: KnowledgeConfig) -> list[Path]:
 def make_embedder(config: KnowledgeConfig) -> Embedder:
     """The configured model, with questions embedded as the ``question_encoder`` option says."""
     return Embedder(
-        config.embedding_model, cache_dir=config.models_dir, question_encoder=config.question_encoder
+        config.embedding_model,
+        cache_dir=config.models_dir,
+        question_encoder=config.question_encoder,
+        precision=config.embedding_precision,
     )
+
+
+def expected_encoder(config: KnowledgeConfig) -> str:
+    """Which vectors :func:`make_embedder` makes, without loading it (int8 only through the ONNX copy)."""
+    onnx = config.models_dir is not None and config.question_encoder == "onnx"
+    return config.embedding_precision if onnx else "float32"
 
 
 def index_guidance(
@@ -111,6 +123,7 @@ def index_guidance(
             rebuild=rebuild,
             progress=progress,
             removal_scope=scope,
+            encoder=encoder_of(embedder) if embedder is not None else expected_encoder(config),
         )
     finally:
         db.conn.close()
@@ -125,6 +138,7 @@ def open_knowledge_base(config: KnowledgeConfig, embedder: Embedder | None = Non
     check_dimension(state, embedder)
     if embedder.name != state.model:
         raise IndexMismatchError(f"the index was built with {state.model!r}, not {embedder.name!r}")
+    check_encoder(state, embedder)
     return KnowledgeBase(
         config, db, embedder, _load_search_index(db, config.index_dir, state.vectors_file, vectors)
     )

@@ -214,11 +214,12 @@ class IndexState:
     vectors_file: str
     next_vector_id: int
     built_at: str
+    encoder: str = "float32"  # which vectors: the model's own (float32) or its quantised copy's (int8)
 
 
 def read_state(db: sqlite_utils.Database) -> IndexState | None:
     row = db.execute(
-        "SELECT model, dimension, vectors_file, next_vector_id, built_at FROM index_state WHERE id = 1"
+        "SELECT model, dimension, vectors_file, next_vector_id, built_at, encoder FROM index_state WHERE id = 1"
     ).fetchone()
     return IndexState(*row) if row else None
 
@@ -248,6 +249,20 @@ def load_vectors(
             f"the vector file has dimension {vectors.dimension}, the index expects {state.dimension}: {REBUILD_HINT}"
         )
     return state, vectors
+
+
+def encoder_of(embedder: EmbedderLike) -> str:
+    """Which vectors ``embedder`` makes (see knowledge.embed.Embedder.encoder); float32 when it does not say."""
+    return getattr(embedder, "encoder", "float32")
+
+
+def check_encoder(state: IndexState, embedder: EmbedderLike) -> None:
+    """Vectors of the model's quantised copy are close to its own but not the same: never search one with the other."""
+    if encoder_of(embedder) != state.encoder:
+        raise IndexMismatchError(
+            f"the index holds {state.encoder} vectors but questions are embedded as {encoder_of(embedder)} "
+            f"(MHHS_EMBEDDING_PRECISION): run `mhhs-bot index` to re-embed the guidance"
+        )
 
 
 def check_dimension(state: IndexState, embedder: EmbedderLike) -> None:

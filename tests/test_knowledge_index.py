@@ -289,3 +289,30 @@ def test_an_index_without_its_lexical_index_asks_for_mhhs_bot_index_which_restor
     meta.write_text(json.dumps({**json.loads(meta.read_text()), "format": 0}))
     with pytest.raises(IndexMismatchError, match="format 0.*mhhs-bot index"):
         open_knowledge_base(settings, embedder=knowledge_embedder)
+
+
+def test_an_index_of_one_precision_is_never_searched_with_the_other(tmp_path, corpus_and_settings):
+    corpus, settings = corpus_and_settings  # the default: int8
+    float32 = settings.replace(embedding_precision="float32")
+    index_guidance(float32)
+    _, chunks, state = rows(float32)
+    assert state.encoder == "float32"
+    with pytest.raises(IndexMismatchError, match="mhhs-bot index"):
+        open_knowledge_base(settings)
+    # Adding a folder with the other precision would mix the two kinds of vector: refused, nothing written.
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "note.md").write_text("# Note\n\nQT runs in the DIP pre-production environment.\n", "utf-8")
+    with pytest.raises(IndexMismatchError, match="MHHS_EMBEDDING_PRECISION"):
+        index_guidance(settings, paths=[extra])
+    assert rows(settings)[2] == state
+    # A plain `mhhs-bot index` re-embeds every passage with the configured precision.
+    report = index_guidance(settings)
+    _, rechunks, new_state = rows(settings)
+    assert report.rebuilt and report.chunks_embedded == report.chunks_total == len(chunks)
+    assert new_state.encoder == "int8" and set(rechunks.values()).isdisjoint(chunks.values())
+    kb = open_knowledge_base(settings)
+    assert kb.embedder.encoder == "int8"
+    assert "06_qad-guide.md" in {h.passage.document_id for h in kb.search("Who signs the final QAD?", k=3)}
+    with pytest.raises(IndexMismatchError, match="float32"):
+        open_knowledge_base(float32)

@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 def slack_env(slack_api, data_dir, **extra):
     return {
         "MHHS_DATA_DIR": str(data_dir),
+        "MHHS_EMBEDDING_PRECISION": "float32",  # as the shared test index was made (the model itself)
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack_api.api_url,

@@ -7,6 +7,7 @@ import logging
 import shutil
 
 import numpy as np
+import onnx
 import pytest
 
 import knowledge.question_encoder as question_encoder
@@ -14,7 +15,7 @@ from bot.core.errors import ConfigError
 from bot.core.settings import load_settings
 from bot.knowledge_base import make_embedder
 from knowledge.embed import DEFAULT_MODEL, Embedder, model_path
-from knowledge.errors import KnowledgeConfigError
+from knowledge.errors import KnowledgeConfigError, KnowledgeError
 
 TEXTS = [
     "Is the LDSO_QT mailbox still monitored?",
@@ -28,15 +29,16 @@ TEXTS = [
 def encoder_cache(tmp_path_factory):
     """A models folder with the exported question encoder of the bundled model."""
     cache = tmp_path_factory.mktemp("models")
-    Embedder(cache_dir=cache)
+    Embedder(cache_dir=cache, precision="float32")
     return cache
 
 
 def test_questions_through_onnx_get_the_models_own_vectors(encoder_cache, knowledge_embedder):
     files = sorted(p.suffixes[-1] for p in encoder_cache.iterdir())
     assert files == [".json", ".json", ".onnx"]  # the graph, its tokenizer and what it was made from
-    embedder = Embedder(cache_dir=encoder_cache)
+    embedder = Embedder(cache_dir=encoder_cache, precision="float32")
     assert embedder.questions is not None and embedder.dimension == knowledge_embedder.dimension == 384
+    assert embedder.encoder == knowledge_embedder.encoder == "float32"  # the model's own vectors
     for text in TEXTS:
         fast, reference = embedder.encode_query(text), knowledge_embedder.encode_query(text)
         assert fast.dtype == np.float32 and abs(float(np.linalg.norm(fast)) - 1) < 1e-5
@@ -46,7 +48,7 @@ def test_questions_through_onnx_get_the_models_own_vectors(encoder_cache, knowle
 def test_a_saved_encoder_answers_without_loading_the_model_until_passages_need_it(
     encoder_cache, knowledge_embedder
 ):
-    embedder = Embedder(cache_dir=encoder_cache)
+    embedder = Embedder(cache_dir=encoder_cache, precision="float32")
     assert not embedder.model_loaded
     embedder.encode_query("When is the final QAD due?")
     assert not embedder.model_loaded
@@ -102,7 +104,8 @@ def test_a_changed_model_folder_is_exported_anew(tmp_path):
     (model / "README.md").write_text("edited\n")
     embedder = Embedder(str(model), cache_dir=cache)
     second = {p.name for p in cache.iterdir()}
-    assert embedder.questions is not None and embedder.model_loaded  # exported again from the model
+    # Exported again from the model (whose weights are freed again once its int8 copy is made).
+    assert embedder.questions is not None and embedder.encoder == "int8" and not embedder.model_loaded
     assert len(first) == len(second) == 3 and not first & second  # the earlier version's files are removed
 
 
@@ -122,10 +125,87 @@ def test_the_torch_setting_keeps_questions_on_the_model_and_bad_values_name_the_
 
 
 def test_an_encoder_whose_graph_is_gone_before_first_use_falls_back_to_the_model(tmp_path, caplog):
-    embedder = Embedder(cache_dir=tmp_path)  # exported just now: its session opens at the first question
+    embedder = Embedder(
+        cache_dir=tmp_path, precision="float32"
+    )  # exported just now: its session opens at the first question
     next(tmp_path.glob("*.onnx")).unlink()
     with caplog.at_level(logging.WARNING, logger="knowledge.embed"):
         vector = embedder.encode_query("Who signs the final QAD?")
     assert "ONNX encoder failed" in caplog.text
     assert embedder.questions is None and vector.shape == (384,)
     assert abs(float(np.linalg.norm(vector)) - 1) < 1e-5
+
+
+@pytest.fixture(scope="module")
+def int8_cache(tmp_path_factory):
+    """A models folder with the quantised (int8) encoder of the bundled model."""
+    cache = tmp_path_factory.mktemp("models-int8")
+    Embedder(cache_dir=cache)
+    return cache
+
+
+def test_the_default_int8_encoder_is_quantised_close_to_the_model_and_saved_apart(
+    int8_cache, knowledge_embedder, tmp_path
+):
+    [graph] = int8_cache.glob("*.onnx")
+    assert graph.name.endswith("-int8.onnx")
+    kinds = [node.op_type for node in onnx.load(str(graph)).graph.node]
+    # Matrix products with 8-bit weights, but the feed-forward output products (one a layer) kept float32.
+    assert kinds.count("MatMulInteger") + kinds.count("DynamicQuantizeMatMul") >= 24 and "MatMul" in kinds
+    meta = json.loads(
+        next(p for p in int8_cache.glob("*.json") if not p.name.endswith(".tokenizer.json")).read_text()
+    )
+    assert meta["precision"] == "int8"
+    embedder = Embedder(cache_dir=int8_cache)
+    assert embedder.encoder == "int8" and not embedder.model_loaded and embedder.dimension == 384
+    batch = embedder.encode(TEXTS)  # passages go through the same quantised graph as questions
+    assert not embedder.model_loaded
+    reference = knowledge_embedder.encode(TEXTS)
+    for text, fast, single, model in zip(
+        TEXTS, batch, [embedder.encode_query(t) for t in TEXTS], reference, strict=True
+    ):
+        assert abs(float(np.linalg.norm(fast)) - 1) < 1e-5
+        assert float(fast @ single) > 0.9999, text  # batched and single give the same vector
+        assert float(fast @ model) >= question_encoder.INT8_MIN_COSINE, text
+    assert float(np.abs(batch - reference).max()) > 1e-3  # quantised: close to the model's vectors, not equal
+    repeated = embedder.encode([TEXTS[1], TEXTS[0], TEXTS[1]])  # a repeated text is embedded once
+    assert np.array_equal(repeated[0], repeated[2]) and np.array_equal(repeated[1], batch[0])
+    # float32 is asked for: the unquantised graph is exported, and the int8 one is not read as it.
+    cache = tmp_path / "models"
+    shutil.copytree(int8_cache, cache)
+    assert Embedder(cache_dir=cache, precision="float32").encoder == "float32"
+
+
+def test_an_int8_encoder_too_far_from_the_model_is_not_used(tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr(question_encoder, "INT8_MIN_COSINE", 1.01)  # no quantised vector can be this close
+    with caplog.at_level(logging.WARNING, logger="knowledge.question_encoder"):
+        embedder = Embedder(cache_dir=tmp_path)
+    assert embedder.questions is None and embedder.encoder == "float32"
+    assert "int8 vectors are at cosine" in caplog.text
+    assert embedder.encode_query("QAD").shape == (
+        384,
+    )  # the model, loaded again after its weights were freed
+    assert list(tmp_path.iterdir()) == []  # nothing half-written is left behind
+
+
+def test_a_failing_int8_encoder_is_an_error_not_a_silent_switch_to_the_models_vectors(int8_cache, tmp_path):
+    cache = tmp_path / "models"
+    shutil.copytree(int8_cache, cache)
+    embedder = Embedder(cache_dir=cache)
+    assert embedder.encoder == "int8"
+    next(cache.glob("*.onnx")).unlink()  # gone before its session opens
+    embedder.questions._session = None
+    with pytest.raises(KnowledgeError, match="mhhs-bot index --rebuild"):
+        embedder.encode_query("Who signs the final QAD?")
+    assert embedder.encoder == "int8" and not embedder.model_loaded
+
+
+def test_a_bad_precision_names_its_setting(tmp_path):
+    with pytest.raises(KnowledgeConfigError) as caught:
+        Embedder(cache_dir=tmp_path, precision="int4")
+    assert caught.value.option == "embedding_precision"
+    with pytest.raises(ConfigError, match="MHHS_EMBEDDING_PRECISION"):
+        make_embedder(load_settings({}, data_dir=tmp_path).replace(embedding_precision="int4"))
+    with pytest.raises(ConfigError, match="MHHS_EMBEDDING_PRECISION"):
+        load_settings({"MHHS_EMBEDDING_PRECISION": "int4"})
+    assert load_settings({}).knowledge.embedding_precision == "int8"

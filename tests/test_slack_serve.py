@@ -75,6 +75,7 @@ def test_serve_in_http_mode_answers_and_stops_cleanly_on_sigterm(
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MHHS_"))},
         "MHHS_DATA_DIR": str(data_dir),
+        "MHHS_EMBEDDING_PRECISION": "float32",  # as the shared test index was made (the model itself)
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack_api.api_url,
