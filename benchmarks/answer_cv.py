@@ -220,7 +220,7 @@ def main() -> None:
     )
     parser.add_argument("--weights", default="0.2,0.3,0.4,0.5", help="fusion lexical weights to choose from")
     parser.add_argument(
-        "--window-shares", default="0,0.15,0.3,0.45", help="window-mean shares of the passage similarity"
+        "--window-shares", default="0,0.15,0.3,0.45,0.6", help="window-mean shares of the passage similarity"
     )
     parser.add_argument("--hard-rules", default="ids_missing_sentence,type_missing,absence")
     parser.add_argument(
