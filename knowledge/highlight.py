@@ -34,6 +34,7 @@ TYPED_SHARE = 0.3  # a unit holding the asked kind of value wins if it scores at
 PREFIX = 4  # terms sharing a start this long, one the start of the other, are forms of one word
 PARTIAL = 0.7  # what another form of a question word counts for
 DENSE_CANDIDATES = 4  # units compared by meaning: the best this many by words
+DENSE_WITHIN = 0.5  # ...that score at least this share of the best unit's words (0: 84 of 140 as well)
 DENSE_WEIGHT = 0.25  # what meaning similarity (cosine) counts for, against the share of the question's words
 ABSENCE_SHARE = 0.7  # an absence statement scoring this share of the best unit's score declines
 LABEL_WORDS = 5  # a first sentence this short, with more after it on its line, is the line's label
@@ -130,9 +131,15 @@ def choose_highlight(
     if similarity is not None and len(units) > 1:
         # Meaning decides among the units that match best in words: the sentence that states the asked fact often
         # shares fewer of the question's words than a sentence about the same subject.
-        candidates = sorted(range(len(units)), key=lambda i: -scores[i])[:DENSE_CANDIDATES]
+        ranked = sorted(range(len(units)), key=lambda i: -scores[i])[:DENSE_CANDIDATES]
+        # Only units near the best in words are compared (embedding a sentence costs about 5 ms), and only when
+        # there are two or more.
+        candidates = [i for i in ranked if scores[i] >= DENSE_WITHIN * scores[ranked[0]]]
+        if len(candidates) < 2:
+            candidates = []
         scale = sum(wanted.values()) or 1.0
-        for i, value in zip(candidates, similarity([units[i].text for i in candidates]), strict=True):
+        values = similarity([units[i].text for i in candidates]) if candidates else []
+        for i, value in zip(candidates, values, strict=True):
             scores[i] += (
                 DENSE_WEIGHT * scale * max(value, 0.0) * (CAPTION_WEIGHT if units[i].caption else 1.0)
             )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import sqlite_utils
 
 from knowledge.answer import (
@@ -46,6 +47,7 @@ from knowledge.store import (
 )
 
 BUNDLED_GUIDANCE = Path(__file__).resolve().parent / "guidance"
+SENTENCE_VECTORS_KEPT = 20_000  # sentence embeddings kept for choosing highlights (1.5 KB each)
 TEAM_ANSWER_TITLE = "Answer from the qualification team"
 FOLLOW_UP_WORDS = (
     6  # questions with fewer content words than this are read together with the earlier question
@@ -159,8 +161,18 @@ class KnowledgeBase:
         self.embedder = embedder
         self._index = self._with_words(search_index)
         self._write_lock = threading.Lock()
+        self._sentence_vectors: dict[str, np.ndarray] = {}
         self._vectors_file = read_state(db).vectors_file
         self.threshold = config.answer_threshold if config.answer_threshold is not None else DEFAULT_THRESHOLD
+
+    def _sentence_vector(self, text: str) -> np.ndarray:
+        """The embedding of one of the guidance's sentences, kept: the same sentences answer many questions."""
+        found = self._sentence_vectors.get(text)
+        if found is None:
+            if len(self._sentence_vectors) >= SENTENCE_VECTORS_KEPT:
+                self._sentence_vectors.clear()
+            found = self._sentence_vectors[text] = self.embedder.encode([text])[0]
+        return found
 
     def _with_words(self, index: SearchIndex) -> SearchIndex:
         """``index`` told which words are everyday English (never corrected to a guidance word)."""
@@ -197,7 +209,7 @@ class KnowledgeBase:
         if vector is not None:
 
             def similarity(texts: list[str]) -> list[float]:
-                return (self.embedder.encode(texts) @ vector).tolist()
+                return [float(self._sentence_vector(text) @ vector) for text in texts]
 
         answer = compose_answer(
             index.normalise_question(question),

@@ -211,3 +211,14 @@ def test_a_question_about_an_identifier_the_guidance_never_names_is_declined(kno
     assert not answer.answered
     assert answer.sources  # the nearest passages, as possibly related
     assert answer.evidence["ids_missing_sentence"] == 1.0
+
+
+def test_sentences_compared_by_meaning_are_embedded_once(knowledge_base):
+    first = knowledge_base.ask("Who has to sign off the final QAD, and when?")
+    kept = dict(knowledge_base._sentence_vectors)
+    assert kept  # the best passage's nearest sentences were compared by meaning
+    again = knowledge_base.ask("Who has to sign off the final QAD, and when?")
+    assert again.sources[0].highlight == first.sources[0].highlight
+    assert knowledge_base._sentence_vectors.keys() == kept.keys()  # nothing embedded the second time
+    for text, vector in kept.items():
+        assert knowledge_base._sentence_vectors[text] is vector
