@@ -40,7 +40,7 @@ class KnowledgeSettings:
     answer_threshold: float | None = setting(
         "MHHS_ANSWER_THRESHOLD",
         "",
-        "Confidence (0-1) below which a question is declined as not covered. Empty: the threshold fitted with the decline model (knowledge/decline_model.json, 0.28).",
+        "Confidence (0-1) below which a question is declined as not covered. Empty: the threshold fitted with the decline model (knowledge/decline_model.json).",
         lambda t: parse_unit_float(t) if t.strip() else None,
     )
     max_document_mb: int = setting(
