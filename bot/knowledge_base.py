@@ -46,6 +46,7 @@ def knowledge_config(settings: Settings) -> KnowledgeConfig:
         embedding_model=settings.knowledge.embedding_model,
         question_encoder=settings.knowledge.question_encoder,
         embedding_precision=settings.knowledge.embedding_precision,
+        embedding_threads=settings.knowledge.embedding_threads,
         answer_threshold=settings.knowledge.answer_threshold,
         max_document_mb=settings.knowledge.max_document_mb,
         guidance_paths=tuple(settings.knowledge.guidance_paths),

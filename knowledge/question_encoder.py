@@ -72,6 +72,8 @@ class OnnxQuestionEncoder:
 
         self._onnx_file = onnx_file
         self._session = None
+        self._batch_session = None
+        self.batch_threads = 1  # threads of the session that embeds many texts (questions always use one)
         self._session_lock = threading.Lock()
         if eager:
             self._opened_session()
@@ -89,17 +91,28 @@ class OnnxQuestionEncoder:
         if self._session is None:
             with self._session_lock:
                 if self._session is None:
-                    import onnxruntime
-
-                    options = onnxruntime.SessionOptions()
                     # One thread per question, as with PyTorch: concurrent questions use the other core.
-                    options.intra_op_num_threads = 1
-                    options.inter_op_num_threads = 1
-                    options.log_severity_level = 3
-                    self._session = onnxruntime.InferenceSession(
-                        str(self._onnx_file), options, providers=["CPUExecutionProvider"]
-                    )
+                    self._session = self._new_session(1)
         return self._session
+
+    def _opened_batch_session(self):
+        """The session that embeds many texts: ``batch_threads`` threads (the question session when that is 1)."""
+        if self.batch_threads <= 1:
+            return self._opened_session()
+        if self._batch_session is None:
+            with self._session_lock:
+                if self._batch_session is None:
+                    self._batch_session = self._new_session(self.batch_threads)
+        return self._batch_session
+
+    def _new_session(self, threads: int):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        return onnxruntime.InferenceSession(str(self._onnx_file), options, providers=["CPUExecutionProvider"])
 
     def encode_batch(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Many texts at once (passages at indexing time): batched by length, so little padding is computed."""
@@ -116,16 +129,15 @@ class OnnxQuestionEncoder:
             # gets exactly the vector a question with its words would, and costs 3 % more CPU (97 against 100
             # windows per CPU second; no padding is computed either way).
             out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+            session = self._opened_batch_session()
             for row, text in enumerate(texts):
-                out[row] = self.encode(text)
+                out[row] = self.encode(text, session)
             return out
         encodings = self._tokenizer.encode_batch([t.lower() if self._lower_case else t for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        # The one-thread session: on a shared 2-core machine a second thread slowed batches (int8: 104-112 windows/s
-        # on one thread, 45 on two and 62 on two that do not spin while waiting, load average 2.7-4.1; float32
-        # earlier: 18.5 against 15.4 windows/s of 256 word pieces).
-        session = self._opened_session()
+        # ``batch_threads`` threads (see knowledge.embed): faster on an idle machine, slower on a busy one.
+        session = self._opened_batch_session()
         # Batches hold up to ``batch_size`` texts and about BATCH_TOKENS word pieces: attention memory grows with
         # the square of the length, so long windows go in smaller batches.
         batches, current = [], []
@@ -176,7 +188,7 @@ class OnnxQuestionEncoder:
             self._untruncated = counter
         return self._untruncated
 
-    def encode(self, text: str) -> np.ndarray:
+    def encode(self, text: str, session=None) -> np.ndarray:
         encoding = self._tokenizer.encode(text.lower() if self._lower_case else text)
         columns = {
             "input_ids": encoding.ids,
@@ -184,7 +196,7 @@ class OnnxQuestionEncoder:
             "token_type_ids": encoding.type_ids,
         }
         feed = {name: np.asarray([columns[name]], dtype=np.int64) for name in self._inputs}
-        hidden = self._opened_session().run(None, feed)[0][0]
+        hidden = (session or self._opened_session()).run(None, feed)[0][0]
         mask = np.asarray(encoding.attention_mask, dtype=np.float32)[:, None]
         vector = (hidden * mask).sum(axis=0) / max(float(mask.sum()), 1e-9)
         return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)

@@ -70,6 +70,7 @@ class KnowledgeConfig:
     embedding_model: str = DEFAULT_MODEL
     question_encoder: str = "onnx"  # or "torch"
     embedding_precision: str = "int8"  # or "float32"; int8 needs the ONNX encoder (question_encoder="onnx")
+    embedding_threads: int | None = None  # threads embedding guidance (None: one per core); questions use one
     answer_threshold: float | None = None  # None: the calibrated DEFAULT_THRESHOLD
     max_document_mb: int = 25
     guidance_paths: tuple[Path, ...] = ()  # empty: the bundled guidance
@@ -86,6 +87,7 @@ def make_embedder(config: KnowledgeConfig) -> Embedder:
         cache_dir=config.models_dir,
         question_encoder=config.question_encoder,
         precision=config.embedding_precision,
+        batch_threads=config.embedding_threads,
     )
 
 

@@ -209,3 +209,28 @@ def test_a_bad_precision_names_its_setting(tmp_path):
     with pytest.raises(ConfigError, match="MHHS_EMBEDDING_PRECISION"):
         load_settings({"MHHS_EMBEDDING_PRECISION": "int4"})
     assert load_settings({}).knowledge.embedding_precision == "int8"
+
+
+def test_guidance_is_embedded_on_every_core_and_questions_on_one(int8_cache):
+    import os
+
+    texts = [f"Window {n}: the final QAD is signed off by a Company Director." for n in range(5)]
+    many = Embedder(cache_dir=int8_cache)
+    assert many.batch_threads == (os.cpu_count() or 1)
+    one = Embedder(cache_dir=int8_cache, batch_threads=1)
+    # The same vectors whichever number of threads embeds them, and the same as a question with those words gets.
+    np.testing.assert_allclose(many.encode(texts), one.encode(texts), atol=1e-5)
+    np.testing.assert_allclose(many.encode(texts)[0], many.encode_query(texts[0]), atol=1e-5)
+    if many.batch_threads > 1:
+        assert many.questions._batch_session is not many.questions._session
+    assert one.questions._batch_session is None  # one thread: the question session does both
+
+
+def test_a_bad_thread_count_names_its_setting(tmp_path):
+    with pytest.raises(ConfigError, match="MHHS_EMBEDDING_THREADS"):
+        load_settings({"MHHS_EMBEDDING_THREADS": "0"})
+    assert load_settings({"MHHS_EMBEDDING_THREADS": "1"}).knowledge.embedding_threads == 1
+    assert load_settings({}).knowledge.embedding_threads is None
+    with pytest.raises(KnowledgeConfigError) as caught:
+        Embedder(cache_dir=tmp_path, batch_threads=0)
+    assert caught.value.option == "embedding_threads"

@@ -37,6 +37,12 @@ class KnowledgeSettings:
         "Weights of the ONNX copy of the model: int8 (most weights quantised to 8 bits; 1.4 times the embedding speed, vectors at cosine 0.99-1.00 to the model's) or float32 (the model's own vectors). Needs MHHS_QUESTION_ENCODER=onnx; changing it re-embeds the guidance at the next mhhs-bot index.",
         parse_choice("int8", "float32"),
     )
+    embedding_threads: int | None = setting(
+        "MHHS_EMBEDDING_THREADS",
+        "",
+        "Threads that embed guidance at mhhs-bot index (questions always use one). Empty: one per core; 1 on a machine busy with other work, where a second thread waits more than it helps.",
+        lambda t: parse_positive_int(t) if t.strip() else None,
+    )
     answer_threshold: float | None = setting(
         "MHHS_ANSWER_THRESHOLD",
         "",
