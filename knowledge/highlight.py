@@ -34,7 +34,7 @@ TYPED_SHARE = 0.3  # a unit holding the asked kind of value wins if it scores at
 PREFIX = 4  # terms sharing a start this long, one the start of the other, are forms of one word
 PARTIAL = 0.7  # what another form of a question word counts for
 DENSE_CANDIDATES = 4  # units compared by meaning: the best this many by words
-DENSE_WITHIN = 0.5  # ...that score at least this share of the best unit's words (0: 84 of 140 as well)
+DENSE_WITHIN = 0.5  # ...that score at least this share of the best unit's (0 gave the same highlights)
 DENSE_WEIGHT = 0.25  # what meaning similarity (cosine) counts for, against the share of the question's words
 ABSENCE_SHARE = 0.7  # an absence statement scoring this share of the best unit's score declines
 LABEL_WORDS = 5  # a first sentence this short, with more after it on its line, is the line's label
@@ -123,8 +123,7 @@ def choose_highlight(
     identifier_weight = max(wanted.values(), default=1.0)
 
     def score(i: int) -> float:
-        total = sum(w * _match(t, present[i]) for t, w in wanted.items())
-        total += identifier_weight * len(named[i])
+        total = sum(w * _match(t, present[i]) for t, w in wanted.items()) + identifier_weight * len(named[i])
         return total * (CAPTION_WEIGHT if units[i].caption else 1.0)
 
     scores = [score(i) for i in range(len(units))]
@@ -200,9 +199,8 @@ def choose_highlight(
     if units[best].text.rstrip().endswith(":"):
         # A line introducing a list or table: the answer is what it introduces.
         following = [i for i in range(best + 1, min(best + 1 + MAX_LISTED, len(units)))]
-        if (
-            following and units[following[0]].block >= 0
-        ):  # the list or table it introduces, not what follows it
+        if following and units[following[0]].block >= 0:
+            # The list or table it introduces, not what follows it.
             following = [i for i in following if units[i].block == units[following[0]].block]
         chosen += [i for i in following if not units[i].caption or units[i].header]
         picked = tuple(units[i] for i in chosen)
