@@ -74,6 +74,8 @@ class Embedder:
             raise KnowledgeConfigError("question_encoder", f"must be one of {', '.join(QUESTION_ENCODERS)}")
         if precision not in PRECISIONS:
             raise KnowledgeConfigError("embedding_precision", f"must be one of {', '.join(PRECISIONS)}")
+        if batch_threads is not None and batch_threads < 1:
+            raise KnowledgeConfigError("embedding_threads", "must be 1 or more")
         self.name = name
         self.batch_size = batch_size
         self._model_dir = Path(model_path(name))
@@ -93,8 +95,6 @@ class Embedder:
                 )
             del model
         self.dimension = self.questions.dimension if self.questions else self._model_dimension
-        if batch_threads is not None and batch_threads < 1:
-            raise KnowledgeConfigError("embedding_threads", "must be 1 or more")
         # Guidance is embedded on every core by default: on an idle 2-core machine two threads embed 110-114 int8
         # windows a second against 71-73 on one; on one busy with other work, fewer (45-62 against 104-112).
         self.batch_threads = batch_threads or os.cpu_count() or 1
