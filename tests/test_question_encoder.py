@@ -211,19 +211,40 @@ def test_a_bad_precision_names_its_setting(tmp_path):
     assert load_settings({}).knowledge.embedding_precision == "int8"
 
 
-def test_guidance_is_embedded_on_every_core_and_questions_on_one(int8_cache):
+@pytest.mark.parametrize("precision", ["int8", "float32"])
+def test_guidance_is_embedded_on_every_core_and_questions_on_one(precision, int8_cache, encoder_cache):
     import os
+    import threading
 
-    texts = [f"Window {n}: the final QAD is signed off by a Company Director." for n in range(5)]
-    many = Embedder(cache_dir=int8_cache)
-    assert many.batch_threads == (os.cpu_count() or 1)
-    one = Embedder(cache_dir=int8_cache, batch_threads=1)
-    # The same vectors whichever number of threads embeds them, and the same as a question with those words gets.
-    np.testing.assert_allclose(many.encode(texts), one.encode(texts), atol=1e-5)
-    np.testing.assert_allclose(many.encode(texts)[0], many.encode_query(texts[0]), atol=1e-5)
-    if many.batch_threads > 1:
-        assert many.questions._batch_session is not many.questions._session
-    assert one.questions._batch_session is None  # one thread: the question session does both
+    cache = int8_cache if precision == "int8" else encoder_cache
+    # Lengths differ, so float32's batches are sorted by length and have to be put back in order.
+    texts = [
+        f"Window {n}: the final QAD is signed off by a Company Director." + " Again." * (n % 7)
+        for n in range(40)
+    ]
+    default = Embedder(cache_dir=cache, precision=precision)
+    assert default.batch_threads == (os.cpu_count() or 1)
+    two = Embedder(cache_dir=cache, precision=precision, batch_threads=2, batch_size=4)
+    one = Embedder(cache_dir=cache, precision=precision, batch_threads=1, batch_size=4)
+    seen: set[str] = set()
+    session = two.questions._opened_session()
+    run = session.run
+
+    class Recording:  # the real session, noting which threads run it
+        def run(self, *args, **kwargs):
+            seen.add(threading.current_thread().name)
+            return run(*args, **kwargs)
+
+    two.questions._session = Recording()
+    side_by_side = two.encode(texts)
+    assert len([name for name in seen if name.startswith("embed")]) == 2
+    # The same vectors whichever number of workers embeds them, in the order given, and (int8) exactly those a
+    # question with the same words gets.
+    np.testing.assert_allclose(side_by_side, one.encode(texts), atol=1e-5)
+    for n in (0, 13, 39):
+        np.testing.assert_allclose(
+            side_by_side[n], one.encode_query(texts[n]), atol=1e-5 if precision == "int8" else 1e-4
+        )
 
 
 def test_a_bad_thread_count_names_its_setting(tmp_path):

@@ -40,7 +40,7 @@ class KnowledgeSettings:
     embedding_threads: int | None = setting(
         "MHHS_EMBEDDING_THREADS",
         "",
-        "Threads that embed guidance at mhhs-bot index (questions always use one). Empty: one per core; 1 on a machine busy with other work, where a second thread waits more than it helps.",
+        "Texts embedded side by side at mhhs-bot index, each on one thread (a question always uses one). Empty: one per core; 1 leaves the other cores to other work.",
         lambda t: parse_positive_int(t) if t.strip() else None,
     )
     answer_threshold: float | None = setting(
