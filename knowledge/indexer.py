@@ -41,6 +41,7 @@ class IndexReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    reembedded: list[str] = field(default_factory=list)  # unchanged, embedded again all the same (a rebuild)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     chunks_embedded: int = 0
@@ -140,7 +141,8 @@ def build_index(
         try:
             data = item.path.read_bytes() if item.path.stat().st_size <= max_bytes else None
             previous = existing.get(item.document_id)
-            if data is not None and previous and not rebuild and previous["sha256"] == sha256_of(data):
+            same = data is not None and previous is not None and previous["sha256"] == sha256_of(data)
+            if same and not rebuild:
                 report.unchanged.append(item.document_id)
                 continue
             document = read_document(item.path, item.document_id, max_bytes, data)
@@ -151,7 +153,11 @@ def build_index(
             report.failed.append((str(item.path), f"cannot read the file: {exc.strerror or exc}"))
             continue
         to_index.append(document)
-        (report.updated if item.document_id in existing else report.added).append(item.document_id)
+        if same:  # a rebuild: the same bytes as last time, read and embedded again
+            report.unchanged.append(item.document_id)
+            report.reembedded.append(item.document_id)
+        else:
+            (report.updated if item.document_id in existing else report.added).append(item.document_id)
 
     failed_paths = {path for path, _ in report.failed}
     removed = [

@@ -170,6 +170,12 @@ def test_incremental_re_index_and_run_with_piped_console(workspace):
     result = mhhs_bot("index", env=env)
     assert result.returncode == 0, result.stderr
     assert "Indexed: 0 added, 1 changed, 1 unchanged, 1 removed, 0 skipped" in " ".join(result.stdout.split())
+    # A rebuild embeds both again, but neither changed.
+    rebuilt = mhhs_bot("index", "--rebuild", env=env)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "Indexed: 0 added, 0 changed, 2 unchanged (2 of them embedded again), 0 removed" in " ".join(
+        rebuilt.stdout.split()
+    )
 
     # `run` indexes what changed (nothing now) and, without Slack settings, opens the console on stdin.
     session = mhhs_bot("run", env=env, stdin="Is the LDSO_QT mailbox still monitored?\n🙂\n")

@@ -162,6 +162,13 @@ def test_rebuild_re_embeds_everything_and_keeps_team_answers(corpus_and_settings
     documents, chunks, _ = rows(settings)
     report = index_guidance(settings, rebuild=True, embedder=knowledge_embedder)
     assert report.rebuilt and report.chunks_embedded == len(chunks)
+    # Every file is embedded again, yet none of them changed.
+    assert not report.added and not report.updated
+    assert (
+        sorted(report.reembedded)
+        == sorted(report.unchanged)
+        == sorted(d for d in documents if "team-answer" not in d)
+    )
     after_documents, after_chunks, _ = rows(settings)
     assert set(after_documents) == set(documents) and "team-answer:A7" in after_documents
     assert set(after_chunks) == set(chunks)  # stable ids

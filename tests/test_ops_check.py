@@ -52,7 +52,13 @@ def test_every_check_passes_with_good_settings(
     }
     found = results(settings_from(env, data_dir))
     assert all(c.ok for c in found.values()), found
-    assert "passages" in found["Guidance index"].detail
+    assert (
+        "passages" in found["Guidance index"].detail and "(float32 vectors)" in found["Guidance index"].detail
+    )
+    # Questions embedded at another precision than the index's would never be compared: named before start-up.
+    other = results(settings_from({**env, "MHHS_EMBEDDING_PRECISION": "int8"}, data_dir))["Guidance index"]
+    assert other.ok is False and other.setting == "MHHS_EMBEDDING_PRECISION"
+    assert "holds float32 vectors" in other.detail and "mhhs-bot index" in other.detail
     assert found["IMAP inbox"].detail == "logged in as test; folder INBOX opened"
     assert slack_api.calls_to("auth.test")[0].headers["authorization"] == f"Bearer {BOT_TOKEN}"
     assert slack_api.calls_to("apps.connections.open")[0].headers["authorization"] == "Bearer xapp-test"

@@ -58,6 +58,7 @@ def _index(settings: Settings) -> str:
     from bot.knowledge_base import knowledge_config
     from bot.storage import connect
     from knowledge.errors import KnowledgeError
+    from knowledge.service import expected_encoder
     from knowledge.store import load_vectors
 
     if not settings.database_path.exists():
@@ -70,7 +71,14 @@ def _index(settings: Settings) -> str:
         raise CheckFailed("MHHS_EMBEDDING_MODEL", str(exc)) from None
     finally:
         db.close()
-    return f"{len(vectors)} passages, model {state.model}, built {state.built_at}"
+    expected = expected_encoder(config)
+    if state.encoder != expected:
+        raise CheckFailed(
+            "MHHS_EMBEDDING_PRECISION",
+            f"the index holds {state.encoder} vectors but questions would be embedded as {expected}: run mhhs-bot "
+            "index to re-embed the guidance (mhhs-bot run does it by itself)",
+        )
+    return f"{len(vectors)} passages, model {state.model} ({state.encoder} vectors), built {state.built_at}"
 
 
 def _deadlines(settings: Settings) -> str:

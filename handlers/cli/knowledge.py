@@ -44,10 +44,11 @@ def _print_report(report) -> None:
     console = Console()
     for path, reason in report.failed:
         console.print(f"[red]skipped[/red] {path}: {reason}", highlight=False)
+    again = f" ({len(report.reembedded)} of them embedded again)" if report.reembedded else ""
     console.print(
-        f"Indexed: {len(report.added)} added, {len(report.updated)} changed, {len(report.unchanged)} unchanged, "
-        f"{len(report.removed)} removed, {len(report.failed)} skipped; {report.chunks_embedded} passages embedded, "
-        f"{report.chunks_total} in the index.",
+        f"Indexed: {len(report.added)} added, {len(report.updated)} changed, {len(report.unchanged)} unchanged"
+        f"{again}, {len(report.removed)} removed, {len(report.failed)} skipped; {report.chunks_embedded} passages "
+        f"embedded, {report.chunks_total} in the index.",
         highlight=False,
     )
 
