@@ -155,6 +155,9 @@ def choose_highlight(
     )
     holds = True
     if kind is not None:
+        # The sentence matching best says the guidance does not give the asked value ("The pack's sources do not
+        # identify the version now in force"): a value of that kind elsewhere in the passage is not the answer.
+        absence = absence or is_absence_statement(units[best].text)
         typed = [
             i
             for i in range(len(units))

@@ -238,6 +238,20 @@ def test_a_sentence_saying_the_guidance_does_not_give_the_asked_fact_declines_it
     terms = lexical_terms("which version of BSCP537 is in force now?", expand=False)
     chosen = choose_highlight(terms, text, _weights, "version", identifiers={"bscp537"})
     assert chosen.text == "| BSCP537 version in force in 2023 | v15.0 |" and chosen.absence
+    # The best match itself says so, and the only version given is another row's: still not the answer.
+    text = (
+        "| Item | Detail |\n| --- | --- |\n| Title of version 15.0 | BSCP537: Qualification Process |\n"
+        "The pack's sources do not identify the version of BSCP537 now in force; check the BSC website."
+    )
+    chosen = choose_highlight(terms, text, _weights, "version", identifiers={"bscp537"})
+    assert (
+        chosen.text.startswith("| Title of version 15.0 | BSCP537: Qualification Process |")
+        and chosen.absence
+    )
+    without = choose_highlight(terms, text.rsplit("\n", 1)[0], _weights, "version", identifiers={"bscp537"})
+    assert (
+        without.text == "| Title of version 15.0 | BSCP537: Qualification Process |" and not without.absence
+    )
     # The highlighted sentence's own "not reproduced here" can be the answer to "where is it written?".
     where = "Submit within the timeframes in QA&P Appendix C (this pack does not reproduce them)."
     chosen = choose_highlight(lexical_terms("where are the submission timeframes written?"), where, _weights)
