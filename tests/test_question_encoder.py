@@ -247,6 +247,24 @@ def test_guidance_is_embedded_on_every_core_and_questions_on_one(precision, int8
         )
 
 
+def test_a_run_failing_in_a_worker_fails_the_whole_batch(int8_cache):
+    embedder = Embedder(cache_dir=int8_cache, batch_threads=2)
+    run = embedder.questions._opened_session().run
+    calls = []
+
+    class FailingOnTheFifth:  # the real session, failing part-way through the batch
+        def run(self, *args, **kwargs):
+            calls.append(1)
+            if len(calls) == 5:
+                raise RuntimeError("out of memory")
+            return run(*args, **kwargs)
+
+    embedder.questions._session = FailingOnTheFifth()
+    texts = [f"Window {n}: the QAD is signed off by a Company Director." for n in range(20)]
+    with pytest.raises(KnowledgeError, match="out of memory"):
+        embedder.encode(texts)
+
+
 def test_a_bad_thread_count_names_its_setting(tmp_path):
     with pytest.raises(ConfigError, match="MHHS_EMBEDDING_THREADS"):
         load_settings({"MHHS_EMBEDDING_THREADS": "0"})
