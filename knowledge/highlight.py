@@ -8,7 +8,7 @@ similarity of sentences to the question, the few units that match best in words 
 the question asks for a kind of value (a date, an address, a number, a version, a person), the best unit holding one
 wins if it matches at least a third as well as the best unit overall. A question the guidance asks itself (an FAQ)
 is answered by the sentence after it. A neighbouring unit is highlighted too when it holds asked-for content the
-first one lacks (the facts of one answer often sit in two sentences or two rows), and a sentence that refers back
+first one lacks or scores nearly as well (the facts of one answer often sit in two sentences or two rows), and a sentence that refers back
 ("It replaced...", "Both mean the same document.") is highlighted with the one it refers to.
 
 The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
@@ -38,6 +38,7 @@ DENSE_WITHIN = 0.5  # ...that score at least this share of the best unit's (0 ga
 DENSE_WEIGHT = 0.25  # what meaning similarity (cosine) counts for, against the share of the question's words
 ABSENCE_SHARE = 0.7  # an absence statement scoring this share of the best unit's score declines
 LABEL_WORDS = 5  # a first sentence this short, with more after it on its line, is the line's label
+RUNNER_UP = 0.7  # a neighbouring unit scoring at least this share of the best's is highlighted with it
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,11 @@ def choose_highlight(
         extra = max(gains, key=lambda i: gains[i])
         if gains[extra] / total >= NEIGHBOUR_SHARE:
             chosen = sorted([best, extra])
+    if len(chosen) == 1:
+        # A neighbour matching the question nearly as well: the answer is often in the second of the two.
+        near = [i for i in neighbours if scores[i] > 0 and scores[i] >= RUNNER_UP * scores[best]]
+        if near:
+            chosen = sorted([best, max(near, key=lambda i: (scores[i], -i))])
     # A sentence that refers back ("It replaced...", "Both mean the same document.") is read with the sentence it
     # refers to: the answer often sits in one of the two.
     first, last = chosen[0], chosen[-1]
