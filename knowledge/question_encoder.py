@@ -115,7 +115,7 @@ class OnnxQuestionEncoder:
             return vectors[[row[text] for text in texts]]
         session = self._opened_session()
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        # Tokenised all at once, outside the workers (the tokenizer spreads a batch over the cores by itself).
+        # Tokenised in one call before the workers start, not one call per text inside them.
         encodings = self._tokenizer.encode_batch([t.lower() if self._lower_case else t for t in texts])
         if self.precision != "float32":
             # One text at a time: a quantised graph scales its activations by the largest value in the whole batch,
