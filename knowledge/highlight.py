@@ -8,8 +8,9 @@ similarity of sentences to the question, the few units that match best in words 
 the question asks for a kind of value (a date, an address, a number, a version, a person), the best unit holding one
 wins if it matches at least a third as well as the best unit overall. A question the guidance asks itself (an FAQ)
 is answered by the sentence after it. A neighbouring unit is highlighted too when it holds asked-for content the
-first one lacks or scores nearly as well (the facts of one answer often sit in two sentences or two rows), and a sentence that refers back
-("It replaced...", "Both mean the same document.") is highlighted with the one it refers to.
+first one lacks or scores nearly as well (the facts of one answer often sit in two sentences or two rows), and a
+sentence that refers back ("It replaced...", "Both mean the same document.") is highlighted with the one it refers
+to.
 
 The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
 
