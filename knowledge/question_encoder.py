@@ -88,21 +88,22 @@ class OnnxQuestionEncoder:
         )  # int8: weights quantised, vectors not the model's
 
     def _opened_session(self):
+        """The one session, used for questions and passages alike (several runs at once, one thread each)."""
         if self._session is None:
             with self._session_lock:
                 if self._session is None:
-                    # One thread per question, as with PyTorch: concurrent questions use the other core.
-                    self._session = self._new_session(1)
+                    import onnxruntime
+
+                    # One thread per run, as with PyTorch: concurrent questions, or passages embedded side by side,
+                    # use the other cores.
+                    options = onnxruntime.SessionOptions()
+                    options.intra_op_num_threads = 1
+                    options.inter_op_num_threads = 1
+                    options.log_severity_level = 3
+                    self._session = onnxruntime.InferenceSession(
+                        str(self._onnx_file), options, providers=["CPUExecutionProvider"]
+                    )
         return self._session
-
-    def _new_session(self, threads: int):
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        return onnxruntime.InferenceSession(str(self._onnx_file), options, providers=["CPUExecutionProvider"])
 
     def encode_batch(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Many texts at once (passages at indexing time), ``batch_threads`` of them running side by side."""
