@@ -225,6 +225,11 @@ def not_covered_message(enquiries_address: str) -> str:
     )
 
 
+# Identifiers the answering sentences must name themselves. A year is checked on the whole passage only: in a question
+# it often dates the event asked about ("why did Annex 2 change in the May 2025 consultation?") rather than the fact.
+SENTENCE_IDENTIFIER_KINDS = ("version", "code", "part")
+
+
 def evidence_of(
     question: str,
     terms: list[str],
@@ -247,7 +252,11 @@ def evidence_of(
         "type_missing": 0.0 if highlight.holds_answer else 1.0,
         "ids_missing": 1.0 if missing_identifiers(question, top.passage.retrieval_text()) else 0.0,
         "ids_missing_sentence": 1.0
-        if missing_identifiers(question, f"{top.passage.heading}\n{highlight.lead_in}\n{highlight.text}")
+        if missing_identifiers(
+            question,
+            f"{top.passage.heading}\n{highlight.lead_in}\n{highlight.text}",
+            SENTENCE_IDENTIFIER_KINDS,
+        )
         else 0.0,
         "absence": 1.0 if highlight.absence or (kind and is_absence_statement(highlight.text)) else 0.0,
     }
@@ -261,6 +270,20 @@ def prefer_named_identifiers(question: str, hits: list[Hit]) -> list[Hit]:
         if not missing_identifiers(question, hit.passage.retrieval_text()):
             return [hit] + hits[:i] + hits[i + 1 :]
     return hits
+
+
+def stated_next(
+    hits: list[Hit], highlights: list[Highlight], plain: Highlight | None, kind: str, index: SearchIndex
+) -> bool:
+    """Whether the second passage should answer: the best does not hold the asked kind of value, and the next one, from
+    the same document, states one in the sentences that answer the question by their words alone (``plain``; a page
+    cut into sections: the section naming a group's meeting papers, then the one saying whom to email about them)."""
+    return (
+        plain is not None
+        and not highlights[0].holds_answer
+        and hits[1].passage.document_id == hits[0].passage.document_id
+        and has_answer_type(plain.text, kind, index.lowercase_words)
+    )
 
 
 def highlight_of(
@@ -321,10 +344,22 @@ def compose_answer(
     hits = prefer_named_identifiers(question, hits)
     asked = identifiers_in(question)
     wants_list = asks_for_list(question)
-    highlights = [
-        highlight_of(terms, hit.passage, index, kind, asked, similarity if i == 0 else None, wants_list)
-        for i, hit in enumerate(hits)
-    ]
+
+    def highlights_of(hits: list[Hit]) -> list[Highlight]:
+        return [
+            highlight_of(terms, hit.passage, index, kind, asked, similarity if i == 0 else None, wants_list)
+            for i, hit in enumerate(hits)
+        ]
+
+    highlights = highlights_of(hits)
+    second = (
+        highlight_of(terms, hits[1].passage, index, None, asked, None, wants_list)
+        if kind and len(hits) > 1 and not highlights[0].holds_answer
+        else None
+    )
+    if kind and stated_next(hits, highlights, second, kind, index):
+        hits = [hits[1], hits[0], *hits[2:]]
+        highlights = highlights_of(hits)
     sources = [
         _source(hit, passage_confidence(hit.dense, coverage(terms, hit.passage, index)), highlights[i].text)
         for i, hit in enumerate(hits)

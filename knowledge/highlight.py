@@ -6,11 +6,12 @@ table's header row, a line that only introduces what follows ("Exit criteria:") 
 ("- Membership.") count for less, since they name a subject without stating anything about it. Given the meaning
 similarity of sentences to the question, the few units that match best in words are compared by meaning too. When
 the question asks for a kind of value (a date, an address, a number, a version, a person), the best unit holding one
-wins if it matches at least a third as well as the best unit overall. A question the guidance asks itself (an FAQ)
-is answered by the sentence after it. A neighbouring unit is highlighted too when it holds asked-for content the
-first one lacks or scores nearly as well (the facts of one answer often sit in two sentences or two rows), and a
-sentence that refers back ("It replaced...", "Both mean the same document.") is highlighted with the one it refers
-to.
+wins if it matches at least a third as well as the best unit overall; failing that, one of the two units after the
+best (or the one before it) holding such a value is highlighted with it, since a page often states the value in a
+short sentence that does not repeat its subject. A question the guidance asks itself (an FAQ) is answered by the
+sentence after it. A neighbouring unit is highlighted too when it holds asked-for content the first one lacks or
+scores nearly as well (the facts of one answer often sit in two sentences or two rows), and a sentence that refers
+back ("It replaced...", "Both mean the same document.") is highlighted with the one it refers to.
 
 The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
 
@@ -40,6 +41,8 @@ DENSE_WEIGHT = 0.25  # what meaning similarity (cosine) counts for, against the 
 ABSENCE_SHARE = 0.7  # an absence statement scoring this share of the best unit's score declines
 LABEL_WORDS = 5  # a first sentence this short, with more after it on its line, is the line's label
 RUNNER_UP = 0.7  # a neighbouring unit scoring at least this share of the best's is highlighted with it
+# A unit up to this many after the best one (or the one before it) holding the asked value is highlighted with it.
+TYPED_AFTER = 2
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ def choose_highlight(
         for i in range(len(units))
     )
     holds = True
+    nearby = None  # a unit just after (or before) the best one holding the asked value, if no better one does
     if kind is not None:
         # The sentence matching best says the guidance does not give the asked value ("The pack's sources do not
         # identify the version now in force"): a value of that kind elsewhere in the passage is not the answer.
@@ -166,13 +170,20 @@ def choose_highlight(
             if not units[i].caption and has_answer_type(units[i].text, kind, lowercase_words)
         ]
         best_typed = max(typed, key=lambda i: (scores[i], -i)) if typed else None
+        # A short sentence after the best one often states its value without repeating its subject ("Ofgem consulted
+        # on a proposed direction to Elexon. [...] The consultation closed on 30 January 2025."). Not for people,
+        # whose names are told apart by their capitals alone.
+        following = [best + d for d in range(1, TYPED_AFTER + 1)] + [best - 1]
+        if kind != "person" and not units[best].text.rstrip().endswith("?"):
+            nearby = next((i for i in following if i in typed and scores[i] > 0), None)
         if (
             best_typed is not None
             and scores[best_typed] > 0
             and scores[best_typed] >= TYPED_SHARE * scores[best]
         ):
             best = best_typed
-        else:
+            nearby = None
+        elif nearby is None:
             holds = False
     total = sum(wanted.values()) or 1.0
     if units[best].text.rstrip().endswith("?"):
@@ -211,6 +222,14 @@ def choose_highlight(
         picked = tuple(units[i] for i in chosen)
         return Highlight(
             "\n".join(u.text for u in picked), picked, holds, _lead_in(units, chosen[0]), absence
+        )
+    if nearby is not None:
+        # The best unit and the value after (or before) it, with anything between them.
+        chosen = list(range(min(best, nearby), max(best, nearby) + 1))
+        picked = tuple(units[i] for i in chosen)
+        joiner = "\n" if any(u.header for u in picked) else " "
+        return Highlight(
+            joiner.join(u.text for u in picked), picked, holds, _lead_in(units, chosen[0]), absence
         )
     covered = {t for t in wanted if t in present[best]}
     neighbours = [i for i in (best + 1, best - 1) if 0 <= i < len(units) and not units[i].caption]

@@ -12,13 +12,15 @@ import pytest
 from handlers.cli.knowledge import run_chat
 from knowledge.answer import (
     MAX_QUESTION_CHARS,
+    compose_answer,
     has_answer_type,
     is_absence_statement,
     question_problem,
     unknown_subject_terms,
     wanted_answer_type,
 )
-from knowledge.search import SearchIndex
+from knowledge.search import Hit, SearchIndex
+from knowledge.store import Passage
 
 ENQUIRIES = "MHHSQualification@elexon.co.uk"
 
@@ -222,3 +224,46 @@ def test_sentences_compared_by_meaning_are_embedded_once(knowledge_base):
     assert knowledge_base._sentence_vectors.keys() == kept.keys()  # nothing embedded the second time
     for text, vector in kept.items():
         assert knowledge_base._sentence_vectors[text] is vector
+
+
+def test_the_next_passage_of_the_same_document_stating_the_asked_value_answers(knowledge_base):
+    """A page cut into sections: the one matching best names the subject, the next one says whom to email."""
+    index = knowledge_base.search_index
+    passages = {(p.document_id, p.section): p for p in index.passages}
+    route = next(d for d, _ in passages if d.startswith("02_new-entrant-ldso-route") and d.endswith(".md"))
+    scope, contacts = passages[(route, "1. Scope")], passages[(route, "7. Contacts")]
+    question = "who do I email about a placing reliance proposal?"
+
+    def ask(*passages):
+        hits = [Hit(p, 1.0 - i / 10, 0.6, 5.0) for i, p in enumerate(passages)]
+        return compose_answer(question, hits, index, 0.0, ENQUIRIES)
+
+    answer = ask(scope, contacts)
+    assert answer.sources[0].section == "7. Contacts"
+    assert "performanceassurance@recmanager.co.uk" in answer.sources[0].highlight
+    assert answer.evidence["type_missing"] == 0.0
+    # From another document it stays second: the best passage lacks the address, which declines the question.
+    faq = next(p for p in index.passages if p.document_id.startswith("16_faq"))
+    assert ask(faq, contacts).sources[0].section == faq.section
+
+
+def test_a_year_dating_the_event_asked_about_is_checked_on_the_passage_not_the_sentence(knowledge_base):
+    index = knowledge_base.search_index
+    text = (
+        "Responses were due in May 2025.\n"
+        "Annex 2 was updated to reflect the removal of the Central Switching Service (CSS) simulator."
+    )
+    passage = Passage("page-1", 0, "page", "QA&P consultation", "", text, "guidance")
+
+    def ask(question):
+        return compose_answer(question, [Hit(passage, 1.0, 0.8, 9.0)], index, 0.0, ENQUIRIES)
+
+    answer = ask("why did annex 2 get changed in the may 2025 consultation? the simulator?")
+    assert "CSS" in answer.sources[0].highlight and "2025" not in answer.sources[0].highlight
+    assert answer.evidence["ids_missing_sentence"] == 0.0 and answer.answered
+    # A year the passage never names still counts against it, and an annex the sentence does not name still declines.
+    assert ask("why did annex 2 get changed in the may 2026 consultation?").evidence["ids_missing"] == 1.0
+    assert (
+        ask("why did annex 4 get changed in the may 2025 consultation?").evidence["ids_missing_sentence"]
+        == 1.0
+    )

@@ -311,3 +311,32 @@ def test_a_neighbour_matching_nearly_as_well_is_highlighted_too():
     # A neighbour matching much less well stays plain.
     alone = choose_highlight(lexical_terms("who signs the QAD as director?", expand=False), text, _weights)
     assert alone.text == "Once the Code Bodies agree the QAD is complete, a Company Director signs it."
+
+
+def test_a_value_stated_in_a_short_sentence_after_the_best_one_answers_with_it():
+    text = (
+        "Ofgem consulted on a proposed direction to Elexon as MHHS Implementation Manager. "
+        "The direction set new reporting requirements.\n"
+        "The consultation closed on 30 January 2025.\n"
+        "Elexon responded as Implementation Manager and as a participant."
+    )
+    question = "When did Ofgem's consultation on the proposed direction to Elexon close?"
+
+    def common(term: str) -> float:  # words many passages share weigh little
+        return 0.2 if term in ("consult", "close") else 1.0
+
+    chosen = choose_highlight(lexical_terms(question, expand=False), text, common, "date")
+    assert chosen.holds_answer
+    assert chosen.text == (
+        "Ofgem consulted on a proposed direction to Elexon as MHHS Implementation Manager. "
+        "The direction set new reporting requirements. The consultation closed on 30 January 2025."
+    )
+    # Three sentences on, the date is no longer read as the answer.
+    far = text.replace("requirements.\n", "requirements. It covers testing cohorts. It starts soon.\n")
+    assert not choose_highlight(lexical_terms(question, expand=False), far, common, "date").holds_answer
+    # Nor is a capitalised pair after the best sentence taken for the asked person's name.
+    people = "The Qualification Advisory Group governs qualification matters.\nGroup papers follow the Meeting Calendar."
+    lowercase = {"the", "qualification", "advisory", "group", "governs", "matters", "papers", "follow"}
+    terms = lexical_terms("who chairs the qualification advisory group?", expand=False)
+    chosen = choose_highlight(terms, people, lambda t: 0.2 if t == "group" else 1.0, "person", lowercase)
+    assert not chosen.holds_answer
