@@ -167,7 +167,9 @@ def choose_highlight(
         typed = [
             i
             for i in range(len(units))
-            if not units[i].caption and has_answer_type(units[i].text, kind, lowercase_words)
+            # A line introducing a list can state the value itself ("approved by both PABs on 28 August 2024:").
+            if (not units[i].caption or _introduces(units[i]))
+            and has_answer_type(units[i].text, kind, lowercase_words)
         ]
         best_typed = max(typed, key=lambda i: (scores[i], -i)) if typed else None
         # A short sentence after the best one often states its value without repeating its subject ("Ofgem consulted
@@ -270,6 +272,11 @@ _BACK = re.compile(
     r"^\W*(?:\w+\W+){0,3}?(?:it|its|they|them|their|this|that|these|those|both|such|either|neither)\b",
     re.IGNORECASE,
 )
+
+
+def _introduces(unit: Unit) -> bool:
+    """Whether ``unit`` is a line introducing what follows ("The documents were approved on 28 August 2024:")."""
+    return unit.text.rstrip().endswith(":") and not unit.text.startswith("|")
 
 
 def _refers_back(unit: Unit) -> bool:

@@ -340,3 +340,18 @@ def test_a_value_stated_in_a_short_sentence_after_the_best_one_answers_with_it()
     terms = lexical_terms("who chairs the qualification advisory group?", expand=False)
     chosen = choose_highlight(terms, people, lambda t: 0.2 if t == "group" else 1.0, "person", lowercase)
     assert not chosen.holds_answer
+
+
+def test_a_line_introducing_a_list_can_state_the_asked_value():
+    text = (
+        "The QA&P was consulted on in July 2024.\n"
+        "The following documents were approved by the BSC and REC PABs on 28 August 2024:\n"
+        "- QA&P v3.0\n- Annex 1 v2.0"
+    )
+    terms = lexical_terms("what date did the PABs approve the QA&P?", expand=False)
+    chosen = choose_highlight(terms, text, _weights, "date")
+    assert chosen.holds_answer
+    assert chosen.text.startswith(
+        "The following documents were approved by the BSC and REC PABs on 28 August 2024:"
+    )
+    assert "- QA&P v3.0" in chosen.text  # with the list it introduces

@@ -62,6 +62,24 @@ def test_plain_text_uses_first_short_line_as_title(tmp_path):
     ]
 
 
+def test_plain_text_list_items_stay_items(tmp_path):
+    """A saved page's bullets and numbered lines are list items, not one run-on paragraph."""
+    path = tmp_path / "milestones.txt"
+    path.write_text(
+        "Milestones\n\nThe milestones are:\n  \u2022 M10: central systems ready\n  \u2022 M11: migration\n"
+        "    of UMS begins\n2) M13: LSS switched on\nAll dates are indicative.\n\nSee the register.",
+        "utf-8",
+    )
+    assert [b.text for b in read(path).blocks if not b.is_heading] == [
+        "The milestones are:",
+        "- M10: central systems ready",
+        "- M11: migration of UMS begins",  # an indented line continues its item
+        "2. M13: LSS switched on",
+        "All dates are indicative.",
+        "See the register.",
+    ]
+
+
 HTML_PAGE = """<!DOCTYPE html><html><head><title>QAD help | Test site</title>
 <meta name="doc-version" content="3.2"><meta name="doc-updated" content="2026-02-02">
 <script>var tracking = "do not index me";</script><style>body {color: red}</style></head>

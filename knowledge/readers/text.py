@@ -17,6 +17,7 @@ SECTION_WORDS = 180
 _URL_LINE = re.compile(r"^\s*(https?://\S+)\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
 _SECTION_NAME_WORDS = 8
+_ITEM_LINE = re.compile(r"^\s*(?:[•·▪◦‣*\-–]|(?P<number>\d{1,2})[.)])\s+")
 
 
 def read(data: bytes) -> tuple[dict, list[Block]]:
@@ -26,16 +27,37 @@ def read(data: bytes) -> tuple[dict, list[Block]]:
     if lines and _URL_LINE.match(lines[0]):
         meta["source"] = lines[0].strip()
         text = "\n".join(lines[1:])
-    paragraphs = [clean(p) for p in re.split(r"\n\s*\n", text)]
-    blocks = [Block(p) for p in paragraphs if p]
+    blocks = _blocks_of(text)
     # A short first line without a full stop is the title.
     if blocks and len(blocks[0].text) < 120 and not blocks[0].text.endswith("."):
         first_line = text.strip().splitlines()[0].strip()
         meta["title"] = first_line
-        rest = text.strip()[len(first_line) :]
-        blocks = [Block(first_line, 1)] + [Block(clean(p)) for p in re.split(r"\n\s*\n", rest) if clean(p)]
+        blocks = [Block(first_line, 1)] + _blocks_of(text.strip()[len(first_line) :])
     blocks = take_meta_blocks(blocks, meta)
     return meta, with_sections(blocks)
+
+
+def _blocks_of(text: str) -> list[Block]:
+    """Paragraphs (separated by blank lines) on one line each; a list item (a line starting with a bullet or a
+    number, "• Item", "2) Item") is a block of its own, written "- Item" or "2. Item", with the indented lines after
+    it."""
+    blocks: list[Block] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        parts: list[str] = []  # the paragraph's runs of text and its list items, in order
+        in_item = False
+        for line in paragraph.splitlines():
+            bullet = _ITEM_LINE.match(line)
+            if bullet:
+                number = bullet.group("number")
+                parts.append(f"{number + '.' if number else '-'} {line[bullet.end() :]}")
+                in_item = True
+            elif parts and (line[:1].isspace() or not in_item):
+                parts[-1] += " " + line
+            else:
+                parts.append(line)
+                in_item = False
+        blocks += [Block(clean(part)) for part in parts if clean(part) not in ("", "-")]
+    return blocks
 
 
 def with_sections(blocks: list[Block], size: int = SECTION_WORDS) -> list[Block]:
@@ -69,6 +91,6 @@ def with_sections(blocks: list[Block], size: int = SECTION_WORDS) -> list[Block]
 
 
 def _section(paragraphs: list[str], number: int) -> list[Block]:
-    words = paragraphs[0].split()
+    words = _ITEM_LINE.sub("", paragraphs[0]).split()
     name = " ".join(words[:_SECTION_NAME_WORDS]) + ("…" if len(words) > _SECTION_NAME_WORDS else "")
     return [Block(name, 2)] + [Block(p) for p in paragraphs]
