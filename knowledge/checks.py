@@ -190,7 +190,7 @@ _WANTS = [
         "date",
         re.compile(
             r"^\s*when\b|\bwhen(?:'s| is| was| are| were| did| does| do| will| should| must)\b|"
-            r"\b(?:what|which) (?:date|day|month|year)\b|\bon what date\b|\bby when\b|\bdeadline\b|\bdue date\b|"
+            r"\b(?:what|which) (?:date|day|month|year)\b|\bon what date\b|\bby when\b|\bdeadlines?\b|\bdue dates?\b|"
             r"\bwhat time\b|\b(?:what|which) (?:are|were|is|was) the\b.{0,60}\bdates?\b",
             re.IGNORECASE,
         ),
@@ -276,11 +276,16 @@ def asks_for_list(question: str) -> bool:
     return bool(_LIST.search(question))
 
 
+_PLACE_OR_REASON = re.compile(r"\s*(?:where|why)\b", re.IGNORECASE)
+
+
 def wanted_answer_type(question: str) -> str | None:
     """ "phone", "email", "version", "date", "person", "duration", "percentage", "money" or "number" when the
     question asks for one (first match wins)."""
+    # "Where are the deadlines written?" asks for a place, "why" for a reason: only an address answers either.
+    place_or_reason = bool(_PLACE_OR_REASON.match(question))
     for kind, pattern in _WANTS:
-        if pattern.search(question):
+        if pattern.search(question) and not (place_or_reason and kind not in ("email", "phone")):
             return kind
     return None
 
@@ -309,7 +314,9 @@ _ABSENCE = re.compile(
     r"(?:reproduce[sd]?|record(?:ed|s)?|give[sn]?|name[sd]?|list(?:ed|s)?|cop(?:y|ies|ied)|stated?|publish(?:ed)?|"
     r"include[sd]?|recorded|identif(?:y|ies|ied)|specif(?:y|ies|ied)|confirm(?:s|ed)?|say|says|said)\b"
     r"|\bto be (?:announced|confirmed|decided|published) later\b|\bnot yet (?:known|published|confirmed|announced)\b"
-    r"|\bnot (?:reproduced|recorded|given|named|listed|stated|published|included)\b",
+    r"|\bnot (?:reproduced|recorded|given|named|listed|stated|published|included|defined|available)\b"
+    r"|\bno (?:date|figure|number|name|detail|time|timeline|deadline|value|version)s? (?:is |are |has been |have been )?"
+    r"(?:available|given|stated|recorded|published)\b",
     re.IGNORECASE,
 )
 

@@ -355,3 +355,19 @@ def test_a_line_introducing_a_list_can_state_the_asked_value():
         "The following documents were approved by the BSC and REC PABs on 28 August 2024:"
     )
     assert "- QA&P v3.0" in chosen.text  # with the list it introduces
+
+
+def test_plural_deadlines_ask_for_a_date_but_where_and_why_ask_for_no_value():
+    assert wanted_answer_type("What are the exact Appendix C deadlines for the initial QAD?") == "date"
+    assert wanted_answer_type("any due dates for the envelopes?") == "date"
+    assert wanted_answer_type("Where are the deadlines for submitting the initial QAD written down?") is None
+    assert wanted_answer_type("why was the deadline moved?") is None
+    assert wanted_answer_type("where do I email the PQS form to?") == "email"
+
+
+def test_a_value_the_guidance_says_is_undefined_or_unavailable_is_an_absence():
+    assert is_absence_statement("| M14 | (not defined in this pack's sources) | No date available |")
+    assert is_absence_statement("No figures have been published for Scotland.")
+    assert is_absence_statement("The migration thresholds are not available publicly.")
+    assert not is_absence_statement("No participant sent feedback or comments.")
+    assert not is_absence_statement("No applicant fee is charged.")
