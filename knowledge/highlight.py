@@ -176,8 +176,11 @@ def choose_highlight(
         # on a proposed direction to Elexon. [...] The consultation closed on 30 January 2025."). Not for people,
         # whose names are told apart by their capitals alone.
         following = [best + d for d in range(1, TYPED_AFTER + 1)] + [best - 1]
-        if kind != "person" and not units[best].text.rstrip().endswith("?"):
-            nearby = next((i for i in following if i in typed and scores[i] > 0), None)
+        # Table rows are records of their own: a row neither continues nor is continued by its neighbours.
+        if kind != "person" and units[best].header is None and not units[best].text.rstrip().endswith("?"):
+            nearby = next(
+                (i for i in following if i in typed and scores[i] > 0 and units[i].header is None), None
+            )
         if (
             best_typed is not None
             and scores[best_typed] > 0

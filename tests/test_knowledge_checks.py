@@ -334,6 +334,16 @@ def test_a_value_stated_in_a_short_sentence_after_the_best_one_answers_with_it()
     # Three sentences on, the date is no longer read as the answer.
     far = text.replace("requirements.\n", "requirements. It covers testing cohorts. It starts soon.\n")
     assert not choose_highlight(lexical_terms(question, expand=False), far, common, "date").holds_answer
+    # A table row is a record of its own: the next milestone's date does not answer for this one.
+    rows = (
+        "| Milestone | Date |\n| --- | --- |\n| M14 milestone | to be set |\n| M15 milestone | October 2026 |"
+    )
+    terms = lexical_terms("when is the M14 milestone?", expand=False)
+
+    def milestone_common(term: str) -> float:
+        return 0.2 if term.startswith("mileston") else 1.0
+
+    assert not choose_highlight(terms, rows, milestone_common, "date", identifiers={"m14"}).holds_answer
     # Nor is a capitalised pair after the best sentence taken for the asked person's name.
     people = "The Qualification Advisory Group governs qualification matters.\nGroup papers follow the Meeting Calendar."
     lowercase = {"the", "qualification", "advisory", "group", "governs", "matters", "papers", "follow"}
