@@ -9,9 +9,10 @@ the question asks for a kind of value (a date, an address, a number, a version, 
 wins if it matches at least a third as well as the best unit overall; failing that, one of the two units after the
 best (or the one before it) holding such a value is highlighted with it, since a page often states the value in a
 short sentence that does not repeat its subject. A question the guidance asks itself (an FAQ) is answered by the
-sentence after it. A neighbouring unit is highlighted too when it holds asked-for content the first one lacks or
-scores nearly as well (the facts of one answer often sit in two sentences or two rows), and a sentence that refers
-back ("It replaced...", "Both mean the same document.") is highlighted with the one it refers to.
+sentence after it, and a line's short label ("Verifying company details.") is shown with the sentence after it. A
+neighbouring unit is highlighted too when it holds asked-for content the first one lacks or scores nearly as well
+(the facts of one answer often sit in two sentences or two rows), and a sentence that refers back ("It
+replaced...", "Both mean the same document.") is highlighted with the one it refers to.
 
 The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
 
@@ -197,6 +198,20 @@ def choose_highlight(
         if after is not None and after - best <= 2:
             best = after
             holds = kind is None or has_answer_type(units[best].text, kind, lowercase_words)
+    elif (
+        nearby is None
+        and units[best].caption
+        and not units[best].text.startswith(("|", "#"))
+        and not units[best].text.rstrip().endswith(":")
+        and best + 1 < len(units)
+        and units[best + 1].line == units[best].line
+        and not units[best + 1].caption
+    ):
+        # A line's short label ("Verifying company details.") names what the sentence after it says; a short
+        # statement read as a label ("There is no applicant fee.") is shown too.
+        picked = (units[best], units[best + 1])
+        holds = holds or has_answer_type(picked[1].text, kind, lowercase_words)
+        return Highlight(" ".join(u.text for u in picked), picked, holds, _lead_in(units, best), absence)
     chosen = [best]
     if wants_list:
         # A question asking for several things ("What are the four annexes?") is answered by a list or a table:

@@ -153,10 +153,10 @@ def test_a_sentence_that_refers_back_is_highlighted_with_the_one_it_refers_to():
         == "Elexon pages sometimes call it QAP and Programme pages say QA&P. Both mean the same document."
     )
     # A sentence that stands alone is highlighted alone.
-    alone = "Kestrel holds volumes only. Suppliers choose the MPANs."
+    alone = "Kestrel holds the planned volumes only. Suppliers choose the MPANs."
     assert (
         choose_highlight(lexical_terms("what does Kestrel hold"), alone, _weights).text
-        == "Kestrel holds volumes only."
+        == "Kestrel holds the planned volumes only."
     )
 
 
@@ -381,3 +381,17 @@ def test_a_value_the_guidance_says_is_undefined_or_unavailable_is_an_absence():
     assert is_absence_statement("The migration thresholds are not available publicly.")
     assert not is_absence_statement("No participant sent feedback or comments.")
     assert not is_absence_statement("No applicant fee is charged.")
+
+
+def test_a_lines_short_label_is_shown_with_the_sentence_after_it():
+    text = (
+        "Ask your IT team to allow the DIP website.\n"
+        "Verifying company details. Only a Primary User Admin can do this. Other users can be added later."
+    )
+    chosen = choose_highlight(lexical_terms("who can verify company details?"), text, _weights)
+    assert chosen.text == "Verifying company details. Only a Primary User Admin can do this."
+    # A short statement read as a label keeps its own words in the highlight.
+    fee = "- There is no applicant fee. Elexon recovers the cost centrally."
+    assert choose_highlight(lexical_terms("is there an applicant fee?"), fee, _weights).text.startswith(
+        "- There is no applicant fee."
+    )
