@@ -272,20 +272,6 @@ def prefer_named_identifiers(question: str, hits: list[Hit]) -> list[Hit]:
     return hits
 
 
-def stated_next(
-    hits: list[Hit], highlights: list[Highlight], plain: Highlight | None, kind: str, index: SearchIndex
-) -> bool:
-    """Whether the second passage should answer: the best does not hold the asked kind of value, and the next one, from
-    the same document, states one in the sentences that answer the question by their words alone (``plain``; a page
-    cut into sections: the section naming a group's meeting papers, then the one saying whom to email about them)."""
-    return (
-        plain is not None
-        and not highlights[0].holds_answer
-        and hits[1].passage.document_id == hits[0].passage.document_id
-        and has_answer_type(plain.text, kind, index.lowercase_words)
-    )
-
-
 def highlight_of(
     terms: list[str],
     passage: Passage,
@@ -352,14 +338,19 @@ def compose_answer(
         ]
 
     highlights = highlights_of(hits)
-    second = (
-        highlight_of(terms, hits[1].passage, index, None, asked, None, wants_list)
-        if kind and len(hits) > 1 and not highlights[0].holds_answer
-        else None
-    )
-    if kind and stated_next(hits, highlights, second, kind, index):
-        hits = [hits[1], hits[0], *hits[2:]]
-        highlights = highlights_of(hits)
+    if (
+        kind
+        and len(hits) > 1
+        and not highlights[0].holds_answer
+        and hits[1].passage.document_id == hits[0].passage.document_id
+    ):
+        # The best passage does not give the asked kind of value; the next one, from the same document, states one
+        # in the sentences answering by their words alone: it answers (a page cut into sections, the one naming a
+        # group's meeting papers, then the one saying whom to email about them).
+        plain = highlight_of(terms, hits[1].passage, index, None, asked, None, wants_list)
+        if has_answer_type(plain.text, kind, index.lowercase_words):
+            hits = [hits[1], hits[0], *hits[2:]]
+            highlights = highlights_of(hits)
     sources = [
         _source(hit, passage_confidence(hit.dense, coverage(terms, hit.passage, index)), highlights[i].text)
         for i, hit in enumerate(hits)
