@@ -350,7 +350,7 @@ def compose_answer(
         plain = highlight_of(terms, hits[1].passage, index, None, asked, None, wants_list)
         if has_answer_type(plain.text, kind, index.lowercase_words):
             hits = [hits[1], hits[0], *hits[2:]]
-            highlights = highlights_of(hits)
+            highlights = highlights_of(hits[:2]) + highlights[2:]  # the rest are unchanged
     sources = [
         _source(hit, passage_confidence(hit.dense, coverage(terms, hit.passage, index)), highlights[i].text)
         for i, hit in enumerate(hits)

@@ -176,9 +176,9 @@ def choose_highlight(
         # A short sentence after the best one often states its value without repeating its subject ("Ofgem consulted
         # on a proposed direction to Elexon. [...] The consultation closed on 30 January 2025."). Not for people,
         # whose names are told apart by their capitals alone.
-        following = [best + d for d in range(1, TYPED_AFTER + 1)] + [best - 1]
         # Table rows are records of their own: a row neither continues nor is continued by its neighbours.
         if kind != "person" and units[best].header is None and not units[best].text.rstrip().endswith("?"):
+            following = [best + d for d in range(1, TYPED_AFTER + 1)] + [best - 1]
             nearby = next(
                 (i for i in following if i in typed and scores[i] > 0 and units[i].header is None), None
             )
@@ -209,9 +209,8 @@ def choose_highlight(
     ):
         # A line's short label ("Verifying company details.") names what the sentence after it says; a short
         # statement read as a label ("There is no applicant fee.") is shown too.
-        picked = (units[best], units[best + 1])
-        holds = holds or has_answer_type(picked[1].text, kind, lowercase_words)
-        return Highlight(" ".join(u.text for u in picked), picked, holds, _lead_in(units, best), absence)
+        holds = holds or has_answer_type(units[best + 1].text, kind, lowercase_words)
+        return _shown(units, [best, best + 1], holds, absence)
     chosen = [best]
     if wants_list:
         # A question asking for several things ("What are the four annexes?") is answered by a list or a table:
@@ -245,12 +244,7 @@ def choose_highlight(
         )
     if nearby is not None:
         # The best unit and the value after (or before) it, with anything between them.
-        chosen = list(range(min(best, nearby), max(best, nearby) + 1))
-        picked = tuple(units[i] for i in chosen)
-        joiner = "\n" if any(u.header for u in picked) else " "
-        return Highlight(
-            joiner.join(u.text for u in picked), picked, holds, _lead_in(units, chosen[0]), absence
-        )
+        return _shown(units, list(range(min(best, nearby), max(best, nearby) + 1)), holds, absence)
     covered = {t for t in wanted if t in present[best]}
     neighbours = [i for i in (best + 1, best - 1) if 0 <= i < len(units) and not units[i].caption]
     gains = {i: sum(w for t, w in wanted.items() if t in present[i] and t not in covered) for i in neighbours}
@@ -270,6 +264,11 @@ def choose_highlight(
         chosen.insert(0, first - 1)
     elif last + 1 < len(units) and _refers_back(units[last + 1]) and _continues(units[last], units[last + 1]):
         chosen.append(last + 1)
+    return _shown(units, chosen, holds, absence)
+
+
+def _shown(units: list[Unit], chosen: list[int], holds: bool, absence: bool) -> Highlight:
+    """The highlight of the ``chosen`` units (in order): table rows one to a line, sentences run together."""
     picked = tuple(units[i] for i in chosen)
     joiner = "\n" if any(u.header for u in picked) else " "
     return Highlight(joiner.join(u.text for u in picked), picked, holds, _lead_in(units, chosen[0]), absence)

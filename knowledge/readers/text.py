@@ -56,7 +56,7 @@ def _blocks_of(text: str) -> list[Block]:
             else:
                 parts.append(line)
                 in_item = False
-        blocks += [Block(clean(part)) for part in parts if clean(part) not in ("", "-")]
+        blocks += [Block(cleaned) for part in parts if (cleaned := clean(part)) not in ("", "-")]
     return blocks
 
 
