@@ -1,18 +1,19 @@
 """The sentences of a passage that answer: what an answer shows in bold, and quotes first.
 
-A passage is read as units: sentences of its paragraphs and list items, and the rows of its tables (each row read
-with its table's header). A unit scores by the rarity-weighted question content it shares with the question; a
-table's header row, a line that only introduces what follows ("Exit criteria:") and a list item's short lead
-("- Membership.") count for less, since they name a subject without stating anything about it. Given the meaning
-similarity of sentences to the question, the few units that match best in words are compared by meaning too. When
-the question asks for a kind of value (a date, an address, a number, a version, a person), the best unit holding one
-wins if it matches at least a third as well as the best unit overall; failing that, one of the two units after the
-best (or the one before it) holding such a value is highlighted with it, since a page often states the value in a
-short sentence that does not repeat its subject. A question the guidance asks itself (an FAQ) is answered by the
-sentence after it, and a line's short label ("Verifying company details.") is shown with the sentence after it. A
-neighbouring unit is highlighted too when it holds asked-for content the first one lacks or scores nearly as well
-(the facts of one answer often sit in two sentences or two rows), and a sentence that refers back ("It
-replaced...", "Both mean the same document.") is highlighted with the one it refers to.
+A passage is read as units: sentences of its paragraphs and list items (a clause ending in ";" joined to the next),
+and the rows of its tables (each row read with its table's header). A unit scores by the rarity-weighted question
+content it shares with the question; a table's header row, a line that only introduces what follows ("Exit
+criteria:") and a list item's short lead ("- Membership.") count for less, since they name a subject without stating
+anything about it. Given the meaning similarity of sentences to the question, the few units that match best in words
+are compared by meaning too. When the question asks for a kind of value (a date, an address, a number, a version, a
+person), the best unit holding one wins if it matches at least a third as well as the best unit overall; failing
+that, one of the two units after the best (or the one before it) holding such a value is highlighted with it, since
+a page often states the value in a short sentence that does not repeat its subject. A question the guidance asks
+itself (an FAQ) is answered by the sentence after it (with its short lead, "No."), and a line's short label
+("Verifying company details.") is shown with the sentence after it. A neighbouring unit is highlighted too when it
+holds asked-for content the first one lacks or scores nearly as well (the facts of one answer often sit in two
+sentences or two rows), and a sentence that refers back ("It replaced...", "Both mean the same document.") is
+highlighted with the one it refers to.
 
 The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
 
@@ -92,7 +93,7 @@ def units_of(text: str) -> list[Unit]:
             previous_table = True
             continue
         previous_table = False
-        sentences = split_sentences(line)
+        sentences = _clauses_joined(split_sentences(line))
         for position, sentence in enumerate(sentences):
             stripped = sentence.strip()
             # A list item's short lead ("- Membership.", "Verifying company details.") names the subject of the
@@ -196,8 +197,12 @@ def choose_highlight(
         # A question the guidance asks itself (an FAQ) is answered by what follows it.
         after = next((i for i in range(best + 1, len(units)) if not units[i].caption), None)
         if after is not None and after - best <= 2:
+            lead = best + 1
             best = after
             holds = kind is None or has_answer_type(units[best].text, kind, lowercase_words)
+            if lead < after and units[lead].line == units[after].line and not _introduces(units[lead]):
+                # The answer's short lead ("No.", "Yes, once.") is its first word: shown with it.
+                return _shown(units, [lead, after], holds, absence)
     elif (
         nearby is None
         and units[best].caption
@@ -265,6 +270,18 @@ def choose_highlight(
     elif last + 1 < len(units) and _refers_back(units[last + 1]) and _continues(units[last], units[last + 1]):
         chosen.append(last + 1)
     return _shown(units, chosen, holds, absence)
+
+
+def _clauses_joined(sentences: list[str]) -> list[str]:
+    """A line's sentences with clauses ending in ";" joined to what follows: "Removal of Qualification applies to
+    Party Agents; BSC Parties are dealt with under Breach and Default." is one sentence, not a list."""
+    joined: list[str] = []
+    for sentence in sentences:
+        if joined and joined[-1].rstrip().endswith(";"):
+            joined[-1] = f"{joined[-1]} {sentence}"
+        else:
+            joined.append(sentence)
+    return joined
 
 
 def _shown(units: list[Unit], chosen: list[int], holds: bool, absence: bool) -> Highlight:

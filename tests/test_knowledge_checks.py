@@ -134,6 +134,20 @@ def test_a_question_the_guidance_asks_itself_is_answered_by_the_sentence_after_i
     assert chosen.text == "They were told they were not expected to take on more QT."
 
 
+def test_an_faq_answer_keeps_its_short_lead_and_its_clauses():
+    text = (
+        "F3. Do legacy agents need MHHS Qualification?\n"
+        "No. Elexon assures their legacy-side changes through its existing techniques; BSC Parties hear of them "
+        "every quarter. (14)"
+    )
+    chosen = choose_highlight(lexical_terms("do legacy agents need MHHS qualification"), text, _weights)
+    # "No." is the answer; the clause after the ";" finishes its sentence; the note reference stays plain.
+    assert chosen.text == (
+        "No. Elexon assures their legacy-side changes through its existing techniques; BSC Parties hear of them "
+        "every quarter."
+    )
+
+
 def test_a_sentence_that_refers_back_is_highlighted_with_the_one_it_refers_to():
     before = (
         "The Code Bodies moved QT planning to a flexible Wave approach. "
