@@ -299,6 +299,12 @@ def _lead_in(units: list[Unit], first: int) -> str:
     while i >= 0 and first - i <= 2 and units[i].caption and not units[i].header:
         lead.insert(0, units[i].text)
         i -= 1
+    if not lead and first > 0 and units[first - 1].line != units[first].line and not units[first - 1].header:
+        # A question line with more after its "?" ("When did M8 happen? I have seen 7 March 2025.") is what the line
+        # after it answers, all of it.
+        line = [u for u in units if u.line == units[first - 1].line]
+        if any(u.text.rstrip().endswith("?") for u in line):
+            lead = [u.text for u in line]
     return " ".join(lead)
 
 

@@ -144,6 +144,26 @@ SHORTHAND: dict[str, str] = {
     "oct": "October",
     "nov": "November",
     "dec": "December",
+    # Text-message spellings.
+    "wen": "when",
+    "wat": "what",
+    "wot": "what",
+    "r": "are",
+    "u": "you",
+    "ur": "your",
+    "abt": "about",
+    "b4": "before",
+    "thru": "through",
+    "tho": "though",
+    "cos": "because",
+    "coz": "because",
+    "cuz": "because",
+    "ppl": "people",
+    "msg": "message",
+    "msgs": "messages",
+    "mgr": "manager",
+    "acct": "account",
+    "thx": "thanks",
 }
 _SHORTHAND = re.compile(
     r"(?<![\w/])(?:"
@@ -156,12 +176,12 @@ _SHORTHAND = re.compile(
 def expand_shorthand(text: str) -> str:
     """``text`` with everyday shorthand written out ("svc" -> "service", "w/o" -> "without", "oct" -> "October").
 
-    Words in capitals are left alone (an acronym such as "MAX" or "DEC" may be a name).
+    Words in capitals are left alone (an acronym such as "MAX" or "DEC" may be a name, "R" or "U" a letter).
     """
 
     def written_out(match: re.Match) -> str:
         word = match.group(0)
-        return word if word.isupper() and len(word) > 1 else SHORTHAND[word.lower()]
+        return word if word.isupper() else SHORTHAND[word.lower()]
 
     return _SHORTHAND.sub(written_out, text)
 

@@ -104,6 +104,10 @@ def test_shorthand_is_written_out_but_acronyms_in_capitals_stay():
         "service activation as soon as possible without the documents, October 2024"
     )
     assert expand_shorthand("DEC and MAX are names") == "DEC and MAX are names"
+    # Text-message spellings; a capital letter on its own stays a letter.
+    assert expand_shorthand("wen r u going live, wat abt M14? Annex R") == (
+        "when are you going live, what about M14? Annex R"
+    )
 
 
 def test_the_decline_model_reads_its_coefficients_and_hard_rules():
@@ -243,6 +247,18 @@ def test_an_faq_answer_is_checked_with_the_question_it_answers():
     assert chosen.text == "That date comes from older pages; check the current register."
     assert chosen.lead_in == "E3. Is M15 still October 2026?"
     assert missing_identifiers("is M15 still oct 2026?", f"{chosen.lead_in}\n{chosen.text}") == set()
+
+
+def test_an_faq_question_line_is_read_with_the_answer_on_the_line_after_it():
+    text = (
+        "E1. When did M8 happen? I have seen 7 March 2025.\n"
+        "The Code Artefacts went live on Monday 22 September 2025. The March date is superseded."
+    )
+    question = "when did the M8 code changes actually go live?"
+    chosen = choose_highlight(lexical_terms(question), text, _weights, "date", identifiers={"m8"})
+    assert chosen.text.startswith("The Code Artefacts went live on Monday 22 September 2025.")
+    assert chosen.lead_in == "E1. When did M8 happen? I have seen 7 March 2025."
+    assert missing_identifiers(question, f"{chosen.lead_in}\n{chosen.text}") == set()
 
 
 def test_a_sentence_saying_the_guidance_does_not_give_the_asked_fact_declines_it():
@@ -387,6 +403,13 @@ def test_plural_deadlines_ask_for_a_date_but_where_and_why_ask_for_no_value():
     assert wanted_answer_type("Where are the deadlines for submitting the initial QAD written down?") is None
     assert wanted_answer_type("why was the deadline moved?") is None
     assert wanted_answer_type("where do I email the PQS form to?") == "email"
+
+
+def test_a_when_clause_setting_the_scene_does_not_ask_for_a_date():
+    assert wanted_answer_type("When we build our plan in Kestrel, do we load the actual MPANs?") is None
+    assert wanted_answer_type("when we send the QAD, who signs it?") != "date"
+    assert wanted_answer_type("When is the final QAD due?") == "date"
+    assert wanted_answer_type("when, roughly, does QT start?") == "date"
 
 
 def test_a_value_the_guidance_says_is_undefined_or_unavailable_is_an_absence():
