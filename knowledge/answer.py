@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from knowledge.checks import (
     asks_for_list,
+    asks_place_or_reason,
     has_answer_type,
     identifiers_in,
     is_absence_statement,
@@ -258,8 +259,24 @@ def evidence_of(
             SENTENCE_IDENTIFIER_KINDS,
         )
         else 0.0,
-        "absence": 1.0 if highlight.absence or (kind and is_absence_statement(highlight.text)) else 0.0,
+        # The answering sentence itself saying the guidance does not give it ("Cycle timings were to be announced
+        # later") declines, unless the question asks where or why ("where are the timeframes?" is answered by "they
+        # are in Appendix C, not reproduced here").
+        "absence": 1.0
+        if highlight.absence
+        or (kind and is_absence_statement(highlight.text))
+        or (not asks_place_or_reason(question) and says_not_given(highlight.text, terms))
+        else 0.0,
     }
+
+
+def says_not_given(text: str, terms: list[str]) -> bool:
+    """Whether a part of ``text`` (a sentence, or a table row's cell) naming something the question asks about says
+    the guidance does not give it ("Cycle timings after CR055 were to be announced later"); a row whose only absent
+    cell is about something else ("M14 | (not defined in this pack's sources) | ...read QA&P Appendix B") is not."""
+    asked = set(terms)
+    parts = [cell for line in text.split("\n") for cell in line.split("|")]
+    return any(is_absence_statement(part) and asked & set(lexical_terms(part, expand=True)) for part in parts)
 
 
 def prefer_named_identifiers(question: str, hits: list[Hit]) -> list[Hit]:

@@ -279,6 +279,12 @@ def asks_for_list(question: str) -> bool:
 _PLACE_OR_REASON = re.compile(r"\s*(?:where|why)\b", re.IGNORECASE)
 
 
+def asks_place_or_reason(question: str) -> bool:
+    """Whether ``question`` asks where something is or why (a sentence saying a value is given elsewhere answers
+    it)."""
+    return bool(_PLACE_OR_REASON.match(question))
+
+
 def wanted_answer_type(question: str) -> str | None:
     """ "phone", "email", "version", "date", "person", "duration", "percentage", "money" or "number" when the
     question asks for one (first match wins)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from knowledge.answer import says_not_given
 from knowledge.checks import (
     asks_for_list,
     has_answer_type,
@@ -259,6 +260,19 @@ def test_an_faq_question_line_is_read_with_the_answer_on_the_line_after_it():
     assert chosen.text.startswith("The Code Artefacts went live on Monday 22 September 2025.")
     assert chosen.lead_in == "E1. When did M8 happen? I have seen 7 March 2025."
     assert missing_identifiers(question, f"{chosen.lead_in}\n{chosen.text}") == set()
+
+
+def test_an_answer_saying_the_asked_thing_is_not_given_is_told_apart_from_a_row_missing_something_else():
+    asked = lexical_terms("What are the Migration Sprint Planning cycle timings after CR055?")
+    assert says_not_given("Cycle timings after CR055 were to be announced later.", asked)
+    row = (
+        "| M14 | (not defined in this pack's sources) | A new entrant wishing to enter before M14 should read "
+        "QA&P Appendix B, Pathway 5 | No date available |"
+    )
+    assert not says_not_given(
+        row, lexical_terms("which part of the QA&P covers a start-up entering the market?")
+    )
+    assert says_not_given(row, lexical_terms("when is M14? is there a date?"))
 
 
 def test_a_sentence_saying_the_guidance_does_not_give_the_asked_fact_declines_it():
