@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 from knowledge.checks import (
+    DATE,
     asks_for_list,
     asks_place_or_reason,
     has_answer_type,
@@ -298,7 +299,7 @@ def highlight_of(
     similarity: Callable[[list[str]], list[float]] | None = None,
     wants_list: bool = False,
 ) -> Highlight:
-    return choose_highlight(
+    highlight = choose_highlight(
         terms,
         passage.text,
         lambda t: max(index.idf(t), 0.1),
@@ -308,6 +309,23 @@ def highlight_of(
         similarity,
         wants_list,
     )
+    if kind == "date" and not highlight.holds_answer and heading_gives_date(passage.section, terms):
+        highlight = replace(highlight, holds_answer=True)
+    return highlight
+
+
+_DAY = re.compile(r"\b\d{1,2}\s+[A-Za-z]+\s+\d{4}\b")
+
+
+def heading_gives_date(section: str, terms: list[str]) -> bool:
+    """Whether the passage's own heading gives a day ("5.1 Post-CR055 update (consultation closed 20 December
+    2024)") next to a word of the question other than the date's own."""
+    heading = section.rsplit(" > ", 1)[-1]
+    days = [m.group(0) for m in _DAY.finditer(heading) if DATE.search(m.group(0))]
+    if not days:
+        return False
+    dated = set(lexical_terms(" ".join(days), expand=False))
+    return bool((set(lexical_terms(heading, expand=True)) - dated) & (set(terms) - dated))
 
 
 def quoted_answer(highlight: Highlight, passage: Passage, where: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.answer import says_not_given
+from knowledge.answer import heading_gives_date, says_not_given
 from knowledge.checks import (
     asks_for_list,
     has_answer_type,
@@ -273,6 +273,15 @@ def test_an_answer_saying_the_asked_thing_is_not_given_is_told_apart_from_a_row_
         row, lexical_terms("which part of the QA&P covers a start-up entering the market?")
     )
     assert says_not_given(row, lexical_terms("when is M14? is there a date?"))
+
+
+def test_a_day_in_the_passage_heading_dates_what_the_heading_names():
+    terms = lexical_terms("When did the consultation on the post-CR055 QA&P close?")
+    section = "5. What each update changed > 5.1 Post-CR055 update (consultation closed 20 December 2024)"
+    assert heading_gives_date(section, terms)
+    # A year alone, or a heading about something else, does not date it.
+    assert not heading_gives_date("2. Chronology of dated events > 2.4 2026 onwards", terms)
+    assert not heading_gives_date("8. DIP open day (20 May 2025)", terms)
 
 
 def test_a_sentence_saying_the_guidance_does_not_give_the_asked_fact_declines_it():
