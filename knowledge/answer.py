@@ -280,6 +280,55 @@ def says_not_given(text: str, terms: list[str]) -> bool:
     return any(is_absence_statement(part) and asked & set(lexical_terms(part, expand=True)) for part in parts)
 
 
+DEFINITION_DEPTH = (
+    5  # the entry is looked for among this many best passages (3: one question fewer; 10: the same)
+)
+_DEFINITION_QUESTION = re.compile(
+    r"^\s*(?:(?:what|wat|wot)(?:'s|s|\s+is|\s+are)?\s+(?:an?\s+|the\s+)?(?P<a>[\w&/-]+)(?:\s+(?:in|on|within)\s[^?]*)?\s*(?:\?|$)"
+    r"|(?:what|wat)\s+does\s+(?:the\s+)?(?:abbreviation\s+|acronym\s+|term\s+)?(?P<b>[\w&/-]+)\s+(?:stand\s+for|mean)\b"
+    r"|(?P<c>[\w&/-]+)\s*=\s*\?)",
+    re.IGNORECASE,
+)
+
+
+def defined_term(question: str) -> str | None:
+    """The term a question asks to have defined ("what is M13?", "ADO = ?", "what does UIT stand for?")."""
+    match = _DEFINITION_QUESTION.match(question)
+    if not match:
+        return None
+    return next(group for group in match.groups() if group)
+
+
+def defines(text: str, term: str) -> bool:
+    """Whether ``text`` has an entry for ``term``: a table row whose first cell names it ("| M13 | Load Shaping...",
+    "| MEM / MOA | ...") or a line opening with it ("ADO: Azure DevOps...", "- **ADO** - ...")."""
+    wanted = term.lower()
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("|"):
+            cells = stripped.strip("|").split("|")
+            names = [n.strip().strip("*").lower() for n in cells[0].split("/")] if cells else []
+            if wanted in names:
+                return True
+            continue
+        opening = re.match(r"^[-*•\s]*\**([\w&/ -]+?)\**\s*(?::|\s-\s|\s–\s|\()", stripped)
+        if opening and opening.group(1).strip().lower() == wanted:
+            return True
+    return False
+
+
+def prefer_definition(question: str, hits: list[Hit]) -> list[Hit]:
+    """``hits`` with the first of the best few holding an entry for the term the question asks to have defined put
+    first (unchanged when the best already has one, or none of them does)."""
+    term = defined_term(question)
+    if term is None or not hits or defines(hits[0].passage.text, term):
+        return hits
+    for i, hit in enumerate(hits[1:DEFINITION_DEPTH], start=1):
+        if defines(hit.passage.text, term):
+            return [hit] + hits[:i] + hits[i + 1 :]
+    return hits
+
+
 def prefer_named_identifiers(question: str, hits: list[Hit]) -> list[Hit]:
     """``hits`` with the best one naming every identifier of the question first (unchanged when none does)."""
     if not hits or not missing_identifiers(question, hits[0].passage.retrieval_text()):
@@ -363,6 +412,7 @@ def compose_answer(
     terms = index.corrected_terms(content_terms(question))
     kind = wanted_answer_type(question)
     hits = prefer_named_identifiers(question, hits)
+    hits = prefer_definition(question, hits)
     asked = identifiers_in(question)
     wants_list = asks_for_list(question)
 

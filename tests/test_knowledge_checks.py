@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.answer import heading_gives_date, says_not_given
+from knowledge.answer import defined_term, defines, heading_gives_date, prefer_definition, says_not_given
 from knowledge.checks import (
     asks_for_list,
     has_answer_type,
@@ -13,6 +13,8 @@ from knowledge.checks import (
 )
 from knowledge.decline import DeclineModel
 from knowledge.highlight import choose_highlight
+from knowledge.search import Hit
+from knowledge.store import Passage
 from knowledge.terms import expand_shorthand, lexical_terms
 
 
@@ -121,7 +123,6 @@ def test_the_decline_model_reads_its_coefficients_and_hard_rules():
 
 def test_a_table_answer_leads_with_its_row_under_the_header_as_a_table():
     from knowledge.answer import quoted_answer
-    from knowledge.store import Passage
 
     text = "| Date | Event |\n| 18 July 2024 | REC webinar |\n| 22 May 2025 | QAG approval |"
     chosen = choose_highlight(
@@ -273,6 +274,34 @@ def test_an_answer_saying_the_asked_thing_is_not_given_is_told_apart_from_a_row_
         row, lexical_terms("which part of the QA&P covers a start-up entering the market?")
     )
     assert says_not_given(row, lexical_terms("when is M14? is there a date?"))
+
+
+def test_a_question_asking_what_a_term_is_prefers_a_passage_with_an_entry_for_it():
+    assert defined_term("m13 = ?") == "m13"
+    assert defined_term("what's ADO in the QT docs? keeps coming up") == "ADO"
+    assert defined_term("What does the abbreviation UIT stand for?") == "UIT"
+    assert defined_term("What is the deadline for the QAD?") is None
+    assert defines("| Term | Meaning |\n| --- | --- |\n| MEM / MOA | Metering Equipment Manager |", "MOA")
+    assert defines("- **ADO**: Azure DevOps, the tool used to record QT execution", "ado")
+    assert not defines("M13 and M10 were approved by the SRO together.", "M13")
+
+    def hit(text: str, number: int) -> Hit:
+        return Hit(
+            Passage(f"c{number}", number, "d.md", "Title", f"Section {number}", text, "markdown"),
+            1.0,
+            0.5,
+            1.0,
+        )
+
+    mention = hit("M10 and M13 were approved by the SRO on Wednesday 24 September 2025.", 1)
+    entry = hit(
+        "| Milestone | What it is |\n| --- | --- |\n| M13 | Load Shaping System (LSS) switched on |", 2
+    )
+    assert [h.passage.chunk_id for h in prefer_definition("wat is M13", [mention, entry])] == ["c2", "c1"]
+    assert [h.passage.chunk_id for h in prefer_definition("when was M13 approved?", [mention, entry])] == [
+        "c1",
+        "c2",
+    ]
 
 
 def test_a_day_in_the_passage_heading_dates_what_the_heading_names():
