@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 from knowledge.checks import (
+    CAPITALISED_PAIR,
     DATE,
     asks_for_list,
     asks_place_or_reason,
@@ -251,7 +252,9 @@ def evidence_of(
         "coverage": covered,
         "margin": top.score - hits[1].score if len(hits) > 1 else top.score,
         "unknown": sum(w for t, w in weights.items() if t in unknown) / (sum(weights.values()) or 1.0),
-        "type_missing": 0.0 if highlight.holds_answer else 1.0,
+        "type_missing": 0.0
+        if highlight.holds_answer and not role_missing(question, kind, top.passage, highlight)
+        else 1.0,
         "ids_missing": 1.0 if missing_identifiers(question, top.passage.retrieval_text()) else 0.0,
         "ids_missing_sentence": 1.0
         if missing_identifiers(
@@ -269,6 +272,15 @@ def evidence_of(
         or (not asks_place_or_reason(question) and says_not_given(highlight.text, terms))
         else 0.0,
     }
+
+
+def role_missing(question: str, kind: str | None, passage: Passage, highlight: Highlight) -> bool:
+    """For a question asking for a person, whether a role or body it names ("the REC Code Manager speaker") is
+    missing from the answering sentences (with their heading and lead-in): the person given holds another role."""
+    if kind != "person":
+        return False
+    shown = f"{passage.heading}\n{highlight.lead_in}\n{highlight.text}".lower()
+    return any(f"{a} {b}".lower() not in shown for a, b in CAPITALISED_PAIR.findall(question))
 
 
 def says_not_given(text: str, terms: list[str]) -> bool:

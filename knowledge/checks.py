@@ -259,7 +259,7 @@ _HAS = {
     "percentage": PERCENTAGE,
     "money": MONEY,
 }
-_CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 
 
 _LIST = re.compile(
@@ -310,7 +310,7 @@ def has_answer_type(sentence: str, kind: str | None, lowercase_words: set[str] |
     if kind == "person":
         known = lowercase_words or set()
         return any(
-            a.lower() not in known and b.lower() not in known for a, b in _CAPITALISED_PAIR.findall(sentence)
+            a.lower() not in known and b.lower() not in known for a, b in CAPITALISED_PAIR.findall(sentence)
         )
     return bool(_HAS[kind].search(sentence))
 

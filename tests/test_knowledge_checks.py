@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from knowledge.answer import defined_term, defines, heading_gives_date, prefer_definition, says_not_given
+from knowledge.answer import (
+    defined_term,
+    defines,
+    heading_gives_date,
+    prefer_definition,
+    role_missing,
+    says_not_given,
+)
 from knowledge.checks import (
     asks_for_list,
     has_answer_type,
@@ -302,6 +309,28 @@ def test_a_question_asking_what_a_term_is_prefers_a_passage_with_an_entry_for_it
         "c1",
         "c2",
     ]
+
+
+def test_a_person_answers_a_question_naming_a_role_only_if_the_answer_names_that_role():
+    passage = Passage(
+        "c1", 1, "11.md", "Governance", "6. Other people named in public material", "", "markdown"
+    )
+    question = "who was the REC Code Manager speaker at the 2025 engagement day?"
+    other = choose_highlight(
+        lexical_terms(question),
+        "Jenny Boothe was named as Ofgem's Head of MHHS at the 2025 engagement day.",
+        _weights,
+        "person",
+    )
+    assert other.holds_answer and role_missing(question, "person", passage, other)
+    same = choose_highlight(
+        lexical_terms(question),
+        "Sam Jones spoke for the REC Code Manager at the 2025 engagement day.",
+        _weights,
+        "person",
+    )
+    assert not role_missing(question, "person", passage, same)
+    assert not role_missing("when did the REC Code Manager speak?", "date", passage, other)
 
 
 def test_a_day_in_the_passage_heading_dates_what_the_heading_names():
