@@ -371,7 +371,10 @@ def highlight_of(
         wants_list,
     )
     if kind == "date" and not highlight.holds_answer and heading_gives_date(passage.section, terms):
-        highlight = replace(highlight, holds_answer=True)
+        # The answer leads with the heading that gives the date.
+        heading = passage.section.rsplit(" > ", 1)[-1]
+        sentences = re.sub(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+", "", highlight.text)
+        highlight = replace(highlight, holds_answer=True, text=f"{heading}: {sentences}")
     return highlight
 
 

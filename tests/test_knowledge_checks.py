@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from knowledge.answer import (
     defined_term,
     defines,
     heading_gives_date,
+    highlight_of,
     prefer_definition,
     role_missing,
     says_not_given,
@@ -337,6 +340,17 @@ def test_a_day_in_the_passage_heading_dates_what_the_heading_names():
     terms = lexical_terms("When did the consultation on the post-CR055 QA&P close?")
     section = "5. What each update changed > 5.1 Post-CR055 update (consultation closed 20 December 2024)"
     assert heading_gives_date(section, terms)
+    # The answer leads with that heading.
+    passage = Passage(
+        "c1", 1, "07.md", "QA&P", section, "- Brought the QA&P into line with CR055.", "markdown"
+    )
+    index = SimpleNamespace(idf=lambda term: 1.0, lowercase_words=set())
+    shown = highlight_of(terms, passage, index, "date")
+    assert shown.holds_answer
+    assert (
+        shown.text
+        == "5.1 Post-CR055 update (consultation closed 20 December 2024): Brought the QA&P into line with CR055."
+    )
     # A year alone, or a heading about something else, does not date it.
     assert not heading_gives_date("2. Chronology of dated events > 2.4 2026 onwards", terms)
     assert not heading_gives_date("8. DIP open day (20 May 2025)", terms)
