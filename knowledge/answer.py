@@ -24,6 +24,7 @@ from knowledge.checks import (
     DATE,
     asks_for_list,
     asks_place_or_reason,
+    entry_names,
     has_answer_type,
     identifiers_in,
     is_absence_statement,
@@ -312,32 +313,25 @@ def defined_term(question: str) -> str | None:
 
 
 def defines(text: str, term: str) -> bool:
-    """Whether ``text`` has an entry for ``term``: a table row whose first cell names it ("| M13 | Load Shaping...",
-    "| MEM / MOA | ...") or a line opening with it ("ADO: Azure DevOps...", "- **ADO** - ...")."""
-    wanted = term.lower()
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if stripped.startswith("|"):
-            cells = stripped.strip("|").split("|")
-            names = [n.strip().strip("*").lower() for n in cells[0].split("/")] if cells else []
-            if wanted in names:
-                return True
-            continue
-        opening = re.match(r"^[-*•\s]*\**([\w&/ -]+?)\**\s*(?::|\s-\s|\s–\s|\()", stripped)
-        if opening and opening.group(1).strip().lower() == wanted:
-            return True
-    return False
+    """Whether ``text`` has an entry for ``term`` (see knowledge.checks.entry_names)."""
+    return term.lower() in entry_names(text)
 
 
-def prefer_definition(question: str, hits: list[Hit]) -> list[Hit]:
+def prefer_definition(question: str, hits: list[Hit], entries: list[Hit] | None = None) -> list[Hit]:
     """``hits`` with the first of the best few holding an entry for the term the question asks to have defined put
-    first (unchanged when the best already has one, or none of them does)."""
+    first, else the best of ``entries`` (passages with an entry for it found by the term itself, see
+    SearchIndex.entries_for); unchanged when the best already has one, or none does."""
     term = defined_term(question)
     if term is None or not hits or defines(hits[0].passage.text, term):
         return hits
     for i, hit in enumerate(hits[1:DEFINITION_DEPTH], start=1):
         if defines(hit.passage.text, term):
             return [hit] + hits[:i] + hits[i + 1 :]
+    if entries:
+        entry = entries[0]
+        return [entry] + [hit for hit in hits if hit.passage.chunk_id != entry.passage.chunk_id][
+            : len(hits) - 1
+        ]
     return hits
 
 
@@ -415,8 +409,11 @@ def compose_answer(
     enquiries_address: str,
     model: DeclineModel | None = None,
     similarity: Callable[[list[str]], list[float]] | None = None,
+    entries: list[Hit] | None = None,
 ) -> Answer:
     """Answer from the best of ``hits``, or decline; ``threshold`` is the least probability that is answered.
+
+    ``entries``: passages with an entry for the term a question asks to have defined (see prefer_definition).
 
     ``similarity`` gives the meaning similarity of sentences to the question; the best passage's answering sentences
     are chosen with it (the other passages' by their words alone, which costs nothing).
@@ -427,7 +424,7 @@ def compose_answer(
     terms = index.corrected_terms(content_terms(question))
     kind = wanted_answer_type(question)
     hits = prefer_named_identifiers(question, hits)
-    hits = prefer_definition(question, hits)
+    hits = prefer_definition(question, hits, entries)
     asked = identifiers_in(question)
     wants_list = asks_for_list(question)
 

@@ -330,3 +330,22 @@ _ABSENCE = re.compile(
 def is_absence_statement(sentence: str) -> bool:
     """Whether a sentence says the guidance does not contain something ("this pack does not reproduce ...")."""
     return bool(_ABSENCE.search(sentence))
+
+
+_ENTRY_OPENING = re.compile(r"^[-*•\s]*\**([\w&/ -]+?)\**\s*(?::|\s-\s|\s–\s|\()")
+
+
+def entry_names(text: str) -> set[str]:
+    """The terms ``text`` has an entry for, in lower case: the first cell of a table row ("| M13 | Load Shaping...",
+    "| MEM / MOA | ..." names "mem" and "moa") and the opening of a line ("ADO: Azure DevOps...", "- **UIT** - ...")."""
+    names: set[str] = set()
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("|"):
+            first = stripped.strip("|").split("|")[0]
+            names.update(n.strip().strip("*").lower() for n in first.split("/") if n.strip())
+            continue
+        opening = _ENTRY_OPENING.match(stripped)
+        if opening:
+            names.add(opening.group(1).strip().lower())
+    return names

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
 import sqlite_utils
 
+from knowledge.checks import entry_names
 from knowledge.errors import IndexMismatchError
 from knowledge.fusion import LEXICAL_WEIGHT, MODES, WINDOW_MEAN_SHARE, fuse, passage_similarity
 from knowledge.store import LEXICAL_HINT, LexicalIndex, Passage, VectorIndex, read_passages
@@ -88,6 +90,10 @@ class SearchIndex:
         # Words of everyday English (the embedding model's whole-word vocabulary): a word the guidance never uses is
         # only taken for a misspelling when it is not one of these ("rate" is not "date", "fuel" is not "full").
         self.everyday_words: frozenset[str] = frozenset()
+        self._entries: dict[str, list[int]] | None = (
+            None  # term -> passages with an entry for it, made on first use
+        )
+        self._entries_lock = threading.Lock()
 
     @classmethod
     def from_db(
@@ -200,6 +206,35 @@ class SearchIndex:
             if position is not None:
                 out.append((position, float(score)))
         return out
+
+    def entries_for(self, term: str, query_vector: np.ndarray | None) -> list[Hit]:
+        """The passages with an entry for ``term`` (a table row or line naming it first, see
+        knowledge.checks.entry_names), nearest to ``query_vector`` first; their scores are their similarity."""
+        if self._entries is None:
+            with self._entries_lock:
+                if self._entries is None:
+                    entries: dict[str, list[int]] = {}
+                    for position, passage in enumerate(self.passages):
+                        for name in entry_names(passage.text):
+                            entries.setdefault(name, []).append(position)
+                    self._entries = entries
+        positions = self._entries.get(term.lower(), [])
+        if not positions or query_vector is None:
+            return []
+        windows = self.vectors.window_similarities(
+            [self.passages[p].vector_id for p in positions], query_vector
+        )
+        hits = [
+            Hit(
+                self.passages[p],
+                passage_similarity(cosines, self.window_mean_share),
+                float(np.max(cosines)),
+                0.0,
+            )
+            for p, cosines in zip(positions, windows, strict=True)
+            if len(cosines)
+        ]
+        return sorted(hits, key=lambda hit: -hit.score)
 
     # --- fused search -------------------------------------------------------------------------------------------
 

@@ -267,3 +267,27 @@ def test_a_year_dating_the_event_asked_about_is_checked_on_the_passage_not_the_s
         ask("why did annex 4 get changed in the may 2025 consultation?").evidence["ids_missing_sentence"]
         == 1.0
     )
+
+
+def test_what_a_term_stands_for_is_answered_from_its_glossary_entry(tmp_path, knowledge_embedder):
+    from bot.knowledge_base import index_guidance, open_knowledge_base
+    from tests.fixtures.knowledge import knowledge_settings_for, make_corpus
+
+    # The DIP note mentions the DIP in every section; the glossary row that spells it out is in another note.
+    corpus = make_corpus(
+        tmp_path / "guidance",
+        notes=("01_qualification-routes-overview.md", "10_dip-onboarding.md"),
+        copies=(),
+    )
+    settings = knowledge_settings_for(tmp_path / "data", corpus)
+    index_guidance(settings, embedder=knowledge_embedder)
+    kb = open_knowledge_base(settings, embedder=knowledge_embedder)
+    searched = kb.search_index.search(
+        "what does DIP stand for?", kb.embedder.encode_query("what does DIP stand for?")
+    )
+    assert all(
+        hit.passage.document_id.startswith("10_") for hit in searched[:5]
+    )  # the entry is not among them
+    answer = kb.ask("what does DIP stand for?")
+    assert answer.answered and answer.sources[0].section == "8. Short glossary"
+    assert "Data Integration Platform" in answer.sources[0].highlight

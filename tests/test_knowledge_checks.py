@@ -15,6 +15,7 @@ from knowledge.answer import (
 )
 from knowledge.checks import (
     asks_for_list,
+    entry_names,
     has_answer_type,
     identifiers_in,
     is_absence_statement,
@@ -334,6 +335,15 @@ def test_a_person_answers_a_question_naming_a_role_only_if_the_answer_names_that
     )
     assert not role_missing(question, "person", passage, same)
     assert not role_missing("when did the REC Code Manager speak?", "date", passage, other)
+
+
+def test_a_passage_has_entries_for_the_terms_its_rows_and_lines_open_with():
+    text = (
+        "| Term | Meaning |\n| --- | --- |\n| MEM / MOA | Metering Equipment Manager |\n"
+        "- **UIT** - User Integration Testing\nADO: Azure DevOps\nThe DIP is a platform - for messages."
+    )
+    assert {"mem", "moa", "uit", "ado"} <= entry_names(text)
+    assert "dip" not in entry_names(text) and "the dip is a platform" in entry_names(text)
 
 
 def test_a_day_in_the_passage_heading_dates_what_the_heading_names():
