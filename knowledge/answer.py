@@ -254,7 +254,9 @@ def evidence_of(
         "margin": top.score - hits[1].score if len(hits) > 1 else top.score,
         "unknown": sum(w for t, w in weights.items() if t in unknown) / (sum(weights.values()) or 1.0),
         "type_missing": 0.0
-        if highlight.holds_answer and not role_missing(question, kind, top.passage, highlight)
+        if highlight.holds_answer
+        and not role_missing(question, kind, top.passage, highlight)
+        and not superseded_answer(question, kind, highlight.text)
         else 1.0,
         "ids_missing": 1.0 if missing_identifiers(question, top.passage.retrieval_text()) else 0.0,
         "ids_missing_sentence": 1.0
@@ -273,6 +275,20 @@ def evidence_of(
         or (not asks_place_or_reason(question) and says_not_given(highlight.text, terms))
         else 0.0,
     }
+
+
+_CURRENT = re.compile(r"\b(?:current|currently|now|latest|these days|at the moment|today)\b", re.IGNORECASE)
+_SUPERSEDED = re.compile(
+    r"\b(?:superseded|out of date|outdated|no longer (?:valid|current|applies|in use|monitored)|withdrawn)\b",
+    re.IGNORECASE,
+)
+
+
+def superseded_answer(question: str, kind: str | None, text: str) -> bool:
+    """Whether a question asking for the current value of something ("what is the current date for M15?") is
+    answered by sentences that give it as superseded ("| October 2026 | M15 date quoted in late-2023 pages |
+    Superseded |"): the value they hold is the old one."""
+    return bool(kind and _CURRENT.search(question) and _SUPERSEDED.search(text))
 
 
 def role_missing(question: str, kind: str | None, passage: Passage, highlight: Highlight) -> bool:

@@ -12,6 +12,7 @@ from knowledge.answer import (
     prefer_definition,
     role_missing,
     says_not_given,
+    superseded_answer,
 )
 from knowledge.checks import (
     asks_for_list,
@@ -344,6 +345,13 @@ def test_a_passage_has_entries_for_the_terms_its_rows_and_lines_open_with():
     )
     assert {"mem", "moa", "uit", "ado"} <= entry_names(text)
     assert "dip" not in entry_names(text) and "the dip is a platform" in entry_names(text)
+
+
+def test_a_value_given_as_superseded_does_not_answer_a_question_asking_for_the_current_one():
+    row = "| October 2026 | M15 date quoted in late-2023 pages | Superseded (predates CR055) |"
+    assert superseded_answer("what is the current planned date for M15?", "date", row)
+    assert not superseded_answer("what date was quoted for M15 in 2023?", "date", row)
+    assert not superseded_answer("what is the current planned date for M15?", "date", "| M15 | July 2027 |")
 
 
 def test_a_day_in_the_passage_heading_dates_what_the_heading_names():
