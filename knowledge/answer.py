@@ -309,9 +309,8 @@ def says_not_given(text: str, terms: list[str]) -> bool:
     return any(is_absence_statement(part) and asked & set(lexical_terms(part, expand=True)) for part in parts)
 
 
-DEFINITION_DEPTH = (
-    5  # the entry is looked for among this many best passages (3: one question fewer; 10: the same)
-)
+# The entry for a term is looked for among this many best passages (3: one question fewer; 10: the same).
+DEFINITION_DEPTH = 5
 _DEFINITION_QUESTION = re.compile(
     r"^\s*(?:(?:what|wat|wot)(?:'s|s|\s+is|\s+are)?\s+(?:an?\s+|the\s+)?(?P<a>[\w&/-]+)(?:\s+(?:in|on|within)\s[^?]*)?\s*(?:\?|$)"
     r"|(?:what|wat)\s+does\s+(?:the\s+)?(?:abbreviation\s+|acronym\s+|term\s+)?(?P<b>[\w&/-]+)\s+(?:stand\s+for|mean)\b"

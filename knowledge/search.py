@@ -90,9 +90,8 @@ class SearchIndex:
         # Words of everyday English (the embedding model's whole-word vocabulary): a word the guidance never uses is
         # only taken for a misspelling when it is not one of these ("rate" is not "date", "fuel" is not "full").
         self.everyday_words: frozenset[str] = frozenset()
-        self._entries: dict[str, list[int]] | None = (
-            None  # term -> passages with an entry for it, made on first use
-        )
+        # Term -> the passages with an entry for it (see entries_for), made on first use.
+        self._entries: dict[str, list[int]] | None = None
         self._entries_lock = threading.Lock()
 
     @classmethod
