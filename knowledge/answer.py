@@ -32,7 +32,7 @@ from knowledge.checks import (
     wanted_answer_type,
 )
 from knowledge.decline import DeclineModel, load_decline_model
-from knowledge.highlight import Highlight, choose_highlight
+from knowledge.highlight import ITEM_MARK, Highlight, choose_highlight
 from knowledge.search import Hit, SearchIndex
 from knowledge.store import Passage
 from knowledge.terms import FRAMING_WORDS, QUESTION_WORDS, STOPWORDS, acronyms_in, lexical_terms, words
@@ -260,11 +260,7 @@ def evidence_of(
         else 1.0,
         "ids_missing": 1.0 if missing_identifiers(question, top.passage.retrieval_text()) else 0.0,
         "ids_missing_sentence": 1.0
-        if missing_identifiers(
-            question,
-            f"{top.passage.heading}\n{highlight.lead_in}\n{highlight.text}",
-            SENTENCE_IDENTIFIER_KINDS,
-        )
+        if missing_identifiers(question, answering_text(top.passage, highlight), SENTENCE_IDENTIFIER_KINDS)
         else 0.0,
         # The answering sentence itself saying the guidance does not give it ("Cycle timings were to be announced
         # later") declines, unless the question asks where or why ("where are the timeframes?" is answered by "they
@@ -296,8 +292,13 @@ def role_missing(question: str, kind: str | None, passage: Passage, highlight: H
     missing from the answering sentences (with their heading and lead-in): the person given holds another role."""
     if kind != "person":
         return False
-    shown = f"{passage.heading}\n{highlight.lead_in}\n{highlight.text}".lower()
+    shown = answering_text(passage, highlight).lower()
     return any(f"{a} {b}".lower() not in shown for a, b in CAPITALISED_PAIR.findall(question))
+
+
+def answering_text(passage: Passage, highlight: Highlight) -> str:
+    """The answering sentences with what they answer: the passage's heading and their lead-in (an FAQ question)."""
+    return f"{passage.heading}\n{highlight.lead_in}\n{highlight.text}"
 
 
 def says_not_given(text: str, terms: list[str]) -> bool:
@@ -332,16 +333,19 @@ def defines(text: str, term: str) -> bool:
     return term.lower() in entry_names(text)
 
 
-def prefer_definition(question: str, hits: list[Hit], entries: list[Hit] | None = None) -> list[Hit]:
+def prefer_definition(
+    question: str, hits: list[Hit], entries_of: Callable[[str], list[Hit]] | None = None
+) -> list[Hit]:
     """``hits`` with the first of the best few holding an entry for the term the question asks to have defined put
-    first, else the best of ``entries`` (passages with an entry for it found by the term itself, see
-    SearchIndex.entries_for); unchanged when the best already has one, or none does."""
+    first, else the best of ``entries_of(term)`` (every passage with an entry for it, best first, see
+    SearchIndex.entries_for; asked only then); unchanged when the best already has one, or none does."""
     term = defined_term(question)
     if term is None or not hits or defines(hits[0].passage.text, term):
         return hits
     for i, hit in enumerate(hits[1:DEFINITION_DEPTH], start=1):
         if defines(hit.passage.text, term):
             return [hit] + hits[:i] + hits[i + 1 :]
+    entries = entries_of(term) if entries_of is not None else []
     if entries:
         entry = entries[0]
         return [entry] + [hit for hit in hits if hit.passage.chunk_id != entry.passage.chunk_id][
@@ -382,7 +386,7 @@ def highlight_of(
     if kind == "date" and not highlight.holds_answer and heading_gives_date(passage.section, terms):
         # The answer leads with the heading that gives the date.
         heading = passage.section.rsplit(" > ", 1)[-1]
-        sentences = re.sub(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+", "", highlight.text)
+        sentences = ITEM_MARK.sub("", highlight.text)
         highlight = replace(highlight, holds_answer=True, text=f"{heading}: {sentences}")
     return highlight
 
@@ -424,11 +428,11 @@ def compose_answer(
     enquiries_address: str,
     model: DeclineModel | None = None,
     similarity: Callable[[list[str]], list[float]] | None = None,
-    entries: list[Hit] | None = None,
+    entries_of: Callable[[str], list[Hit]] | None = None,
 ) -> Answer:
     """Answer from the best of ``hits``, or decline; ``threshold`` is the least probability that is answered.
 
-    ``entries``: passages with an entry for the term a question asks to have defined (see prefer_definition).
+    ``entries_of``: the passages with an entry for a term, for a question asking what it is (see prefer_definition).
 
     ``similarity`` gives the meaning similarity of sentences to the question; the best passage's answering sentences
     are chosen with it (the other passages' by their words alone, which costs nothing).
@@ -439,7 +443,7 @@ def compose_answer(
     terms = index.corrected_terms(content_terms(question))
     kind = wanted_answer_type(question)
     hits = prefer_named_identifiers(question, hits)
-    hits = prefer_definition(question, hits, entries)
+    hits = prefer_definition(question, hits, entries_of)
     asked = identifiers_in(question)
     wants_list = asks_for_list(question)
 

@@ -289,7 +289,7 @@ def wanted_answer_type(question: str) -> str | None:
     """ "phone", "email", "version", "date", "person", "duration", "percentage", "money" or "number" when the
     question asks for one (first match wins)."""
     # "Where are the deadlines written?" asks for a place, "why" for a reason: only an address answers either.
-    place_or_reason = bool(_PLACE_OR_REASON.match(question))
+    place_or_reason = asks_place_or_reason(question)
     for kind, pattern in _WANTS:
         if pattern.search(question) and not (place_or_reason and kind not in ("email", "phone")):
             return kind

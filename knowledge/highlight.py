@@ -69,7 +69,8 @@ class Highlight:
         return next((u.header for u in self.units if u.header), None)
 
 
-_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
+# A list item's mark: a bullet or a number ("- ", "2. ", "3) ").
+ITEM_MARK = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 
 
 def units_of(text: str) -> list[Unit]:
@@ -78,7 +79,7 @@ def units_of(text: str) -> list[Unit]:
     previous_table = False
     block, previous_kind = 0, None
     for number, line in enumerate(text.split("\n")):
-        kind = "row" if line.startswith("|") else "item" if _ITEM.match(line) else None
+        kind = "row" if line.startswith("|") else "item" if ITEM_MARK.match(line) else None
         if kind != previous_kind:
             block += 1
         previous_kind = kind

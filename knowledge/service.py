@@ -23,7 +23,6 @@ from knowledge.answer import (
     Answer,
     compose_answer,
     content_terms,
-    defined_term,
     not_covered_message,
     question_problem,
 )
@@ -208,10 +207,6 @@ class KnowledgeBase:
         hits = index.search(text, vector, k=k, mode=mode)
         if not hits:
             return Answer(question, False, 0.0, not_covered_message(self.config.enquiries_address), [])
-        # A question asking what a term is ("what does DIP stand for?") is answered from the term's entry (a glossary
-        # row) even when the term is all over the guidance and the entry is not among the best passages.
-        term = defined_term(text)
-        entries = index.entries_for(term, vector) if term and mode == "hybrid" else []
         similarity = None
         if vector is not None:
 
@@ -225,7 +220,9 @@ class KnowledgeBase:
             self.threshold,
             self.config.enquiries_address,
             similarity=similarity,
-            entries=entries,
+            # A question asking what a term is ("what does DIP stand for?") is answered from the term's entry (a
+            # glossary row) even when the term is all over the guidance and the entry is not among the best passages.
+            entries_of=(lambda term: index.entries_for(term, vector)) if mode == "hybrid" else None,
         )
         return replace(answer, question=question)
 
