@@ -328,6 +328,26 @@ def defined_term(question: str) -> str | None:
     return next(group for group in match.groups() if group)
 
 
+# "LDSO vs DNO", "the difference between the QAD and the QA&P", "is an ADO the same as a defect?"
+_TERM = r"(?:an?\s+|the\s+)?([\w&/-]+)"
+_COMPARISON_QUESTION = re.compile(
+    rf"(?:^\W*{_TERM}\s*(?:vs\.?|versus)\s*{_TERM}"
+    rf"|\bdifference\s+between\s+{_TERM}\s+and\s+{_TERM}"
+    rf"|\b(?:is|are)\s+{_TERM}\s+(?:the\s+same\s+as|different\s+from)\s+{_TERM})"
+    r"(?=\s*(?:[?,.;:!]|\s-|$))",  # the two terms are the whole subject, not "SIT vs QT timelines"
+    re.IGNORECASE,
+)
+
+
+def compared_terms(question: str) -> tuple[str, str] | None:
+    """The two terms a question asks to have told apart ("LDSO vs DNO - same role?"), each a single word."""
+    match = _COMPARISON_QUESTION.search(question)
+    if not match:
+        return None
+    found = [group for group in match.groups() if group]
+    return (found[0], found[1]) if len(found) == 2 else None
+
+
 def defines(text: str, term: str) -> bool:
     """Whether ``text`` has an entry for ``term`` (see knowledge.checks.entry_names)."""
     return term.lower() in entry_names(text)
@@ -338,8 +358,18 @@ def prefer_definition(
 ) -> list[Hit]:
     """``hits`` with the first of the best few holding an entry for the term the question asks to have defined put
     first, else the best of ``entries_of(term)`` (every passage with an entry for it, best first, see
-    SearchIndex.entries_for; asked only then); unchanged when the best already has one, or none does."""
+    SearchIndex.entries_for; asked only then); unchanged when the best already has one, or none does. A question
+    telling two terms apart ("LDSO vs DNO?") puts first the first of the best few with an entry for each."""
     term = defined_term(question)
+    pair = compared_terms(question) if term is None else None
+    if pair is not None and hits:
+        # Two terms to tell apart: the passage with an entry for each (a glossary) explains both.
+        if all(defines(hits[0].passage.text, t) for t in pair):
+            return hits
+        for i, hit in enumerate(hits[1:DEFINITION_DEPTH], start=1):
+            if all(defines(hit.passage.text, t) for t in pair):
+                return [hit] + hits[:i] + hits[i + 1 :]
+        return hits
     if term is None or not hits or defines(hits[0].passage.text, term):
         return hits
     for i, hit in enumerate(hits[1:DEFINITION_DEPTH], start=1):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from knowledge.answer import (
+    compared_terms,
     defined_term,
     defines,
     heading_gives_date,
@@ -314,6 +315,35 @@ def test_a_question_asking_what_a_term_is_prefers_a_passage_with_an_entry_for_it
         "c1",
         "c2",
     ]
+
+
+def test_a_question_telling_two_terms_apart_prefers_the_passage_with_an_entry_for_each():
+    assert compared_terms("LDSO vs DNO - is that just the same role w/ two names?") == ("LDSO", "DNO")
+    assert compared_terms("What's the difference between PIT and QT?") == ("PIT", "QT")
+    assert compared_terms("is an ADO the same as a defect?") == ("ADO", "defect")
+    # The two terms must be the whole subject: this asks about timelines.
+    assert compared_terms("SIT vs QT timelines for LDSOs") is None
+    assert compared_terms("What is M13?") is None
+
+    def hit(text: str, number: int) -> Hit:
+        return Hit(
+            Passage(f"c{number}", number, "d.md", "Title", f"Section {number}", text, "markdown"),
+            1.0,
+            0.5,
+            1.0,
+        )
+
+    scope = hit("This note covers new entrant LDSOs (DNOs and IDNOs) qualifying after M10.", 1)
+    one = hit("| Term | Meaning |\n| --- | --- |\n| LDSO | the REC name for the distribution role |", 2)
+    both = hit(
+        "| Term | Meaning |\n| --- | --- |\n| LDSO | the REC name for the distribution role |\n"
+        "| DNO | the BSC name for the distribution role |",
+        3,
+    )
+    order = prefer_definition("LDSO vs DNO - same role?", [scope, one, both])
+    assert [h.passage.chunk_id for h in order] == ["c3", "c1", "c2"]
+    # No passage with an entry for both: the order stands.
+    assert [h.passage.chunk_id for h in prefer_definition("LDSO vs DNO?", [scope, one])] == ["c1", "c2"]
 
 
 def test_a_person_answers_a_question_naming_a_role_only_if_the_answer_names_that_role():
