@@ -94,7 +94,7 @@ def units_of(text: str) -> list[Unit]:
             previous_table = True
             continue
         previous_table = False
-        sentences = _clauses_joined(split_sentences(line))
+        sentences = _sentences_of(line, kind == "item")
         for position, sentence in enumerate(sentences):
             stripped = sentence.strip()
             # A list item's short lead ("- Membership.", "Verifying company details.") names the subject of the
@@ -271,6 +271,18 @@ def choose_highlight(
     elif last + 1 < len(units) and _refers_back(units[last + 1]) and _continues(units[last], units[last + 1]):
         chosen.append(last + 1)
     return _shown(units, chosen, holds, absence)
+
+
+def _sentences_of(line: str, item: bool) -> list[str]:
+    """The sentences of a line; a numbered list item's number stays with its first sentence ("1. PIT entry" is one
+    sentence, not "1." and "PIT entry")."""
+    mark = ITEM_MARK.match(line) if item else None
+    if mark is None:
+        return _clauses_joined(split_sentences(line))
+    sentences = _clauses_joined(split_sentences(line[mark.end() :]))
+    if not sentences:
+        return [line]
+    return [mark.group(0) + sentences[0], *sentences[1:]]
 
 
 def _clauses_joined(sentences: list[str]) -> list[str]:

@@ -25,7 +25,7 @@ from knowledge.checks import (
     wanted_answer_type,
 )
 from knowledge.decline import DeclineModel
-from knowledge.highlight import choose_highlight
+from knowledge.highlight import choose_highlight, units_of
 from knowledge.search import Hit
 from knowledge.store import Passage
 from knowledge.terms import expand_shorthand, lexical_terms
@@ -463,6 +463,21 @@ def test_a_question_asking_for_several_things_is_answered_by_the_whole_list_or_t
         "- the question number",
         "- a contact name",
     ]
+    # A numbered list is a list too: "1. PIT entry" is one item, not "1." and "PIT entry".
+    numbered = (
+        "Participants send the RTTM at four points:\n1. PIT entry\n2. PIT exit\n3. QT entry\n4. QT exit"
+    )
+    assert [u.text for u in units_of(numbered)][1:] == [
+        "1. PIT entry",
+        "2. PIT exit",
+        "3. QT entry",
+        "4. QT exit",
+    ]
+    assert len({u.block for u in units_of(numbered)[1:]}) == 1
+    points = choose_highlight(
+        lexical_terms("At which points is the RTTM sent?"), numbered, _weights, wants_list=True
+    )
+    assert points.text.splitlines()[-1] == "4. QT exit"
     # Without asking for several things, the best sentence stands alone.
     assert (
         choose_highlight(terms, text, _weights).text
