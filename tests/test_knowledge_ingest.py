@@ -8,11 +8,14 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.enum.style import WD_STYLE_TYPE
 
 from knowledge.chunk import chunk_document, sections_of
 from knowledge.errors import DocumentError
 from knowledge.readers import read_document
+from knowledge.readers.text_tools import is_contents_entry
 from knowledge.service import BUNDLED_GUIDANCE
+from tests.fixtures.documents import simple_pdf
 
 MB = 1024 * 1024
 
@@ -156,6 +159,69 @@ def test_docx_headings_lists_and_tables(tmp_path):
         (0, "| Role | Who |"),
         (0, "| Primary User Admin | Verifies company details |"),
     ]
+
+
+def test_a_table_of_contents_is_left_out_of_every_format(tmp_path):
+    """A contents page names every section, so it matched questions about anything while answering none."""
+    entries = [
+        "1 Scope ........................ 2",
+        "2 Test windows . . . . . . . . . . 2",
+        "3 Exit criteria …… 3",
+    ]
+    body = [
+        ("1 Scope", "This guide covers Qualification Testing for new Suppliers."),
+        ("2 Test windows", "Each test window lasts two weeks."),
+        ("3 Exit criteria", "The Code Bodies assure the exit criteria."),
+    ]
+    expected = [(2, "1 Scope"), (0, body[0][1]), (2, "2 Test windows"), (0, body[1][1])]
+    expected += [(2, "3 Exit criteria"), (0, body[2][1])]
+
+    pdf = tmp_path / "guide.pdf"
+    pdf.write_bytes(
+        simple_pdf(
+            [
+                [("Testing guide", 20, True), ("Contents", 14, True)]
+                + [(e.replace("…", "..."), 11, False) for e in entries],
+                [
+                    (body[0][0], 14, True),
+                    (body[0][1], 11, False),
+                    (body[1][0], 14, True),
+                    (body[1][1], 11, False),
+                ],
+                [(body[2][0], 14, True), (body[2][1], 11, False)],
+            ]
+        )
+    )
+    word_file = tmp_path / "guide.docx"
+    word = docx.Document()
+    word.add_paragraph("Testing guide", style="Title")
+    word.add_heading("Contents", level=1)
+    toc = word.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    for entry in entries:
+        word.add_paragraph(entry.split(" ", 2)[0] + " " + entry.split(" ")[1] + "\t2", style=toc)
+    for heading, text in body:
+        word.add_heading(heading, level=1)
+        word.add_paragraph(text)
+    word.save(word_file)
+    page = tmp_path / "guide.html"
+    links = "".join(f'<li><a href="#s{i}">{h}</a></li>' for i, (h, _) in enumerate(body))
+    sections = "".join(f'<h2 id="s{i}">{h}</h2><p>{t}</p>' for i, (h, t) in enumerate(body))
+    page.write_text(
+        f"<html><body><main><h1>Testing guide</h1><h2>On this page</h2><ul>{links}</ul>{sections}</main></body></html>",
+        encoding="utf-8",
+    )
+    text = tmp_path / "guide.txt"
+    text.write_text(
+        "Testing guide\n\n" + "\n".join(entries) + "\n\n" + "\n\n".join(t for _, t in body), encoding="utf-8"
+    )
+
+    for path in (pdf, word_file, page):
+        blocks = [(b.level, b.text) for b in read(path).blocks]
+        assert blocks[1:] == expected, path.name
+    assert [b.text for b in read(text).blocks] == ["Testing guide"] + [t for _, t in body]
+    # A line ending in a number is not an entry without its leader of dots, nor a sentence with an ellipsis.
+    assert not is_contents_entry("The QAD v3.0 was approved on 29 August 2024")
+    assert not is_contents_entry("Submit it 5 working days before the deadline... at least 2")
 
 
 @pytest.mark.parametrize(

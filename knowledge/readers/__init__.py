@@ -70,7 +70,7 @@ def read_document(path: Path, doc_id: str, max_bytes: int, data: bytes | None = 
         raise DocumentError(str(path), exc.reason) from None
     except Exception as exc:  # a parser's own error type: report it as the file's problem
         raise DocumentError(str(path), f"cannot read as {kind}: {exc.__class__.__name__}: {exc}") from None
-    blocks = [b for b in blocks if b.text]
+    blocks = _without_empty_contents_heading([b for b in blocks if b.text])
     body = [b for b in blocks if not b.is_heading]
     if not body:
         raise DocumentError(str(path), "no text found")
@@ -86,6 +86,21 @@ def read_document(path: Path, doc_id: str, max_bytes: int, data: bytes | None = 
         updated=_optional(meta.get("updated")),
         source=_optional(meta.get("source")),
     )
+
+
+_CONTENTS_TITLES = {"contents", "table of contents", "on this page", "in this document", "in this section"}
+
+
+def _without_empty_contents_heading(blocks: list[Block]) -> list[Block]:
+    """``blocks`` without a "Contents" heading left with nothing under it (its entries were left out)."""
+    kept = []
+    for i, block in enumerate(blocks):
+        following = blocks[i + 1] if i + 1 < len(blocks) else None
+        empty = following is None or (following.is_heading and following.level <= block.level)
+        if block.is_heading and empty and block.text.strip(" :").lower() in _CONTENTS_TITLES:
+            continue
+        kept.append(block)
+    return kept
 
 
 def _optional(value: object) -> str | None:

@@ -1,4 +1,5 @@
-"""Word documents: paragraphs by style (Title, Heading n, list styles), tables row by row."""
+"""Word documents: paragraphs by style (Title, Heading n, list styles), tables row by row; the table of contents is
+left out."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import io
 import re
 
 from knowledge.readers.document import Block
-from knowledge.readers.text_tools import clean, table_row, take_meta_blocks
+from knowledge.readers.text_tools import clean, is_contents_entry, table_row, take_meta_blocks
 
 
 def read(data: bytes) -> tuple[dict, list[Block]]:
@@ -29,6 +30,8 @@ def read(data: bytes) -> tuple[dict, list[Block]]:
             if not text:
                 continue
             style = (paragraph.style.name if paragraph.style is not None else "") or ""
+            if style.lower().startswith("toc") or is_contents_entry(text):
+                continue  # Word's table of contents ("TOC 1" ... "TOC 9" styles)
             level = _docx_heading_level(style)
             if level:
                 blocks.append(Block(text, level))

@@ -1,4 +1,5 @@
-"""HTML pages: the main content without the page furniture (navigation, cookie banners, headers and footers).
+"""HTML pages: the main content without the page furniture (navigation, cookie banners, headers and footers, a table
+of contents).
 
 Headings, paragraphs, list items and table rows become blocks; ``doc-version``, ``doc-updated`` and ``doc-source``
 meta tags, or a "Version ... · Last updated ..." line at the top, give the document's details.
@@ -59,6 +60,9 @@ def read(data: bytes) -> tuple[dict, list[Block]]:
         if attrs.get("role") in _FURNITURE_ROLES or any(h in classes.lower() for h in _FURNITURE_HINTS):
             tag.decompose()
     root = soup.find("main") or soup.find("article") or soup.body or soup
+    for listing in root.find_all(["ul", "ol"]):
+        if not listing.decomposed and _is_contents_list(listing):
+            listing.decompose()
     blocks: list[Block] = []
 
     def walk(node: Tag) -> None:
@@ -100,6 +104,14 @@ def read(data: bytes) -> tuple[dict, list[Block]]:
         elif soup.title and soup.title.string:
             meta["title"] = soup.title.string.split("|")[0]
     return meta, take_meta_blocks(blocks, meta)
+
+
+def _is_contents_list(listing) -> bool:
+    """Whether a list is a table of contents: links to places on the page ("#scope") and no other text."""
+    links = listing.find_all("a")
+    if len(links) < 3 or not all(str(a.get("href", "")).startswith("#") for a in links):
+        return False
+    return clean(listing.get_text(" ")) == clean(" ".join(a.get_text(" ") for a in links))
 
 
 def _tidy_html_text(text: str) -> str:

@@ -1,4 +1,5 @@
-"""PDF files: lines with their font size and weight, headings recognised by size, running headers and footers left out.
+"""PDF files: lines with their font size and weight, headings recognised by size, running headers and footers and the
+table of contents left out.
 
 Scanned PDFs (images without text) and encrypted ones are refused with the reason.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from knowledge.errors import DocumentError
 from knowledge.readers.document import Block
-from knowledge.readers.text_tools import clean, meta_from_line
+from knowledge.readers.text_tools import clean, is_contents_entry, meta_from_line
 
 _BULLETS = {"\x7f", "•", "▪", "●", "◦", "-", "–"}
 
@@ -106,6 +107,8 @@ def _pdf_blocks(lines: list[_PdfLine], page_count: int, meta: dict) -> list[Bloc
 
     bullet = False
     for ln in lines:
+        if is_contents_entry(ln.text):
+            continue  # the table of contents: every section's title, none of its text
         if ln.size in levels and ln.bold:
             flush()
             blocks.append(Block(ln.text, levels[ln.size]))

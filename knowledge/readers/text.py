@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from knowledge.readers.document import Block
-from knowledge.readers.text_tools import clean, decode, take_meta_blocks
+from knowledge.readers.text_tools import clean, decode, is_contents_entry, take_meta_blocks
 
 SECTION_WORDS = 180
 _URL_LINE = re.compile(r"^\s*(https?://\S+)\s*$")
@@ -46,6 +46,8 @@ def _blocks_of(text: str) -> list[Block]:
         parts: list[str] = []  # the paragraph's runs of text and its list items, in order
         in_item = False
         for line in paragraph.splitlines():
+            if is_contents_entry(line):
+                continue  # a table of contents (a PDF saved as text)
             bullet = _ITEM_LINE.match(line)
             if bullet:
                 number = bullet.group("number")

@@ -32,6 +32,16 @@ def decode(data: bytes) -> str:
     return text
 
 
+# A table of contents' entry: a title, a leader of dots and a page number ("4.2 Test plan ........ 12"). Its words
+# are every section's title, so it matched questions about anything while answering none.
+_CONTENTS_ENTRY = re.compile(r"^\S.{0,200}?(?:(?:\s?[.·_]){4,}|\s?…{2,})\s*\d{1,4}$")
+
+
+def is_contents_entry(text: str) -> bool:
+    """Whether ``text`` is a line of a table of contents ("2 Scope ........ 4")."""
+    return bool(_CONTENTS_ENTRY.match(clean(text)))
+
+
 def table_row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
