@@ -13,7 +13,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from knowledge.chunk import chunk_document, sections_of
 from knowledge.errors import DocumentError
 from knowledge.readers import read_document
-from knowledge.readers.text_tools import is_contents_entry
+from knowledge.readers.text_tools import SECTION_WORDS, is_contents_entry
 from knowledge.service import BUNDLED_GUIDANCE
 from tests.fixtures.documents import simple_pdf
 
@@ -288,26 +288,56 @@ def test_files_over_the_size_limit_are_refused_before_reading(tmp_path):
     assert "MHHS_MAX_DOCUMENT_MB" in caught.value.reason
 
 
-def test_a_long_text_without_headings_is_split_into_named_sections_and_a_first_address_line_is_its_source():
-    from knowledge.readers.text import SECTION_WORDS, read
+def _section_sizes(blocks) -> list[int]:
+    sizes, current = [], 0
+    for block in blocks[1:]:
+        if block.is_heading:
+            sizes.append(current)
+            current = 0
+        else:
+            current += len(block.text.split())
+    return sizes + [current]
 
+
+def test_a_long_text_without_headings_is_split_into_named_sections_and_a_first_address_line_is_its_source(
+    tmp_path,
+):
     sentence = "Participants agree their migration volumes with the Programme in each planning cycle. "
     body = "\n\n".join(sentence * 12 for _ in range(6))  # six paragraphs of about 150 words
-    meta, blocks = read(f"https://example.org/notes\nPlanning notes\n\n{body}".encode())
-    assert meta["source"] == "https://example.org/notes" and meta["title"] == "Planning notes"
+    path = tmp_path / "notes.txt"
+    path.write_text(f"https://example.org/notes\nPlanning notes\n\n{body}", encoding="utf-8")
+    document = read(path)
+    assert document.source == "https://example.org/notes" and document.title == "Planning notes"
+    blocks = document.blocks
     headings = [b for b in blocks if b.is_heading]
     assert headings[0].text == "Planning notes" and headings[0].level == 1
     assert len(headings) > 3 and all(h.level == 2 for h in headings[1:])
     assert headings[1].text.startswith("Participants agree their migration volumes")
-    sections, current = [], 0
-    for block in blocks[1:]:
-        if block.is_heading:
-            sections.append(current)
-            current = 0
-        else:
-            current += len(block.text.split())
-    sections.append(current)
-    assert all(0 < words <= SECTION_WORDS for words in sections[1:])
+    assert all(0 < words <= SECTION_WORDS for words in _section_sizes(blocks)[1:])
     # a short text, or one with headings of its own, keeps its own shape
-    _, short = read(b"Short note\n\nOne paragraph only.")
-    assert [b.level for b in short] == [1, 0]
+    short = tmp_path / "short.txt"
+    short.write_text("Short note\n\nOne paragraph only.", encoding="utf-8")
+    assert [b.level for b in read(short).blocks] == [1, 0]
+
+
+def test_a_long_pdf_without_larger_bold_headings_is_cut_into_named_sections_too(tmp_path):
+    sentences = [
+        "The Code Bodies review each Qualification Assessment Document within ten working days.",
+        "Participants submit the Test Completion Report before the QT exit meeting.",
+        "Reliance proposals go to both Code Bodies by email with the PQS form attached.",
+    ]
+    # Every line differs in its words (lines repeated at the top or bottom of pages are running headers).
+    names = [
+        f"{a} {b}" for a in ("North", "South", "East", "West", "Central") for b in ("alpha", "beta", "gamma")
+    ]
+    lines = [
+        (f"{sentences[i % 3]} Seen by the {names[i % 15]} team in round {'ABCD'[i // 15]}.", 11, False)
+        for i in range(60)
+    ]
+    path = tmp_path / "notes.pdf"
+    path.write_bytes(simple_pdf([lines[start : start + 20] for start in range(0, 60, 20)]))
+    blocks = read(path).blocks
+    headings = [b for b in blocks if b.is_heading]
+    assert len(headings) >= 4 and headings[0].text.startswith("The Code Bodies review each")
+    assert all(0 < words <= SECTION_WORDS for words in _section_sizes(blocks))
+    assert [c.section for c in chunk_document(read(path))][0].startswith("The Code Bodies review each")

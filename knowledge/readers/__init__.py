@@ -16,7 +16,7 @@ from pathlib import Path
 
 from knowledge.errors import DocumentError
 from knowledge.readers.document import Block, Document
-from knowledge.readers.text_tools import clean
+from knowledge.readers.text_tools import clean, with_sections
 
 __all__ = ["SUPPORTED_SUFFIXES", "Block", "Document", "guidance_files", "read_document", "sha256_of"]
 
@@ -70,7 +70,9 @@ def read_document(path: Path, doc_id: str, max_bytes: int, data: bytes | None = 
         raise DocumentError(str(path), exc.reason) from None
     except Exception as exc:  # a parser's own error type: report it as the file's problem
         raise DocumentError(str(path), f"cannot read as {kind}: {exc.__class__.__name__}: {exc}") from None
-    blocks = _without_empty_contents_heading([b for b in blocks if b.text])
+    # A long document with no headings below its title (a saved page, a PDF without larger bold type) is cut into
+    # sections named by their first words, so that passages can be read whole and a citation says where.
+    blocks = with_sections(_without_empty_contents_heading([b for b in blocks if b.text]))
     body = [b for b in blocks if not b.is_heading]
     if not body:
         raise DocumentError(str(path), "no text found")

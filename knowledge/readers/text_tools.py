@@ -72,3 +72,46 @@ def take_meta_blocks(blocks: list[Block], meta: dict) -> list[Block]:
         else:
             kept.append(block)
     return kept
+
+
+# A list item's mark in text: a bullet or a number ("• Item", "2) Item").
+ITEM_LINE = re.compile(r"^\s*(?:[•·▪◦‣*\-–]|(?P<number>\d{1,2})[.)])\s+")
+SECTION_WORDS = 180  # words in a section made for a long document without headings
+_SECTION_NAME_WORDS = 8
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+
+
+def with_sections(blocks: list[Block], size: int = SECTION_WORDS) -> list[Block]:
+    """``blocks`` with section headings added when a long text has none below its title."""
+    body = [b for b in blocks if not b.is_heading]
+    if any(b.is_heading and b.level > 1 for b in blocks) or sum(len(b.text.split()) for b in body) <= size:
+        return blocks
+    pieces: list[str] = []  # paragraphs, long ones cut between sentences
+    for block in body:
+        if len(block.text.split()) <= size:
+            pieces.append(block.text)
+            continue
+        current: list[str] = []
+        for sentence in _SENTENCE_END.split(block.text):
+            if current and len(" ".join(current + [sentence]).split()) > size:
+                pieces.append(" ".join(current))
+                current = []
+            current.append(sentence)
+        if current:
+            pieces.append(" ".join(current))
+    out = [b for b in blocks if b.is_heading]  # the title
+    section: list[str] = []
+    for piece in pieces:
+        if section and len(" ".join(section + [piece]).split()) > size:
+            out += _section(section, len(out))
+            section = []
+        section.append(piece)
+    if section:
+        out += _section(section, len(out))
+    return out
+
+
+def _section(paragraphs: list[str], number: int) -> list[Block]:
+    words = ITEM_LINE.sub("", paragraphs[0]).split()
+    name = " ".join(words[:_SECTION_NAME_WORDS]) + ("…" if len(words) > _SECTION_NAME_WORDS else "")
+    return [Block(name, 2)] + [Block(p) for p in paragraphs]
