@@ -289,6 +289,13 @@ def test_an_answer_saying_the_asked_thing_is_not_given_is_told_apart_from_a_row_
     assert says_not_given(row, lexical_terms("when is M14? is there a date?"))
 
 
+def hit(text: str, number: int) -> Hit:
+    """A search hit on a passage of ``text`` (chunk id "c<number>")."""
+    return Hit(
+        Passage(f"c{number}", number, "d.md", "Title", f"Section {number}", text, "markdown"), 1.0, 0.5, 1.0
+    )
+
+
 def test_a_question_asking_what_a_term_is_prefers_a_passage_with_an_entry_for_it():
     assert defined_term("m13 = ?") == "m13"
     assert defined_term("what's ADO in the QT docs? keeps coming up") == "ADO"
@@ -297,14 +304,6 @@ def test_a_question_asking_what_a_term_is_prefers_a_passage_with_an_entry_for_it
     assert defines("| Term | Meaning |\n| --- | --- |\n| MEM / MOA | Metering Equipment Manager |", "MOA")
     assert defines("- **ADO**: Azure DevOps, the tool used to record QT execution", "ado")
     assert not defines("M13 and M10 were approved by the SRO together.", "M13")
-
-    def hit(text: str, number: int) -> Hit:
-        return Hit(
-            Passage(f"c{number}", number, "d.md", "Title", f"Section {number}", text, "markdown"),
-            1.0,
-            0.5,
-            1.0,
-        )
 
     mention = hit("M10 and M13 were approved by the SRO on Wednesday 24 September 2025.", 1)
     entry = hit(
@@ -324,14 +323,6 @@ def test_a_question_telling_two_terms_apart_prefers_the_passage_with_an_entry_fo
     # The two terms must be the whole subject: this asks about timelines.
     assert compared_terms("SIT vs QT timelines for LDSOs") is None
     assert compared_terms("What is M13?") is None
-
-    def hit(text: str, number: int) -> Hit:
-        return Hit(
-            Passage(f"c{number}", number, "d.md", "Title", f"Section {number}", text, "markdown"),
-            1.0,
-            0.5,
-            1.0,
-        )
 
     scope = hit("This note covers new entrant LDSOs (DNOs and IDNOs) qualifying after M10.", 1)
     one = hit("| Term | Meaning |\n| --- | --- |\n| LDSO | the REC name for the distribution role |", 2)
