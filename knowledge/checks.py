@@ -285,14 +285,30 @@ def asks_place_or_reason(question: str) -> bool:
     return bool(_PLACE_OR_REASON.match(question))
 
 
+# A question for a named thing ("Which migration document sets the limit on how many migrations ...?"): a value
+# named after its head ("how many") says what the thing is about, not what is asked.
+_THING_QUESTION = re.compile(
+    r"^\s*(?:which|what)\s+(?:[a-z&-]+\s+){0,2}?(?:document|group|body|bodies|team|page|form|template|note|section|"
+    r"appendix|annex|organisation|panel|board|role|party|parties|process|stage|tool|system|report|plan|code|cohort|"
+    r"environment)s?\b",
+    re.IGNORECASE,
+)
+_VALUE_KINDS = ("date", "duration", "percentage", "money", "number")
+
+
 def wanted_answer_type(question: str) -> str | None:
     """ "phone", "email", "version", "date", "person", "duration", "percentage", "money" or "number" when the
     question asks for one (first match wins)."""
     # "Where are the deadlines written?" asks for a place, "why" for a reason: only an address answers either.
     place_or_reason = asks_place_or_reason(question)
+    thing = _THING_QUESTION.match(question)
     for kind, pattern in _WANTS:
-        if pattern.search(question) and not (place_or_reason and kind not in ("email", "phone")):
-            return kind
+        match = pattern.search(question)
+        if not match or (place_or_reason and kind not in ("email", "phone")):
+            continue
+        if thing is not None and kind in _VALUE_KINDS and match.start() >= thing.end():
+            continue
+        return kind
     return None
 
 

@@ -226,6 +226,11 @@ def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found(
     assert wanted_answer_type("what are the sprint planning cycle dates?") == "date"
     assert wanted_answer_type("who was the engagement day's speaker?") == "person"
     assert wanted_answer_type("how many test cases are in the batch?") == "number"
+    # A question for a named thing: the count it mentions is what the thing is about.
+    question = "Which migration document sets the daily limit on how many migrations can be initiated?"
+    assert wanted_answer_type(question) is None
+    assert wanted_answer_type("What date is Milestone 14 scheduled for?") == "date"
+    assert wanted_answer_type("Which mailbox do I use for PPIRs?") == "email"
     assert has_answer_type("It takes between one and two weeks.", "duration")
     assert has_answer_type("Allow 15 working days.", "duration")
     assert not has_answer_type("Two formal ones, the initial QAD and the final QAD.", "duration")
