@@ -298,18 +298,34 @@ _VALUE_KINDS = ("date", "duration", "percentage", "money", "number")
 
 def wanted_answer_type(question: str) -> str | None:
     """ "phone", "email", "version", "date", "person", "duration", "percentage", "money" or "number" when the
-    question asks for one (first match wins)."""
+    question asks for one: the kind named first in the sentences that ask (those ending in "?"), else in the whole
+    question ("We're a supplier agent that finished QT ahead of our wave deadline. How many PAB approval points are
+    there?" asks for a number, not a date)."""
+    asked = _asked_part(question)
+    return _kind_named(asked) or (_kind_named(question) if asked != question else None)
+
+
+def _asked_part(question: str) -> str:
+    """The sentences of ``question`` ending in "?" (the situation told before them left out); all of it when none
+    or every one does."""
+    sentences = re.split(r"(?<=[.!?])\s+", question.strip())
+    asked = [s for s in sentences if s.rstrip().endswith("?")]
+    return " ".join(asked) if asked and len(asked) < len(sentences) else question
+
+
+def _kind_named(text: str) -> str | None:
     # "Where are the deadlines written?" asks for a place, "why" for a reason: only an address answers either.
-    place_or_reason = asks_place_or_reason(question)
-    thing = _THING_QUESTION.match(question)
-    for kind, pattern in _WANTS:
-        match = pattern.search(question)
+    place_or_reason = asks_place_or_reason(text)
+    thing = _THING_QUESTION.match(text)
+    found: list[tuple[int, int, str]] = []  # (where the kind is named, its order in _WANTS, kind)
+    for order, (kind, pattern) in enumerate(_WANTS):
+        match = pattern.search(text)
         if not match or (place_or_reason and kind not in ("email", "phone")):
             continue
         if thing is not None and kind in _VALUE_KINDS and match.start() >= thing.end():
             continue
-        return kind
-    return None
+        found.append((match.start(), order, kind))
+    return min(found)[2] if found else None
 
 
 def has_answer_type(sentence: str, kind: str | None, lowercase_words: set[str] | None = None) -> bool:
