@@ -237,9 +237,6 @@ def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found(
     )
     assert wanted_answer_type(situation) == "number"
     assert wanted_answer_type("How many approval points do the pathways set deadlines against?") == "number"
-    assert (
-        wanted_answer_type("Our deadline is close. Who signs the QAD?") == "date"
-    )  # nothing asked: the whole
     assert has_answer_type("It takes between one and two weeks.", "duration")
     assert has_answer_type("Allow 15 working days.", "duration")
     assert not has_answer_type("Two formal ones, the initial QAD and the final QAD.", "duration")
