@@ -289,11 +289,32 @@ def superseded_answer(question: str, kind: str | None, text: str) -> bool:
 
 def role_missing(question: str, kind: str | None, passage: Passage, highlight: Highlight) -> bool:
     """For a question asking for a person, whether a role or body it names ("the REC Code Manager speaker") is
-    missing from the answering sentences (with their heading and lead-in): the person given holds another role."""
+    missing from the answering sentences (with their heading and lead-in): the person given holds another role. The
+    name's initials count for it ("the DAG" for "the Design Advisory Group")."""
     if kind != "person":
         return False
-    shown = answering_text(passage, highlight).lower()
-    return any(f"{a} {b}".lower() not in shown for a, b in CAPITALISED_PAIR.findall(question))
+    text = answering_text(passage, highlight)
+    shown = text.lower()
+    abbreviations = set(_ABBREVIATION.findall(text))
+    return any(
+        f"{a} {b}".lower() not in shown and not (_initials(question, a, b) & abbreviations)
+        for a, b in CAPITALISED_PAIR.findall(question)
+    )
+
+
+_ABBREVIATION = re.compile(r"\b[A-Z][A-Z&]{1,7}\b")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")
+
+
+def _initials(question: str, first: str, second: str) -> set[str]:
+    """The initials of the run of capitalised words in ``question`` holding "first second" ("Design Advisory Group":
+    DAG), by which an answer may name it."""
+    pair = f"{first} {second}"
+    return {
+        "".join(word[0] for word in run.split())
+        for run in _CAPITALISED_RUN.findall(question)
+        if pair in run and len(run.split()) >= 3  # two letters name too many things
+    }
 
 
 def answering_text(passage: Passage, highlight: Highlight) -> str:

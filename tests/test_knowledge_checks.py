@@ -368,6 +368,17 @@ def test_a_person_answers_a_question_naming_a_role_only_if_the_answer_names_that
     )
     assert not role_missing(question, "person", passage, same)
     assert not role_missing("when did the REC Code Manager speak?", "date", passage, other)
+    # A body named by its initials in the answer is named: "the DAG" for "the Design Advisory Group".
+    chair = "Who chairs the MHHS Design Advisory Group?"
+    dag = choose_highlight(
+        lexical_terms(chair),
+        "The DAG is a Level 3 group and is chaired by Justin Andrews.",
+        _weights,
+        "person",
+    )
+    assert not role_missing(chair, "person", passage, dag)
+    psg = choose_highlight(lexical_terms(chair), "The PSG is chaired by Chris Welby.", _weights, "person")
+    assert role_missing(chair, "person", passage, psg)
 
 
 def test_a_passage_has_entries_for_the_terms_its_rows_and_lines_open_with():
