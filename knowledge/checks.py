@@ -21,14 +21,14 @@ _CODE = re.compile(r"\b(BSCP|DCP|CR|M|P)[ -]?(\d{1,5})\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 # Numbered parts of a plan: "Annex 2", "Batch 3", "Wave 1", "Appendix C".
 _PART = re.compile(
-    r"\b(annex|appendix|batch|wave|cohort|tranche)(?:es|s)?\s+([0-9]{1,2}|[A-H])\b", re.IGNORECASE
+    r"\b(annex|appendix|batch|wave|cohort|tranche|sprint)(?:es|s)?\s+([0-9]{1,2}|[A-H])\b", re.IGNORECASE
 )
 _PART_RANGE = re.compile(
-    r"\b(annex|appendix|batch|wave|cohort|tranche)(?:es|s)?\s+(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\b",
+    r"\b(annex|appendix|batch|wave|cohort|tranche|sprint)(?:es|s)?\s+(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\b",
     re.IGNORECASE,
 )
 _PART_LIST = re.compile(
-    r"\b(annex|appendix|batch|wave|cohort|tranche)(?:es|s)?\s+(?:[0-9]{1,2}|[A-H])\s*(?:,|and|&)\s*([0-9]{1,2}|[A-H])\b",
+    r"\b(annex|appendix|batch|wave|cohort|tranche|sprint)(?:es|s)?\s+(?:[0-9]{1,2}|[A-H])\s*(?:,|and|&)\s*([0-9]{1,2}|[A-H])\b",
     re.IGNORECASE,
 )
 IDENTIFIER_KINDS = ("version", "code", "year", "part")
