@@ -183,6 +183,14 @@ _WANTS = [
         ),
     ),
     (
+        "change",
+        re.compile(
+            r"\b(?:which|what) (?:change request|cr|modification|mod)s?\b(?! process)|"
+            r"\b(?:change request|modification|cr|mod) (?:number|no|ref|reference)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
         "version",
         re.compile(r"\b(?:what|which) (?:version|issue|release)\b|\bversion (?:number|is)\b", re.IGNORECASE),
     ),
@@ -250,6 +258,7 @@ MONEY = re.compile(
     re.IGNORECASE,
 )
 _HAS = {
+    "change": re.compile(r"\bCR\s?\d{2,4}\b|\bP\d{3,4}\b"),  # a change request or a code modification
     "email": EMAIL,
     "date": DATE,
     "number": NUMBER,
@@ -297,7 +306,8 @@ _VALUE_KINDS = ("date", "duration", "percentage", "money", "number")
 
 
 def wanted_answer_type(question: str) -> str | None:
-    """ "phone", "email", "version", "date", "person", "duration", "percentage", "money" or "number" when the
+    """ "phone", "email", "change" (a change request or modification), "version", "date", "person", "duration",
+    "percentage", "money" or "number" when the
     question asks for one: the kind named first in the sentences that ask (those ending in "?"), else in the whole
     question ("We're a supplier agent that finished QT ahead of our wave deadline. How many PAB approval points are
     there?" asks for a number, not a date)."""

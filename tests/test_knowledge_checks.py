@@ -232,6 +232,12 @@ def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found(
     assert wanted_answer_type(question) is None
     assert wanted_answer_type("What date is Milestone 14 scheduled for?") == "date"
     assert wanted_answer_type("Which mailbox do I use for PPIRs?") == "email"
+    # Asking which change request or modification: only one named by its number answers.
+    assert wanted_answer_type("Which change request number brought in the Smart Exemption?") == "change"
+    assert wanted_answer_type("what is the change request process?") is None
+    assert has_answer_type("Ofgem approved P476 on 23 January 2025.", "change")
+    assert has_answer_type("CR055 moved M10.", "change")
+    assert not has_answer_type("The change was approved by Ofgem.", "change")
     # The sentence that asks decides, not the situation told before it; within it, the kind named first.
     situation = (
         "We're an agent that finished QT ahead of our wave deadline. How many PAB approval points are set?"
