@@ -83,6 +83,62 @@ def test_plain_text_list_items_stay_items(tmp_path):
     ]
 
 
+def test_a_page_saved_as_text_keeps_its_headings_paragraphs_and_lists(tmp_path):
+    """One paragraph a line, as a web page saved as text comes: a short line standing before a paragraph is a
+    heading, short lines after a line ending in ":" are its items, and lines are not run together."""
+    long = "the Programme issued the report to every participant in the cohort for review and comment"
+    path = tmp_path / "exit-reports.txt"
+    path.write_text(
+        "https://example.org/sit/exit-reports\n\nSIT Exit Reports\n"
+        f"As SIT draws to a close, {long}.\n"
+        "SIT Operational Exit Report\n"
+        f"On Tuesday 5 August 2025 {long}.\n"
+        "You can view the documents below:\n"
+        "Operational Exit Report v1.0\n"
+        "Test & Defect Extract\n"
+        "If you have any questions, email the Testing team at testing@example.org\n"
+        "SIT Functional Exit Report\n"
+        f"On Monday 11 August 2025 {long}.\n",
+        encoding="utf-8",
+    )
+    document = read(path)
+    assert document.source == "https://example.org/sit/exit-reports" and document.title == "SIT Exit Reports"
+    assert [(b.level, b.text[:32]) for b in document.blocks] == [
+        (1, "SIT Exit Reports"),
+        (0, "As SIT draws to a close, the Pro"),
+        (2, "SIT Operational Exit Report"),
+        (0, "On Tuesday 5 August 2025 the Pro"),
+        (0, "You can view the documents below"),
+        (0, "- Operational Exit Report v1.0"),
+        (0, "- Test & Defect Extract"),
+        (0, "If you have any questions, email"),
+        (2, "SIT Functional Exit Report"),
+        (0, "On Monday 11 August 2025 the Pro"),
+    ]
+    assert [c.section for c in chunk_document(document)] == [
+        "",
+        "SIT Operational Exit Report",
+        "SIT Functional Exit Report",
+    ]
+
+
+def test_a_text_wrapped_at_a_width_is_read_as_paragraphs(tmp_path):
+    path = tmp_path / "email.txt"
+    path.write_text(
+        "Reliance note\n\n"
+        "Participants placing reliance on a third party should send the\n"
+        "Placing Reliance Proposal Form to both Code Bodies by email, with the\n"
+        "PQS form attached.\n"
+        "Both mailboxes must be copied.\n",
+        encoding="utf-8",
+    )
+    assert [b.text for b in read(path).blocks if not b.is_heading] == [
+        "Participants placing reliance on a third party should send the Placing Reliance Proposal Form to both Code "
+        "Bodies by email, with the PQS form attached.",
+        "Both mailboxes must be copied.",
+    ]
+
+
 HTML_PAGE = """<!DOCTYPE html><html><head><title>QAD help | Test site</title>
 <meta name="doc-version" content="3.2"><meta name="doc-updated" content="2026-02-02">
 <script>var tracking = "do not index me";</script><style>body {color: red}</style></head>

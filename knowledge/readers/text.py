@@ -1,7 +1,10 @@
-"""Plain text: paragraphs separated by blank lines; a short first line without a full stop is the title.
+"""Plain text: a short first line without a full stop is the title; a first line that is only a web address is the
+document's source (a page saved as text).
 
-A first line that is only a web address is the document's source (a page saved as text). A long text with no
-headings of its own is cut into sections like any other document (see knowledge.readers.text_tools.with_sections).
+A page saved as text has one paragraph a line, its headings as short lines of their own and its lists as short
+lines after one ending in ":"; a text wrapped at a width (an email) has paragraphs cut into lines. Both are read
+into paragraphs, headings and list items (see _blocks_of). A long text with no headings of its own is cut into
+sections like any other document (see knowledge.readers.text_tools.with_sections).
 """
 
 from __future__ import annotations
@@ -30,26 +33,90 @@ def read(data: bytes) -> tuple[dict, list[Block]]:
     return meta, take_meta_blocks(blocks, meta)
 
 
+# In a text wrapped at a width, a line this long that does not end in punctuation was wrapped: the next line goes
+# on with it. A text with lines longer than UNWRAPPED_LINE was not wrapped (a page saved as text).
+WRAPPED_LINE = 60
+UNWRAPPED_LINE = 110
+# A line of this many words or fewer, with no end punctuation, standing alone before a paragraph, is a heading.
+HEADING_WORDS = 12
+_ENDS = (".", "!", "?", ":", ";", ")", '"', "”")
+
+
 def _blocks_of(text: str) -> list[Block]:
-    """Paragraphs (separated by blank lines) on one line each; a list item (a line starting with a bullet or a
-    number, "• Item", "2) Item") is a block of its own, written "- Item" or "2. Item", with the indented lines after
-    it."""
-    blocks: list[Block] = []
+    """The blocks of a text: a line goes on with the one before it when that one was wrapped (long, with no end
+    punctuation) or it starts in lower case or is indented; otherwise it starts a block of its own (a page saved as
+    text has one paragraph a line). A list item (a line starting with a bullet or a number, "• Item", "2) Item") is
+    written "- Item" or "2. Item"; short lines without end punctuation after a line ending in ":" are items too, and
+    such a line standing alone before a paragraph is a heading."""
+    parts: list[list[str]] = []  # [text, kind]: kind "item", "line", or "break" between blank-line paragraphs
+    last = ""  # the last line read, as written
+    # Lines far longer than any wrapping width: the text has one paragraph a line and no line was wrapped.
+    wrapped = sum(len(line) > UNWRAPPED_LINE for line in text.splitlines()) < 2
     for paragraph in re.split(r"\n\s*\n", text):
-        parts: list[str] = []  # the paragraph's runs of text and its list items, in order
-        in_item = False
+        if parts and parts[-1][1] != "break":
+            parts.append(["", "break"])
         for line in paragraph.splitlines():
-            if is_contents_entry(line):
+            if not line.strip() or is_contents_entry(line):
                 continue  # a table of contents (a PDF saved as text)
             bullet = ITEM_LINE.match(line)
             if bullet:
                 number = bullet.group("number")
-                parts.append(f"{number + '.' if number else '-'} {line[bullet.end() :]}")
-                in_item = True
-            elif parts and (line[:1].isspace() or not in_item):
-                parts[-1] += " " + line
+                parts.append([f"{number + '.' if number else '-'} {line[bullet.end() :]}", "item"])
+            elif parts and parts[-1][1] != "break" and _goes_on(last, line, parts[-1][1], wrapped):
+                parts[-1][0] += " " + line.strip()
             else:
-                parts.append(line)
-                in_item = False
-        blocks += [Block(cleaned) for part in parts if (cleaned := clean(part)) not in ("", "-")]
+                parts.append([line.strip(), "line"])
+            last = line
+    return _classified(parts)
+
+
+def _goes_on(previous: str, line: str, kind: str, wrapped: bool) -> bool:
+    """Whether ``line`` continues the block whose last line was ``previous`` (``wrapped``: the text's lines were
+    wrapped at a width)."""
+    if line[:1].isspace():
+        return True  # an indented line continues its item or paragraph
+    if line.lstrip()[:1].islower():
+        return True
+    if kind == "item" or not wrapped:
+        return False
+    return not previous.rstrip().endswith(_ENDS) and len(previous.strip()) >= WRAPPED_LINE
+
+
+def _bare_line(part: list[str]) -> bool:
+    """A short line with no end punctuation: a heading or a list item, by what surrounds it. One with a comma or an
+    email address is a sentence without its full stop ("If you have questions, email x@y.org")."""
+    text = part[0]
+    return (
+        part[1] == "line"
+        and len(text.split()) <= HEADING_WORDS
+        and not text.rstrip().endswith(_ENDS)
+        and ", " not in text
+        and "@" not in text
+    )
+
+
+def _classified(parts: list[list[str]]) -> list[Block]:
+    blocks: list[Block] = []
+    content = [p for p in parts if p[1] != "break"]
+    listing = False  # after a line ending in ":", bare lines are its items
+    for i, part in enumerate(content):
+        text = clean(part[0])
+        if text in ("", "-"):
+            continue
+        bare = _bare_line(part)
+        following = content[i + 1] if i + 1 < len(content) else None
+        if part[1] == "item":
+            blocks.append(Block(text))
+        elif bare and listing:
+            blocks.append(Block(f"- {text}"))
+            continue
+        elif bare and following is not None and not _bare_line(following) and following[1] == "line":
+            blocks.append(Block(text, 2))
+        elif bare and following is not None and _bare_line(following):
+            blocks.append(Block(f"- {text}"))  # a run of short lines is a list
+            listing = True
+            continue
+        else:
+            blocks.append(Block(text))
+        listing = text.endswith(":")
     return blocks
