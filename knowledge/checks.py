@@ -128,6 +128,9 @@ def misattributed_versions(question: str, passage_text: str) -> set[str]:
     return missing if len(missing) == len(asked) else set()
 
 
+_ALTERNATIVE = re.compile(r"\b([\w.]+)\s*(?:,\s*)?\bor\s+([\w.]+)", re.IGNORECASE)
+
+
 def missing_identifiers(
     question: str, passage_text: str, kinds: tuple[str, ...] = IDENTIFIER_KINDS
 ) -> set[str]:
@@ -138,7 +141,13 @@ def missing_identifiers(
     asked = identifiers_in(question, kinds)
     if not asked:
         return set()
-    missing = asked - identifiers_in(passage_text, kinds)
+    present = identifiers_in(passage_text, kinds)
+    missing = asked - present
+    # A choice between identifiers ("is the LSS switched on at M12 or M13?") is answered by a passage naming one.
+    for first, second in _ALTERNATIVE.findall(question):
+        pair = identifiers_in(first, kinds) | identifiers_in(second, kinds)
+        if pair & present:
+            missing -= pair
     if "version" in kinds:
         missing |= misattributed_versions(question, passage_text)
     return missing

@@ -49,6 +49,10 @@ def test_a_passage_about_a_neighbouring_identifier_does_not_answer():
     passage = "CR055 (approved 29 November 2024) extended the timeline to M10 by 6.5 months."
     assert missing_identifiers("when did Ofgem approve CR054?", passage) == {"cr54"}
     assert missing_identifiers("when was CR055 approved?", passage) == set()
+    # A choice between two identifiers is answered by a passage naming one of them; both asked, both needed.
+    row = "- M13: Load Shaping System (LSS) switched on"
+    assert missing_identifiers("is the LSS switched on at m12 or m13?", row) == set()
+    assert missing_identifiers("are the LSS and the VAS switched on at M12 and M13?", row) == {"m12"}
     assert missing_identifiers("what happened at M11?", passage) == {"m11"}
     assert missing_identifiers("what changed in QA&P v3.0?", "The QA&P version 3 was approved.") == set()
     assert missing_identifiers("why was it extended?", passage) == set()
