@@ -19,18 +19,11 @@ _VERSION = re.compile(r"\b(?:v|version\s+|ver\.?\s*)(\d+(?:\.\d+)*)\b", re.IGNOR
 _CODES = {"m": (1, 2), "cr": (1, 4), "bscp": (2, 4), "p": (3, 4), "dcp": (2, 4)}
 _CODE = re.compile(r"\b(BSCP|DCP|CR|M|P)[ -]?(\d{1,5})\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
-# Numbered parts of a plan: "Annex 2", "Batch 3", "Wave 1", "Appendix C".
-_PART = re.compile(
-    r"\b(annex|appendix|batch|wave|cohort|tranche|sprint)(?:es|s)?\s+([0-9]{1,2}|[A-H])\b", re.IGNORECASE
-)
-_PART_RANGE = re.compile(
-    r"\b(annex|appendix|batch|wave|cohort|tranche|sprint)(?:es|s)?\s+(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\b",
-    re.IGNORECASE,
-)
-_PART_LIST = re.compile(
-    r"\b(annex|appendix|batch|wave|cohort|tranche|sprint)(?:es|s)?\s+(?:[0-9]{1,2}|[A-H])\s*(?:,|and|&)\s*([0-9]{1,2}|[A-H])\b",
-    re.IGNORECASE,
-)
+# Numbered parts of a plan: "Annex 2", "Batch 3", "Wave 1", "Appendix C", "Sprint 4".
+_PARTS = r"\b(annex|appendix|batch|wave|cohort|tranche|sprint)(?:es|s)?\s+"
+_PART = re.compile(_PARTS + r"([0-9]{1,2}|[A-H])\b", re.IGNORECASE)
+_PART_RANGE = re.compile(_PARTS + r"(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\b", re.IGNORECASE)
+_PART_LIST = re.compile(_PARTS + r"(?:[0-9]{1,2}|[A-H])\s*(?:,|and|&)\s*([0-9]{1,2}|[A-H])\b", re.IGNORECASE)
 IDENTIFIER_KINDS = ("version", "code", "year", "part")
 
 
@@ -316,8 +309,7 @@ _VALUE_KINDS = ("date", "duration", "percentage", "money", "number")
 
 def wanted_answer_type(question: str) -> str | None:
     """ "phone", "email", "change" (a change request or modification), "version", "date", "person", "duration",
-    "percentage", "money" or "number" when the
-    question asks for one: the kind named first in the sentences that ask (those ending in "?"), else in the whole
+    "percentage", "money" or "number" when the question asks for one: the kind named first in the sentences that ask (those ending in "?"), else in the whole
     question ("We're a supplier agent that finished QT ahead of our wave deadline. How many PAB approval points are
     there?" asks for a number, not a date)."""
     asked = _asked_part(question)

@@ -48,13 +48,12 @@ def _blocks_of(text: str) -> list[Block]:
     text has one paragraph a line). A list item (a line starting with a bullet or a number, "• Item", "2) Item") is
     written "- Item" or "2. Item"; short lines without end punctuation after a line ending in ":" are items too, and
     such a line standing alone before a paragraph is a heading."""
-    parts: list[list[str]] = []  # [text, kind]: kind "item", "line", or "break" between blank-line paragraphs
+    parts: list[list[str]] = []  # [text, kind]: kind "item" or "line"
     last = ""  # the last line read, as written
     # Lines far longer than any wrapping width: the text has one paragraph a line and no line was wrapped.
     wrapped = sum(len(line) > UNWRAPPED_LINE for line in text.splitlines()) < 2
     for paragraph in re.split(r"\n\s*\n", text):
-        if parts and parts[-1][1] != "break":
-            parts.append(["", "break"])
+        fresh = True  # no line goes on across a blank line
         for line in paragraph.splitlines():
             if not line.strip() or is_contents_entry(line):
                 continue  # a table of contents (a PDF saved as text)
@@ -62,11 +61,11 @@ def _blocks_of(text: str) -> list[Block]:
             if bullet:
                 number = bullet.group("number")
                 parts.append([f"{number + '.' if number else '-'} {line[bullet.end() :]}", "item"])
-            elif parts and parts[-1][1] != "break" and _goes_on(last, line, parts[-1][1], wrapped):
+            elif not fresh and _goes_on(last, line, parts[-1][1], wrapped):
                 parts[-1][0] += " " + line.strip()
             else:
                 parts.append([line.strip(), "line"])
-            last = line
+            last, fresh = line, False
     return _classified(parts)
 
 
@@ -97,14 +96,13 @@ def _bare_line(part: list[str]) -> bool:
 
 def _classified(parts: list[list[str]]) -> list[Block]:
     blocks: list[Block] = []
-    content = [p for p in parts if p[1] != "break"]
     listing = False  # after a line ending in ":", bare lines are its items
-    for i, part in enumerate(content):
+    for i, part in enumerate(parts):
         text = clean(part[0])
         if text in ("", "-"):
             continue
         bare = _bare_line(part)
-        following = content[i + 1] if i + 1 < len(content) else None
+        following = parts[i + 1] if i + 1 < len(parts) else None
         if part[1] == "item":
             blocks.append(Block(text))
         elif bare and listing:
