@@ -74,9 +74,11 @@ def _goes_on(previous: str, line: str, kind: str, wrapped: bool) -> bool:
     wrapped at a width)."""
     if line[:1].isspace():
         return True  # an indented line continues its item or paragraph
+    if kind == "item":
+        return False
     if line.lstrip()[:1].islower():
         return True
-    if kind == "item" or not wrapped:
+    if not wrapped:
         return False
     return not previous.rstrip().endswith(_ENDS) and len(previous.strip()) >= WRAPPED_LINE
 
