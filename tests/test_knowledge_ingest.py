@@ -70,7 +70,8 @@ def test_plain_text_list_items_stay_items(tmp_path):
     path = tmp_path / "milestones.txt"
     path.write_text(
         "Milestones\n\nThe milestones are:\n  \u2022 M10: central systems ready\n  \u2022 M11: migration\n"
-        "    of UMS begins\n2) M13: LSS switched on\nAll dates are indicative.\n\nSee the register.",
+        "    of UMS begins\n2) M13: LSS switched on\nAll dates are indicative.\n\nSee the register:\n- M14\n"
+        "not yet dated.",
         "utf-8",
     )
     assert [b.text for b in read(path).blocks if not b.is_heading] == [
@@ -79,7 +80,9 @@ def test_plain_text_list_items_stay_items(tmp_path):
         "- M11: migration of UMS begins",  # an indented line continues its item
         "2. M13: LSS switched on",
         "All dates are indicative.",
-        "See the register.",
+        "See the register:",
+        "- M14",
+        "not yet dated.",  # a line after an item continues it only when indented
     ]
 
 
