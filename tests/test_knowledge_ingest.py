@@ -88,11 +88,12 @@ def test_plain_text_list_items_stay_items(tmp_path):
 
 def test_a_page_saved_as_text_keeps_its_headings_paragraphs_and_lists(tmp_path):
     """One paragraph a line, as a web page saved as text comes: a short line standing before a paragraph is a
-    heading, short lines after a line ending in ":" are its items, and lines are not run together."""
+    heading, short lines after a line ending in ":" are its items, and lines are not run together. The site's
+    navigation, sharing and cookie lines are left out."""
     long = "the Programme issued the report to every participant in the cohort for review and comment"
     path = tmp_path / "exit-reports.txt"
     path.write_text(
-        "https://example.org/sit/exit-reports\n\nSIT Exit Reports\n"
+        "https://example.org/sit/exit-reports\n\nSIT Exit Reports\nSkip to main content\nHome\nMenu\n"
         f"As SIT draws to a close, {long}.\n"
         "SIT Operational Exit Report\n"
         f"On Tuesday 5 August 2025 {long}.\n"
@@ -101,7 +102,8 @@ def test_a_page_saved_as_text_keeps_its_headings_paragraphs_and_lists(tmp_path):
         "Test & Defect Extract\n"
         "If you have any questions, email the Testing team at testing@example.org\n"
         "SIT Functional Exit Report\n"
-        f"On Monday 11 August 2025 {long}.\n",
+        f"On Monday 11 August 2025 {long}.\n"
+        "Share this page\nBack to top\nCookie settings\n© 2025 Example Programme. All rights reserved.\n",
         encoding="utf-8",
     )
     document = read(path)

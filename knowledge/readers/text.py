@@ -40,6 +40,14 @@ UNWRAPPED_LINE = 110
 # A line of this many words or fewer, with no end punctuation, standing alone before a paragraph, is a heading.
 HEADING_WORDS = 12
 _ENDS = (".", "!", "?", ":", ";", ")", '"', "”")
+# A page's furniture saved with its text: lines that are only a site's navigation, sharing or cookie controls.
+_FURNITURE_LINE = re.compile(
+    r"\s*(?:skip to (?:main )?content|back to top|share(?: this(?: page| article)?)?|print(?: this page)?|menu|search|"
+    r"home|cookies?(?: settings| policy| preferences)?|(?:accept|reject)(?: all)?(?: cookies)?|privacy(?: policy| notice)?|"
+    r"terms(?: and conditions| of use)?|site ?map|contact us|log ?in|sign ?in|log ?out|subscribe|follow us|"
+    r"(?:©|copyright\b).*)\s*",
+    re.IGNORECASE,
+)
 
 
 def _blocks_of(text: str) -> list[Block]:
@@ -55,8 +63,8 @@ def _blocks_of(text: str) -> list[Block]:
     for paragraph in re.split(r"\n\s*\n", text):
         fresh = True  # no line goes on across a blank line
         for line in paragraph.splitlines():
-            if not line.strip() or is_contents_entry(line):
-                continue  # a table of contents (a PDF saved as text)
+            if not line.strip() or is_contents_entry(line) or _FURNITURE_LINE.fullmatch(line):
+                continue  # a table of contents (a PDF saved as text) or the page's navigation
             bullet = ITEM_LINE.match(line)
             if bullet:
                 number = bullet.group("number")
