@@ -2,7 +2,8 @@
 
 A passage is read as units: sentences of its paragraphs and list items (a clause ending in ";" joined to the next),
 and the rows of its tables (each row read with its table's header). A unit scores by the rarity-weighted question
-content it shares with the question; a table's header row, a line that only introduces what follows ("Exit
+content it shares with the question, a word counting less the more of the passage's units hold it (the words
+naming the passage's subject are in many of its sentences, the one naming what is asked in few); a table's header row, a line that only introduces what follows ("Exit
 criteria:") and a list item's short lead ("- Membership.") count for less, since they name a subject without stating
 anything about it. Given the meaning similarity of sentences to the question, the few units that match best in words
 are compared by meaning too. When the question asks for a kind of value (a date, an address, a number, a version, a
@@ -33,6 +34,10 @@ CAPTION_WEIGHT = (
 NEIGHBOUR_SHARE = (
     0.3  # a neighbour is added when it brings this share of the question's weight the first lacks
 )
+# A question word in n of the passage's units counts n ** -LOCAL_RARITY of its weight: words naming the passage's
+# subject are in many of its sentences, the one naming what is asked ("approved") in few (0.5 fixed; see
+# docs/benchmarks.md).
+LOCAL_RARITY = 0.5
 MAX_LISTED = 8  # at most this many list items or rows follow a line that introduces them
 TYPED_SHARE = 0.3  # a unit holding the asked kind of value wins if it scores at least this share of the best
 PREFIX = 4  # terms sharing a start this long, one the start of the other, are forms of one word
@@ -129,12 +134,22 @@ def choose_highlight(
     present = [_terms(u) for u in units]
     named = [identifiers_in(u.text) & identifiers if identifiers else set() for u in units]
     identifier_weight = max(wanted.values(), default=1.0)
+    # Choosing the answering unit, a question word in many of the passage's units counts less: it names the passage's
+    # subject, while the word in few names what is asked. How well a unit, a list or a neighbour matches the question
+    # as a whole is judged with the words' own weights.
+    local = dict(wanted)
+    if len(units) > 2:
+        for t in local:
+            holding = sum(1 for p in present if _match(t, p) > 0)
+            if holding > 1:
+                local[t] *= holding**-LOCAL_RARITY
 
-    def score(i: int) -> float:
-        total = sum(w * _match(t, present[i]) for t, w in wanted.items()) + identifier_weight * len(named[i])
+    def score(i: int, weights: dict[str, float]) -> float:
+        total = sum(w * _match(t, present[i]) for t, w in weights.items()) + identifier_weight * len(named[i])
         return total * (CAPTION_WEIGHT if units[i].caption else 1.0)
 
-    scores = [score(i) for i in range(len(units))]
+    scores = [score(i, local) for i in range(len(units))]
+    plain = [score(i, wanted) for i in range(len(units))]
     if similarity is not None and len(units) > 1:
         # Meaning decides among the units that match best in words: the sentence that states the asked fact often
         # shares fewer of the question's words than a sentence about the same subject.
@@ -144,12 +159,11 @@ def choose_highlight(
         candidates = [i for i in ranked if scores[i] >= DENSE_WITHIN * scores[ranked[0]]]
         if len(candidates) < 2:
             candidates = []
-        scale = sum(wanted.values()) or 1.0
         values = similarity([units[i].text for i in candidates]) if candidates else []
         for i, value in zip(candidates, values, strict=True):
-            scores[i] += (
-                DENSE_WEIGHT * scale * max(value, 0.0) * (CAPTION_WEIGHT if units[i].caption else 1.0)
-            )
+            meaning = DENSE_WEIGHT * max(value, 0.0) * (CAPTION_WEIGHT if units[i].caption else 1.0)
+            scores[i] += meaning * (sum(local.values()) or 1.0)
+            plain[i] += meaning * (sum(wanted.values()) or 1.0)
     best = max(range(len(units)), key=lambda i: (scores[i], -i))
     # Another sentence as near the question saying the guidance does not give something ("The pack's sources do not
     # identify the version now in force"); the highlighted sentence's own absence statement is judged by the caller
@@ -227,8 +241,8 @@ def choose_highlight(
                 blocks.setdefault(unit.block, []).append(i)
         members = blocks.get(units[best].block) if units[best].block >= 0 else None
         if members is None and blocks:
-            strongest = max(blocks.values(), key=lambda m: sum(scores[i] for i in m))
-            if sum(scores[i] for i in strongest) >= scores[best]:
+            strongest = max(blocks.values(), key=lambda m: sum(plain[i] for i in m))
+            if sum(plain[i] for i in strongest) >= plain[best]:
                 members = strongest
         if members and len(members) > 1:
             at = members.index(best) if best in members else 0
@@ -260,9 +274,9 @@ def choose_highlight(
             chosen = sorted([best, extra])
     if len(chosen) == 1:
         # A neighbour matching the question nearly as well: the answer is often in the second of the two.
-        near = [i for i in neighbours if scores[i] > 0 and scores[i] >= RUNNER_UP * scores[best]]
+        near = [i for i in neighbours if plain[i] > 0 and plain[i] >= RUNNER_UP * plain[best]]
         if near:
-            chosen = sorted([best, max(near, key=lambda i: (scores[i], -i))])
+            chosen = sorted([best, max(near, key=lambda i: (plain[i], -i))])
     # A sentence that refers back ("It replaced...", "Both mean the same document.") is read with the sentence it
     # refers to: the answer often sits in one of the two.
     first, last = chosen[0], chosen[-1]

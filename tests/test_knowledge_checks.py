@@ -82,6 +82,18 @@ def _weights(term: str) -> float:
     return 1.0
 
 
+def test_words_naming_the_passage_subject_count_less_than_the_word_naming_what_is_asked():
+    text = (
+        "The SIT Operational Exit Report was issued on Tuesday 5 August 2025.\n"
+        "The SIT Operational Exit Report gives the test and defect status.\n"
+        "The eSITAG approved it on Friday 15 August 2025.\n"
+        "The SIT Operational Exit Report closes the operational stage."
+    )
+    terms = lexical_terms("When was the SIT Operational Exit Report approved?", expand=False)
+    chosen = choose_highlight(terms, text, lambda t: 3.0 if t.startswith("approv") else 1.0, "date")
+    assert chosen.text.startswith("The eSITAG approved it on Friday 15 August 2025.")
+
+
 def test_the_highlight_is_the_sentence_stating_the_fact_not_the_heading_or_the_repeated_question():
     text = (
         "Who approves P476?\n"
