@@ -334,7 +334,8 @@ def says_not_given(text: str, terms: list[str]) -> bool:
 # The entry for a term is looked for among this many best passages (3: one question fewer; 10: the same).
 DEFINITION_DEPTH = 5
 _DEFINITION_QUESTION = re.compile(
-    r"^\s*(?:(?:what|wat|wot)(?:'s|s|\s+is|\s+are)?\s+(?:an?\s+|the\s+)?(?P<a>[\w&/-]+)(?:\s+(?:in|on|within)\s[^?]*)?\s*(?:\?|$)"
+    r"^\s*(?:(?:what|wat|wot)(?:'s|s|\s+is|\s+are)?\s+(?:an?\s+|the\s+)?(?P<a>[\w&/-]+)(?:\s+(?:in|on|within)\s[^?]*)?"
+    r"(?:\s+(?:again|exactly|actually|then|anyway|precisely|please|pls))*\s*(?:\?|$)"
     r"|(?:what|wat)\s+does\s+(?:the\s+)?(?:abbreviation\s+|acronym\s+|term\s+)?(?P<b>[\w&/-]+)\s+(?:stand\s+for|mean)\b"
     r"|(?P<c>[\w&/-]+)\s*=\s*\?)",
     re.IGNORECASE,

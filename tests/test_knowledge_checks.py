@@ -335,6 +335,8 @@ def test_a_question_asking_what_a_term_is_prefers_a_passage_with_an_entry_for_it
     assert defined_term("what's ADO in the QT docs? keeps coming up") == "ADO"
     assert defined_term("What does the abbreviation UIT stand for?") == "UIT"
     assert defined_term("What is the deadline for the QAD?") is None
+    assert defined_term("what's M13 again?") == "M13"  # a filler word after the term
+    assert defined_term("what is the deadline again for the QAD?") is None
     assert defines("| Term | Meaning |\n| --- | --- |\n| MEM / MOA | Metering Equipment Manager |", "MOA")
     assert defines("- **ADO**: Azure DevOps, the tool used to record QT execution", "ado")
     assert not defines("M13 and M10 were approved by the SRO together.", "M13")
