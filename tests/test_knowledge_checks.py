@@ -377,32 +377,21 @@ def test_a_person_answers_a_question_naming_a_role_only_if_the_answer_names_that
     passage = Passage(
         "c1", 1, "11.md", "Governance", "6. Other people named in public material", "", "markdown"
     )
+
+    def answer(question: str, text: str):
+        return choose_highlight(lexical_terms(question), text, _weights, "person")
+
     question = "who was the REC Code Manager speaker at the 2025 engagement day?"
-    other = choose_highlight(
-        lexical_terms(question),
-        "Jenny Boothe was named as Ofgem's Head of MHHS at the 2025 engagement day.",
-        _weights,
-        "person",
-    )
+    other = answer(question, "Jenny Boothe was named as Ofgem's Head of MHHS at the 2025 engagement day.")
     assert other.holds_answer and role_missing(question, "person", passage, other)
-    same = choose_highlight(
-        lexical_terms(question),
-        "Sam Jones spoke for the REC Code Manager at the 2025 engagement day.",
-        _weights,
-        "person",
-    )
+    same = answer(question, "Sam Jones spoke for the REC Code Manager at the 2025 engagement day.")
     assert not role_missing(question, "person", passage, same)
     assert not role_missing("when did the REC Code Manager speak?", "date", passage, other)
     # A body named by its initials in the answer is named: "the DAG" for "the Design Advisory Group".
     chair = "Who chairs the MHHS Design Advisory Group?"
-    dag = choose_highlight(
-        lexical_terms(chair),
-        "The DAG is a Level 3 group and is chaired by Justin Andrews.",
-        _weights,
-        "person",
-    )
+    dag = answer(chair, "The DAG is a Level 3 group and is chaired by Justin Andrews.")
     assert not role_missing(chair, "person", passage, dag)
-    psg = choose_highlight(lexical_terms(chair), "The PSG is chaired by Chris Welby.", _weights, "person")
+    psg = answer(chair, "The PSG is chaired by Chris Welby.")
     assert role_missing(chair, "person", passage, psg)
 
 
