@@ -311,3 +311,43 @@ def test_a_long_page_without_headings_is_cited_by_section_and_its_late_facts_are
     assert top["section"]  # a section of its own, named by its first words
     assert len(top["passage"].split()) <= 200  # not the whole page
     assert len({s["section"] for s in data["sources"]}) > 1
+
+
+def test_a_quoted_passage_keeps_its_lines_lists_and_tables_when_shown_in_the_console():
+    from handlers.cli.knowledge import lines_kept
+
+    answer = (
+        "The review closed on 12 August 2025.\n\n"
+        "> The report was issued on 5 August 2025.\n"
+        "> **The review closed on 12 August 2025.**\n"
+        "> You can view:\n"
+        "> - Exit Report v1.0\n"
+        "> - Defect Extract\n"
+        "> If you have questions, email testing@example.org\n"
+        "> | Event | Date |\n"
+        "> | Approved | 15 August 2025 |\n"
+        "> Closing line.\n\n"
+        "— Exit reports"
+    )
+    assert lines_kept(answer).split("\n") == [
+        "The review closed on 12 August 2025.",
+        "",
+        "> The report was issued on 5 August 2025.",
+        ">",
+        "> **The review closed on 12 August 2025.**",
+        ">",
+        "> You can view:",
+        ">",
+        "> - Exit Report v1.0",
+        "> - Defect Extract",  # a list stays together
+        ">",
+        "> If you have questions, email testing@example.org",  # and does not swallow the line after it
+        ">",
+        "> | Event | Date |",
+        "> | --- | --- |",  # the separator Markdown needs to show a table
+        "> | Approved | 15 August 2025 |",
+        ">",
+        "> Closing line.",
+        "",
+        "— Exit reports",
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -88,11 +89,43 @@ def ask_command(ctx: click.Context, question: str, as_json: bool, context: str |
         show_answer(Console(), answer)
 
 
+_ITEM = re.compile(r"^(?:[-*•]|\d{1,2}[.)])\s")
+
+
+def lines_kept(text: str) -> str:
+    """``text`` with each line of a quoted passage kept as its own paragraph when shown as Markdown, where lines of a
+    quote run together into one paragraph (and a line after a list item joins that item). List items stay together,
+    and a quoted table gets the separator row under its header that Markdown needs to show it as a table."""
+    out: list[str] = []
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        previous = lines[i - 1][2:] if i > 0 and lines[i - 1].startswith("> ") else ""
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        out.append(line)
+        if not line.startswith("> "):
+            continue
+        current, after = line[2:], following[2:] if following.startswith("> ") else None
+        if (
+            current.startswith("|")
+            and not previous.startswith("|")
+            and after is not None
+            and after.startswith("|")
+        ):
+            if not set(after.replace("|", "").strip()) <= set("-: "):
+                out.append("> |" + " --- |" * (current.strip().strip("|").count("|") + 1))
+        elif after is not None and not (_ITEM.match(current) and _ITEM.match(after)):
+            if not (current.startswith("|") and after.startswith("|")):
+                out.append(">")
+    return "\n".join(out)
+
+
 def show_answer(console: Console, answer) -> None:
     from knowledge.answer import citation
 
     if answer.answered:
-        console.print(Panel(Markdown(answer.answer), title=f"Answer (confidence {answer.confidence:.2f})"))
+        console.print(
+            Panel(Markdown(lines_kept(answer.answer)), title=f"Answer (confidence {answer.confidence:.2f})")
+        )
         others = answer.sources[1:3]
         if others:
             console.print("[bold]Also relevant:[/bold]")
