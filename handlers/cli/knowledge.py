@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -89,13 +88,12 @@ def ask_command(ctx: click.Context, question: str, as_json: bool, context: str |
         show_answer(Console(), answer)
 
 
-_ITEM = re.compile(r"^(?:[-*•]|\d{1,2}[.)])\s")
-
-
 def lines_kept(text: str) -> str:
     """``text`` with each line of a quoted passage kept as its own paragraph when shown as Markdown, where lines of a
     quote run together into one paragraph (and a line after a list item joins that item). List items stay together,
     and a quoted table gets the separator row under its header that Markdown needs to show it as a table."""
+    from knowledge.highlight import ITEM_MARK
+
     out: list[str] = []
     lines = text.split("\n")
     for i, line in enumerate(lines):
@@ -113,7 +111,7 @@ def lines_kept(text: str) -> str:
         ):
             if not set(after.replace("|", "").strip()) <= set("-: "):
                 out.append("> |" + " --- |" * (current.strip().strip("|").count("|") + 1))
-        elif after is not None and not (_ITEM.match(current) and _ITEM.match(after)):
+        elif after is not None and not (ITEM_MARK.match(current) and ITEM_MARK.match(after)):
             if not (current.startswith("|") and after.startswith("|")):
                 out.append(">")
     return "\n".join(out)
