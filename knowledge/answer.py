@@ -383,21 +383,14 @@ def prefer_definition(
     SearchIndex.entries_for; asked only then); unchanged when the best already has one, or none does. A question
     telling two terms apart ("LDSO vs DNO?") puts first the first of the best few with an entry for each."""
     term = defined_term(question)
-    pair = compared_terms(question) if term is None else None
-    if pair is not None and hits:
-        # Two terms to tell apart: the passage with an entry for each (a glossary) explains both.
-        if all(defines(hits[0].passage.text, t) for t in pair):
-            return hits
-        for i, hit in enumerate(hits[1:DEFINITION_DEPTH], start=1):
-            if all(defines(hit.passage.text, t) for t in pair):
-                return [hit] + hits[:i] + hits[i + 1 :]
-        return hits
-    if term is None or not hits or defines(hits[0].passage.text, term):
+    names = (term,) if term is not None else compared_terms(question)
+    if names is None or not hits or all(defines(hits[0].passage.text, t) for t in names):
         return hits
     for i, hit in enumerate(hits[1:DEFINITION_DEPTH], start=1):
-        if defines(hit.passage.text, term):
+        if all(defines(hit.passage.text, t) for t in names):
             return [hit] + hits[:i] + hits[i + 1 :]
-    entries = entries_of(term) if entries_of is not None else []
+    # One term's entry anywhere in the guidance (two terms to tell apart need a passage defining both).
+    entries = entries_of(term) if term is not None and entries_of is not None else []
     if entries:
         entry = entries[0]
         return [entry] + [hit for hit in hits if hit.passage.chunk_id != entry.passage.chunk_id][
