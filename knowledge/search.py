@@ -22,7 +22,14 @@ import sqlite_utils
 
 from knowledge.checks import entry_names
 from knowledge.errors import IndexMismatchError
-from knowledge.fusion import LEXICAL_WEIGHT, MODES, WINDOW_MEAN_SHARE, fuse, passage_similarity
+from knowledge.fusion import (
+    LEXICAL_WEIGHT,
+    MODES,
+    WINDOW_MEAN_SHARE,
+    fuse,
+    keep_lexical_best,
+    passage_similarity,
+)
 from knowledge.store import LEXICAL_HINT, LexicalIndex, Passage, VectorIndex, read_passages
 from knowledge.terms import expand_shorthand, expansion_terms, lexical_terms
 
@@ -265,6 +272,8 @@ class SearchIndex:
             }
         fused = fuse(candidates, lexical_score, similarity, mode, self.lexical_weight)
         order = sorted(fused, key=lambda p: -fused[p])
+        if mode == "hybrid":
+            order = keep_lexical_best(order, lexical[0][0] if lexical else None)
         hits = [
             Hit(self.passages[p], fused[p], dense_score.get(p, 0.0), lexical_score.get(p, 0.0)) for p in order
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from knowledge.fusion import WINDOW_MEAN_SHARE, passage_similarity
+from knowledge.fusion import LEXICAL_PLACE, WINDOW_MEAN_SHARE, keep_lexical_best, passage_similarity
 from knowledge.search import SearchIndex
 from knowledge.store import Passage, VectorIndex
 
@@ -64,3 +64,31 @@ def test_a_passage_about_the_subject_throughout_beats_a_long_one_with_one_matchi
     assert hits[1].dense == pytest.approx(float(unit(1, 0.2, 0) @ query), abs=1e-3)
     # Measuring the dense retriever alone keeps the best-window score.
     assert index.search("unrelated words", query, k=2, mode="dense")[0].passage.chunk_id == "c2"
+
+
+def test_keep_lexical_best_moves_it_up_to_its_place_and_leaves_the_rest_in_order():
+    assert keep_lexical_best([10, 11, 12, 13, 14], 14, place=3) == [10, 11, 14, 12, 13]
+    assert keep_lexical_best([10, 11, 12, 13], 11, place=3) == [10, 11, 12, 13]  # already higher: unchanged
+    assert keep_lexical_best([10, 11, 12, 13], 12, place=3) == [10, 11, 12, 13]  # at its place: unchanged
+    assert keep_lexical_best([10, 11], None) == [10, 11]
+    assert LEXICAL_PLACE == 3
+
+
+def test_the_best_passage_by_words_stays_in_the_first_three_when_the_model_ranks_it_lower():
+    """Four passages the model finds nearer the question, one that holds its words: that one is shown third."""
+    passages = [passage(n, f"Other note {n} about testing in general.") for n in range(1, 5)]
+    passages.append(passage(5, "Send the Placing Reliance Proposal Form to the Code Bodies."))
+    store = VectorIndex(2)
+    for n, closeness in zip(range(1, 6), (0.95, 0.9, 0.85, 0.8, 0.1), strict=True):
+        store.add([n], unit(closeness, 1 - closeness).reshape(1, -1))
+    index = SearchIndex(passages, store)
+    query = unit(1, 0)
+    question = "which placing reliance proposal form goes to the code bodies"
+    assert index.lexical(question)[0][0] == 4  # the fifth passage holds the question's words
+    hits = index.search(question, query, k=5)
+    assert [h.passage.chunk_id for h in hits] == ["c1", "c2", "c5", "c3", "c4"]
+    assert hits[2].score < hits[3].score  # placed, not rescored
+    lexical_hits = index.search(question, query, k=5, mode="lexical")
+    assert lexical_hits[0].passage.chunk_id == "c5"
+    dense_hits = index.search(question, query, k=5, mode="dense")
+    assert [h.passage.chunk_id for h in dense_hits][-1] == "c5"  # each retriever alone is left as it ranks
