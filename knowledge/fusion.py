@@ -2,7 +2,8 @@
 
 BM25 scores have no fixed scale, so each is divided by the question's best BM25 score; the result is mixed linearly
 with the passage's similarity to the question (:func:`passage_similarity`: its best window's cosine, partly its
-windows' mean). The lexical and dense modes (for measuring each retriever alone) use one score only.
+windows' mean); BM25's best passage then keeps a place among the first three (:func:`keep_lexical_best`). The
+lexical and dense modes (for measuring each retriever alone) use one score only.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Ranking: a passage's similarity counts its best window and, in part, the mean of all its windows."""
+"""Ranking: a passage's similarity counts its best window and, in part, the mean of all its windows; BM25's best
+passage stays among the first three."""
 
 from __future__ import annotations
 
