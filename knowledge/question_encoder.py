@@ -7,23 +7,17 @@ tokenizer without loading PyTorch at all. Only models made of a transformer, mea
 normalisation are exported, which covers all-MiniLM-L6-v2 and most sentence-transformers models; any other model,
 a failed export or a check that does not match leaves question embedding on PyTorch, with the reason logged.
 
-With ``precision="int8"`` (the default of :class:`knowledge.embed.Embedder`) the exported graph's weights are then
-quantised to 8-bit integers, one scale per output channel (ONNX Runtime's dynamic quantisation), all but the
-feed-forward blocks' output products, and the quantised graph is checked against the model by cosine instead. On
-this project's 2-core machine it embeds 1.4 times as many windows per CPU second as the float32 graph (65-68
-against 46-51, one thread) with vectors at cosine 0.994-1.000 to the model's (median 0.997); answer quality out of
-fold stayed within one question of float32's (docs/benchmarks.md). Its vectors are not the model's, so passages
-and questions both go through it, one text at a time, and the index records which precision made it
-(:attr:`knowledge.embed.Embedder.encoder`).
+The default, int8, embeds through CTranslate2 instead (:mod:`knowledge.ct2_encoder`); this module's float32 copy is
+used with ``precision="float32"`` and for models CTranslate2 cannot convert.
 """
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
 import os
+import shutil
 import threading
 import uuid
 import warnings
@@ -37,8 +31,6 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 BATCH_TOKENS = 2048  # word pieces per batch of passages (8 windows of 256)
 TOLERANCE = 1e-4  # largest difference allowed between an ONNX and a PyTorch vector component
-INT8_MIN_COSINE = 0.97  # least cosine allowed to the model's vector for an int8 one (seen: 0.994-1.000)
-PRECISIONS = ("int8", "float32")
 PROBES = (
     "When is the final QAD due, and who signs it?",
     "Café, naïve “quotes” – LDSO_QT@mhhsprogramme.co.uk, QA&P and S&A.",
@@ -56,8 +48,8 @@ def model_digest(model_dir: Path) -> str:
     return digest.hexdigest()[:24]
 
 
-def _cache_files(cache_dir: Path, model_dir: Path, precision: str = "float32") -> tuple[Path, Path, Path]:
-    stem = f"question-encoder-{model_digest(model_dir)}" + ("" if precision == "float32" else f"-{precision}")
+def _cache_files(cache_dir: Path, model_dir: Path) -> tuple[Path, Path, Path]:
+    stem = f"question-encoder-{model_digest(model_dir)}"
     return cache_dir / f"{stem}.onnx", cache_dir / f"{stem}.tokenizer.json", cache_dir / f"{stem}.json"
 
 
@@ -83,9 +75,7 @@ class OnnxQuestionEncoder:
         self._inputs = list(meta["inputs"])
         self._lower_case = bool(meta.get("lower_case"))
         self.dimension = int(meta["dimension"])
-        self.precision = str(
-            meta.get("precision", "float32")
-        )  # int8: weights quantised, vectors not the model's
+        self.precision = str(meta.get("precision", "float32"))  # which vectors (Embedder.encoder)
 
     def _opened_session(self):
         """The one session, used for questions and passages alike (several runs at once, one thread each)."""
@@ -118,21 +108,10 @@ class OnnxQuestionEncoder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         # Tokenised in one call before the workers start, not one call per text inside them.
         encodings = self._tokenizer.encode_batch([t.lower() if self._lower_case else t for t in texts])
-        if self.precision != "float32":
-            # One text at a time: a quantised graph scales its activations by the largest value in the whole batch,
-            # so a batched vector depended on its neighbours (cosine 0.993 to the same text alone). Alone, a passage
-            # gets exactly the vector a question with its words would, and costs 3 % more CPU (97 against 100
-            # windows per CPU second; no padding is computed either way).
-            groups = [[row] for row in range(len(texts))]
+        groups = _length_batches([len(e.ids) for e in encodings], batch_size)
 
-            def embed(rows: list[int]) -> np.ndarray:
-                return self._encoded(encodings[rows[0]], session)[None, :]
-
-        else:
-            groups = _length_batches([len(e.ids) for e in encodings], batch_size)
-
-            def embed(rows: list[int]) -> np.ndarray:
-                return self._encode_encodings([encodings[i] for i in rows], session)
+        def embed(rows: list[int]) -> np.ndarray:
+            return self._encode_encodings([encodings[i] for i in rows], session)
 
         # Texts (or batches) run side by side on the one-thread session, ``batch_threads`` at a time: one text's
         # matrices are too small to share between cores well, while two runs side by side keep both busy (int8 on
@@ -202,48 +181,47 @@ class OnnxQuestionEncoder:
     # --- the cached export ------------------------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, cache_dir: Path, model_dir: Path, precision: str = "float32") -> OnnxQuestionEncoder | None:
+    def load(cls, cache_dir: Path, model_dir: Path) -> OnnxQuestionEncoder | None:
         """The cached encoder of the model in ``model_dir``; None when there is none (or it cannot be read)."""
-        onnx_file, tokenizer_file, meta_file = _cache_files(cache_dir, model_dir, precision)
-        if not (onnx_file.is_file() and tokenizer_file.is_file() and meta_file.is_file()):
+        return cls._saved(_cache_files(cache_dir, model_dir), "float32")
+
+    @classmethod
+    def _saved(cls, files: tuple[Path, Path, Path], precision: str):
+        """The encoder saved in ``files`` (model, tokenizer, what it was made from) if it makes ``precision``'s
+        vectors; None when there is none or it cannot be read (it is then made again, never fatal)."""
+        model_file, tokenizer_file, meta_file = files
+        if not (model_file.exists() and tokenizer_file.is_file() and meta_file.is_file()):
             return None
         try:
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT or meta.get("precision", "float32") != precision:
                 return None
-            return cls(onnx_file, tokenizer_file, meta)
-        except Exception as exc:  # a damaged cache is rebuilt, never fatal
+            return cls(model_file, tokenizer_file, meta)
+        except Exception as exc:
             log.warning(
-                "the saved question encoder in %s cannot be used (%s); exporting it again", cache_dir, exc
+                "the saved encoder in %s cannot be used (%s); making it again", model_file.parent, exc
             )
             return None
 
     @classmethod
-    def build(
-        cls, model, cache_dir: Path, model_dir: Path, precision: str = "float32", release=None
-    ) -> OnnxQuestionEncoder | None:
-        """Export ``model`` (a loaded SentenceTransformer), check it, cache it; None with the reason logged.
-
-        ``release`` (int8 only) is called once the model is no longer needed, before quantising: its caller frees
-        the model's weights there, so quantising (about 400 MB at its peak) does not add to them."""
+    def build(cls, model, cache_dir: Path, model_dir: Path) -> OnnxQuestionEncoder | None:
+        """Export ``model`` (a loaded SentenceTransformer), check it, cache it; None with the reason logged."""
         try:
-            meta = _export_plan(model)
+            meta = export_plan(model)
         except Exception as reason:
             log.info("questions are embedded with PyTorch: %s", reason)
             return None
-        onnx_file, tokenizer_file, meta_file = _cache_files(cache_dir, model_dir, precision)
+        onnx_file, tokenizer_file, meta_file = _cache_files(cache_dir, model_dir)
         cache_dir.mkdir(parents=True, exist_ok=True)
         token = uuid.uuid4().hex
         temporary = [
             path.with_name(f".{path.name}.{token}.tmp") for path in (onnx_file, tokenizer_file, meta_file)
         ]
-        exported = onnx_file.with_name(f".{onnx_file.name}.{token}.float32.tmp")
-        temporary.append(exported)
         try:
-            _export(model, meta["inputs"], exported)
+            _export(model, meta["inputs"], temporary[0])
             model[0].tokenizer.backend_tokenizer.save(str(temporary[1]))
             temporary[2].write_text(json.dumps(meta), encoding="utf-8")
-            encoder = cls(exported, temporary[1], meta)
+            encoder = cls(temporary[0], temporary[1], meta)
             references = [model.encode([text], normalize_embeddings=True)[0] for text in PROBES]
             difference = max(
                 float(np.abs(encoder.encode(text) - reference).max())
@@ -251,30 +229,13 @@ class OnnxQuestionEncoder:
             )
             if difference > TOLERANCE:
                 raise ValueError(f"its vectors differ from the model's by up to {difference:.1e}")
-            del encoder
-            if precision == "int8":
-                if release is not None:
-                    release()
-                    del model
-                    gc.collect()
-                _quantise(exported, temporary[0])
-                meta = {**meta, "precision": "int8"}
-                temporary[2].write_text(json.dumps(meta), encoding="utf-8")
-                encoder = cls(temporary[0], temporary[1], meta)
-                cosine = min(
-                    float(encoder.encode(text) @ reference)
-                    for text, reference in zip(PROBES, references, strict=True)
-                )
-                if cosine < INT8_MIN_COSINE:
-                    raise ValueError(f"its int8 vectors are at cosine {cosine:.3f} to the model's")
-                del encoder
-            else:
-                os.replace(exported, temporary[0])
-            # Its memory goes back before passages are embedded; the first question opens the session again.
-            for source, target in zip(temporary[:3], (onnx_file, tokenizer_file, meta_file), strict=True):
+            del (
+                encoder
+            )  # its memory goes back before passages are embedded; the first question opens it again
+            for source, target in zip(temporary, (onnx_file, tokenizer_file, meta_file), strict=True):
                 os.replace(source, target)
-            _remove_other_versions(cache_dir, onnx_file.stem)
-            log.info("questions are embedded with ONNX Runtime, %s (saved in %s)", precision, cache_dir)
+            remove_other_versions(cache_dir, "question-encoder-", onnx_file.stem)
+            log.info("questions are embedded with ONNX Runtime (saved in %s)", cache_dir)
             return cls(onnx_file, tokenizer_file, meta, eager=False)
         except Exception as exc:
             log.warning("questions are embedded with PyTorch: the ONNX export failed (%s)", exc)
@@ -300,14 +261,17 @@ def _length_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
     return batches
 
 
-def _remove_other_versions(cache_dir: Path, keep: str) -> None:
-    """Delete encoders exported from earlier versions of the model folder (about 90 MB each)."""
-    for path in cache_dir.glob("question-encoder-*"):
+def remove_other_versions(cache_dir: Path, prefix: str, keep: str) -> None:
+    """Delete the ``prefix`` encoders made from other versions of the model folder (tens of MB each)."""
+    for path in cache_dir.glob(prefix + "*"):
         if not path.name.startswith(keep + "."):
-            path.unlink(missing_ok=True)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
-def _export_plan(model) -> dict:
+def export_plan(model) -> dict:
     """What the export needs to know about ``model``; ValueError when its pipeline is not one this module handles."""
     kinds = [type(module).__name__ for module in model]
     if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
@@ -340,56 +304,6 @@ def _pooling_mode(pooling) -> str | None:
         return config["pooling_mode"]
     modes = [key for key, on in config.items() if key.startswith("pooling_mode_") and on]
     return modes[0].removeprefix("pooling_mode_").removesuffix("_tokens") if len(modes) == 1 else None
-
-
-def _quantise(source: Path, target: Path) -> None:
-    """``source``'s weights as 8-bit integers, one scale per output channel; activations quantised as they run."""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    # The feed-forward blocks' second products (1,536 inputs -> 384) stay float32: their inputs, after GELU, have
-    # the widest range of any activation, and quantising them cost the most accuracy (median cosine to the model's
-    # vectors 0.994 with them quantised, 0.997 without; at 65 instead of 96 windows per CPU second).
-    narrowing = _narrowing_products(source)
-    # The quantiser logs its progress and advice to the root logger (dozens of lines): kept out of the output.
-    advice = _Silence()
-    logging.getLogger().addFilter(advice)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            quantize_dynamic(
-                str(source),
-                str(target),
-                weight_type=QuantType.QInt8,  # QUInt8 weights were 2.7 times slower here (no u8 x u8 fast path)
-                per_channel=True,
-                # Matrix products only: the word-piece table (a lookup, no arithmetic) stays float32. Quantising it
-                # saved 36 MB of graph but made the first `mhhs-bot index` peak at 981 MB instead of 882.
-                op_types_to_quantize=["MatMul"],
-                nodes_to_exclude=narrowing,
-                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-            )
-    finally:
-        logging.getLogger().removeFilter(advice)
-
-
-def _narrowing_products(source: Path) -> list[str]:
-    """Names of the matrix products with more inputs than outputs (the graph is freed before quantising)."""
-    import onnx
-
-    graph = onnx.load(str(source)).graph
-    shapes = {tensor.name: tuple(tensor.dims) for tensor in graph.initializer}
-    return [
-        node.name
-        for node in graph.node
-        if node.op_type == "MatMul"
-        and len(shapes.get(node.input[1], ())) == 2
-        and shapes[node.input[1]][0] > shapes[node.input[1]][1]
-    ]
-
-
-class _Silence(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno > logging.WARNING
 
 
 def _export(model, inputs: list[str], target: Path) -> None:

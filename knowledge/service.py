@@ -27,7 +27,8 @@ from knowledge.answer import (
     question_problem,
 )
 from knowledge.chunk import Chunk, chunk_id
-from knowledge.embed import DEFAULT_MODEL, Embedder
+from knowledge.ct2_encoder import expected_kind
+from knowledge.embed import DEFAULT_MODEL, Embedder, model_path
 from knowledge.errors import IndexMismatchError
 from knowledge.indexer import IndexReport, ProgressCallback, build_index
 from knowledge.search import Hit, SearchIndex, query_text
@@ -66,10 +67,10 @@ class KnowledgeConfig:
     index_dir: Path  # the FAISS vector files and lexical indexes
     open_database: DatabaseOpener
     enquiries_address: str  # where people are told to ask when the guidance is silent
-    models_dir: Path | None = None  # where the ONNX question encoder is kept (None: questions use the model)
+    models_dir: Path | None = None  # where the saved encoders are kept (None: texts go through the model)
     embedding_model: str = DEFAULT_MODEL
     question_encoder: str = "onnx"  # or "torch"
-    embedding_precision: str = "int8"  # or "float32"; int8 needs the ONNX encoder (question_encoder="onnx")
+    embedding_precision: str = "int8"  # or "float32"; int8 needs a saved encoder (question_encoder="onnx")
     embedding_threads: int | None = None  # threads embedding guidance (None: one per core); questions use one
     answer_threshold: float | None = None  # None: the calibrated DEFAULT_THRESHOLD
     max_document_mb: int = 25
@@ -92,9 +93,12 @@ def make_embedder(config: KnowledgeConfig) -> Embedder:
 
 
 def expected_encoder(config: KnowledgeConfig) -> str:
-    """Which vectors :func:`make_embedder` makes, without loading it (int8 only through the ONNX copy)."""
-    onnx = config.models_dir is not None and config.question_encoder == "onnx"
-    return config.embedding_precision if onnx else "float32"
+    """Which vectors :func:`make_embedder` makes, without loading it (int8 only through a saved copy)."""
+    if config.models_dir is None or config.question_encoder != "onnx":
+        return "float32"
+    return expected_kind(
+        config.models_dir, Path(model_path(config.embedding_model)), config.embedding_precision
+    )
 
 
 def index_guidance(

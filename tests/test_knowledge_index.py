@@ -12,6 +12,7 @@ import pytest
 import knowledge.store
 from bot.knowledge_base import index_guidance, open_knowledge_base
 from bot.storage import connect
+from knowledge.ct2_encoder import KIND
 from knowledge.errors import IndexMismatchError, IndexMissingError
 from knowledge.search import SearchIndex
 from knowledge.store import load_vectors, read_passages, read_state
@@ -317,9 +318,26 @@ def test_an_index_of_one_precision_is_never_searched_with_the_other(tmp_path, co
     report = index_guidance(settings)
     _, rechunks, new_state = rows(settings)
     assert report.rebuilt and report.chunks_embedded == report.chunks_total == len(chunks)
-    assert new_state.encoder == "int8" and set(rechunks.values()).isdisjoint(chunks.values())
+    assert new_state.encoder == KIND and set(rechunks.values()).isdisjoint(chunks.values())
     kb = open_knowledge_base(settings)
-    assert kb.embedder.encoder == "int8"
+    assert kb.embedder.encoder == KIND
     assert "06_qad-guide.md" in {h.passage.document_id for h in kb.search("Who signs the final QAD?", k=3)}
     with pytest.raises(IndexMismatchError, match="float32"):
         open_knowledge_base(float32)
+
+
+def test_an_index_of_the_earlier_int8_encoder_is_re_embedded_by_a_plain_index(corpus_and_settings):
+    _, settings = corpus_and_settings
+    index_guidance(settings)
+    _, chunks, _ = rows(settings)
+    db = connect(settings.database_path)
+    with db.conn:  # as an earlier version left it: int8 vectors from ONNX Runtime's quantised graph
+        db.execute("UPDATE index_state SET encoder = 'int8' WHERE id = 1")
+    db.conn.close()
+    with pytest.raises(IndexMismatchError, match=f"holds int8 vectors but questions are embedded as {KIND}"):
+        open_knowledge_base(settings)
+    report = index_guidance(settings)
+    _, rechunks, state = rows(settings)
+    assert report.rebuilt and report.chunks_embedded == report.chunks_total == len(chunks)
+    assert state.encoder == KIND and set(rechunks.values()).isdisjoint(chunks.values())
+    assert open_knowledge_base(settings).embedder.encoder == KIND

@@ -106,7 +106,7 @@ class Settings:
 
     @property
     def models_dir(self) -> Path:
-        """Model files derived from the embedding model (the ONNX question encoder)."""
+        """Model files derived from the embedding model (its saved CTranslate2 and ONNX copies)."""
         return self.data_dir / "models"
 
     @property

@@ -28,13 +28,13 @@ class KnowledgeSettings:
     question_encoder: str = setting(
         "MHHS_QUESTION_ENCODER",
         "onnx",
-        "How questions are embedded: onnx (an ONNX Runtime copy of the model, kept in MHHS_DATA_DIR/models and checked against it; about three times faster) or torch (the model itself).",
+        "How questions and passages are embedded: onnx (a saved copy of the model, kept in MHHS_DATA_DIR/models and checked against it: CTranslate2 for int8, ONNX Runtime for float32; several times faster) or torch (the model itself).",
         parse_choice("onnx", "torch"),
     )
     embedding_precision: str = setting(
         "MHHS_EMBEDDING_PRECISION",
         "int8",
-        "Weights of the ONNX copy of the model: int8 (most weights quantised to 8 bits; 1.4 times the embedding speed, vectors at cosine 0.99-1.00 to the model's) or float32 (the model's own vectors). Needs MHHS_QUESTION_ENCODER=onnx; changing it re-embeds the guidance at the next mhhs-bot index.",
+        "Precision of the saved copy of the model: int8 (CTranslate2, 8-bit weights and arithmetic; 2.4 times the float32 copy's embedding speed, vectors at cosine 0.99-1.00 to the model's) or float32 (ONNX Runtime, the model's own vectors). Needs MHHS_QUESTION_ENCODER=onnx; changing it re-embeds the guidance at the next mhhs-bot index.",
         parse_choice("int8", "float32"),
     )
     embedding_threads: int | None = setting(
