@@ -16,9 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 LEXICAL_WEIGHT = 0.3
 # Passage similarity = (1 - WINDOW_MEAN_SHARE) x best window's cosine + WINDOW_MEAN_SHARE x mean of its windows'
 # cosines. A passage about the asked subject throughout beats a long one with one matching stretch among others on
-# other things. With the int8 encoder's vectors, 0.45 was chosen in four folds of five and on all the questions (from
-# 0-0.6; 0.3 with the float32 vectors); a passage of one window is unaffected.
-WINDOW_MEAN_SHARE = 0.45
+# other things. With the int8 (CTranslate2) encoder's vectors, 0.3 was chosen in every fold and on all the questions
+# (from 0-0.6; also 0.3 with the float32 vectors, 0.45 with the earlier ONNX Runtime int8 ones); a passage of one
+# window is unaffected.
+WINDOW_MEAN_SHARE = 0.3
 MODES = ("hybrid", "lexical", "dense")
 # The lexical retriever's best passage is ranked no lower than this place. Where BM25 and the model disagree, the
 # fused order follows the model (cosines spread wider than BM25 scores divided by the best), and on saved public pages,

@@ -123,10 +123,16 @@ def test_answer_kinds_and_absence_statements():
 
 
 def test_a_follow_up_question_uses_the_earlier_question_to_find_passages(knowledge_base):
-    alone = knowledge_base.search("And who signs it?", k=3)
-    followed = knowledge_base.search("And who signs it?", k=3, context="Tell me about the final QAD")
-    assert any("Company Director" in h.passage.text for h in followed)
+    alone = knowledge_base.search("And who signs it?", k=6)
+    followed = knowledge_base.search("And who signs it?", k=6, context="Tell me about the final QAD")
+    assert any("Company Director" in h.passage.text for h in followed[:3])
+    # The earlier question's subject counts: QAD passages rise, with more confidence than the bare question gets.
     assert [h.passage.chunk_id for h in alone] != [h.passage.chunk_id for h in followed]
+    assert followed[0].score > alone[0].score
+    qad = {"06_qad-guide.md", "16_faq.md"}
+    assert sum(h.passage.document_id in qad for h in followed) > sum(
+        h.passage.document_id in qad for h in alone
+    )
 
 
 def test_team_answers_are_cited_at_once_and_never_after_retraction(knowledge_base):
