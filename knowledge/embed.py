@@ -87,7 +87,7 @@ class Embedder:
         self._model = None
         self._counter = None
         self._whole_words: frozenset[str] | None = None
-        self.questions = None  # the ONNX question encoder, when there is one
+        self.questions = None  # the saved encoder (CTranslate2 or ONNX), when there is one
         use_onnx = cache_dir is not None and question_encoder == "onnx"
         if use_onnx:
             self.questions = load_encoder(cache_dir, self._model_dir, precision)
@@ -100,7 +100,7 @@ class Embedder:
             del model
         self.dimension = self.questions.dimension if self.questions else self._model_dimension
         # Guidance is embedded on every core by default, one run per core at a time (see
-        # OnnxQuestionEncoder.encode_batch): on an idle 2-core machine 245 int8 windows a second against 125 on one.
+        # OnnxQuestionEncoder.encode_batch and knowledge.ct2_encoder.BATCH).
         self.batch_threads = batch_threads or os.cpu_count() or 1
         if self.questions is not None:
             self.questions.batch_threads = self.batch_threads
