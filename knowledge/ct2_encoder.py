@@ -35,6 +35,7 @@ from knowledge.question_encoder import (
     export_plan,
     model_digest,
     remove_other_versions,
+    unit_rows,
 )
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class Ct2Encoder(OnnxQuestionEncoder):
                     import ctranslate2
 
                     self._session = ctranslate2.Encoder(
-                        str(self._onnx_file),
+                        str(self._model_file),
                         device="cpu",
                         compute_type="int8",
                         # As many runs at once as there are cores (the weights are shared between them);
@@ -94,15 +95,11 @@ class Ct2Encoder(OnnxQuestionEncoder):
         # Paired by length: a text's vector is (within rounding) the same in any batch.
         return super().encode_batch(texts, min(batch_size, BATCH))
 
-    def _encoded(self, encoding, session=None) -> np.ndarray:
-        return self._encode_encodings([encoding], session)[0]
-
     def _encode_encodings(self, encodings: list, session=None) -> np.ndarray:
         output = (session or self._opened_session()).forward_batch([e.ids for e in encodings])
         hidden = np.asarray(output.last_hidden_state)  # padded to the longest text of the run
-        vectors = np.stack([hidden[row, : len(e.ids)].mean(axis=0) for row, e in enumerate(encodings)])
-        return (vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)).astype(
-            np.float32
+        return unit_rows(
+            np.stack([hidden[row, : len(e.ids)].mean(axis=0) for row, e in enumerate(encodings)])
         )
 
     # --- the cached conversion --------------------------------------------------------------------------------------

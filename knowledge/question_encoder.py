@@ -63,7 +63,7 @@ class OnnxQuestionEncoder:
         """``eager``: open the ONNX Runtime session now (which also proves the file readable), else at first use."""
         from tokenizers import Tokenizer
 
-        self._onnx_file = onnx_file
+        self._model_file = onnx_file
         self._session = None
         self.batch_threads = 1  # texts embedded side by side by encode_batch (each run uses one thread)
         self._session_lock = threading.Lock()
@@ -91,7 +91,7 @@ class OnnxQuestionEncoder:
                     options.inter_op_num_threads = 1
                     options.log_severity_level = 3
                     self._session = onnxruntime.InferenceSession(
-                        str(self._onnx_file), options, providers=["CPUExecutionProvider"]
+                        str(self._model_file), options, providers=["CPUExecutionProvider"]
                     )
         return self._session
 
@@ -131,7 +131,7 @@ class OnnxQuestionEncoder:
                 pool.shutdown(cancel_futures=True)
         return out
 
-    def _encode_encodings(self, encodings: list, session) -> np.ndarray:
+    def _encode_encodings(self, encodings: list, session=None) -> np.ndarray:
         """Mean-pooled unit vectors of tokenised texts, run as one padded batch."""
         width = max(len(e.ids) for e in encodings)
         columns = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in self._inputs}
@@ -139,12 +139,11 @@ class OnnxQuestionEncoder:
             values = {"input_ids": e.ids, "attention_mask": e.attention_mask, "token_type_ids": e.type_ids}
             for name in self._inputs:
                 columns[name][r, : len(e.ids)] = values[name]
-        hidden = session.run(None, columns)[0]
+        hidden = (session or self._opened_session()).run(None, columns)[0]
         mask = np.zeros((len(encodings), width, 1), dtype=np.float32)
         for r, e in enumerate(encodings):
             mask[r, : len(e.ids), 0] = e.attention_mask
-        vectors = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return unit_rows((hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9))
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of ``text``, without the start and end markers and without truncation."""
@@ -167,16 +166,7 @@ class OnnxQuestionEncoder:
 
     def _encoded(self, encoding, session=None) -> np.ndarray:
         """The unit vector of one tokenised text, run alone (no padding)."""
-        columns = {
-            "input_ids": encoding.ids,
-            "attention_mask": encoding.attention_mask,
-            "token_type_ids": encoding.type_ids,
-        }
-        feed = {name: np.asarray([columns[name]], dtype=np.int64) for name in self._inputs}
-        hidden = (session or self._opened_session()).run(None, feed)[0][0]
-        mask = np.asarray(encoding.attention_mask, dtype=np.float32)[:, None]
-        vector = (hidden * mask).sum(axis=0) / max(float(mask.sum()), 1e-9)
-        return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
+        return self._encode_encodings([encoding], session)[0]
 
     # --- the cached export ------------------------------------------------------------------------------------------
 
@@ -243,6 +233,11 @@ class OnnxQuestionEncoder:
         finally:
             for path in temporary:
                 path.unlink(missing_ok=True)
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to unit length (cosine similarity = inner product), as float32."""
+    return (vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 def _length_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
