@@ -330,13 +330,34 @@ def _kind_named(text: str) -> str | None:
     thing = _THING_QUESTION.match(text)
     found: list[tuple[int, int, str]] = []  # (where the kind is named, its order in _WANTS, kind)
     for order, (kind, pattern) in enumerate(_WANTS):
-        match = pattern.search(text)
+        match = next(
+            (m for m in pattern.finditer(text) if kind not in _VALUE_KINDS or not _in_name(text, m.start())),
+            None,
+        )
         if not match or (place_or_reason and kind not in ("email", "phone")):
             continue
         if thing is not None and kind in _VALUE_KINDS and match.start() >= thing.end():
             continue
         found.append((match.start(), order, kind))
     return min(found)[2] if found else None
+
+
+# A capitalised word next to another, not opening a sentence: part of a name ("the Migration Thresholds document").
+_CAPITALISED_WORD = re.compile(r"[A-Z][\w&-]*")
+
+
+def _in_name(text: str, start: int) -> bool:
+    """Whether the word at ``start`` of ``text`` is part of a capitalised name, not a word of the question: "What
+    does the Migration Thresholds document do?" asks for no number."""
+    if not text[start : start + 1].isupper():
+        return False
+    before = text[:start].rstrip()
+    if not before or before[-1] in ".!?:;-(\"'":
+        return False  # the first word of a sentence
+    previous = before.split()[-1]
+    after = text[start:].split()
+    following = after[1] if len(after) > 1 else ""
+    return bool(_CAPITALISED_WORD.fullmatch(previous) or _CAPITALISED_WORD.match(following))
 
 
 def has_answer_type(sentence: str, kind: str | None, lowercase_words: set[str] | None = None) -> bool:
