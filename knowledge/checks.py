@@ -17,7 +17,9 @@ import re
 _VERSION = re.compile(r"\b(?:v|version\s+|ver\.?\s*)(\d+(?:\.\d+)*)\b", re.IGNORECASE)
 # Codes: prefix, then how many digits make one ("M11" is a milestone, "M2000" is not; "P476" a modification).
 _CODES = {"m": (1, 2), "cr": (1, 4), "bscp": (2, 4), "p": (3, 4), "dcp": (2, 4)}
-_CODE = re.compile(r"\b(BSCP|DCP|CR|M|P)[ -]?(\d{1,5})\b", re.IGNORECASE)
+# A milestone is also written out: "Milestone 14" is M14.
+_CODE = re.compile(r"\b(BSCP|DCP|CR|M|P|Milestone)[ -]?(\d{1,5})\b", re.IGNORECASE)
+_WRITTEN_OUT = {"milestone": "m"}
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 # Numbered parts of a plan: "Annex 2", "Batch 3", "Wave 1", "Appendix C", "Sprint 4".
 _PARTS = r"\b(annex|appendix|batch|wave|cohort|tranche|sprint)(?:es|s)?\s+"
@@ -39,6 +41,7 @@ def identifiers_in(text: str, kinds: tuple[str, ...] = IDENTIFIER_KINDS) -> set[
             prefix, digits = m.group(1), m.group(2)
             if prefix in ("m", "p") and m.group(0)[1:2] in (" ", "-"):
                 continue  # "m 11", "p 476": lower-case single letters only count written together
+            prefix = _WRITTEN_OUT.get(prefix.lower(), prefix)
             low, high = _CODES[prefix.lower()]
             if low <= len(digits) <= high:
                 found.add(f"{prefix.lower()}{int(digits)}")

@@ -37,6 +37,7 @@ def test_identifiers_are_found_and_normalised():
     assert identifiers_in("version 3 of the QA&P") == {"v3.0"}
     assert identifiers_in("which version of BSCP537 is current") == {"bscp537"}
     assert identifiers_in("is m14 due? and P476?") == {"m14", "p476"}
+    assert identifiers_in("before Milestone 14, not milestone 8") == {"m14", "m8"}  # written out, as pages do
     assert identifiers_in("Annex 2 and Appendix C") == {"annex 2", "appendix C"}
     assert identifiers_in("Functional Batches 1-3") == {"batch 1", "batch 2", "batch 3"}
     assert identifiers_in("annexes 1 and 4") == {"annex 1", "annex 4"}
@@ -617,3 +618,13 @@ def test_a_lines_short_label_is_shown_with_the_sentence_after_it():
     assert choose_highlight(lexical_terms("is there an applicant fee?"), fee, _weights).text.startswith(
         "- There is no applicant fee."
     )
+
+
+def test_a_milestone_written_out_answers_for_its_number():
+    passage = "A new entrant that wants to enter the market before Milestone 14 should study Appendix B of the QA&P."
+    assert (
+        missing_identifiers("We want to start before M14. Which part of the QA&P applies?", passage) == set()
+    )
+    assert missing_identifiers("We want to start before M15. Which part of the QA&P applies?", passage) == {
+        "m15"
+    }
