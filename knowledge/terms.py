@@ -163,6 +163,9 @@ SHORTHAND: dict[str, str] = {
     "msgs": "messages",
     "mgr": "manager",
     "acct": "account",
+    "qual": "qualification",
+    "quals": "qualifications",
+    "qual'd": "qualified",
     "thx": "thanks",
 }
 _SHORTHAND = re.compile(

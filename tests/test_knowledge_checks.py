@@ -142,6 +142,9 @@ def test_shorthand_is_written_out_but_acronyms_in_capitals_stay():
     assert expand_shorthand("wen r u going live, wat abt M14? Annex R") == (
         "when are you going live, what about M14? Annex R"
     )
+    assert expand_shorthand("who signs off our qual? are we qual'd yet? quals") == (
+        "who signs off our qualification? are we qualified yet? qualifications"
+    )
 
 
 def test_the_decline_model_reads_its_coefficients_and_hard_rules():
