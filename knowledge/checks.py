@@ -363,16 +363,26 @@ def _in_name(text: str, start: int) -> bool:
     return bool(_CAPITALISED_WORD.fullmatch(previous) or _CAPITALISED_WORD.match(following))
 
 
+# A time of day ("17:00", "5pm") and a numbered part or level ("Cycle 2", "Level 3 group", "section 4.2") hold digits
+# that count nothing.
+_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}(?:\s?[ap]m)?\b|\b\d{1,2}\s?[ap]m\b", re.IGNORECASE)
+_NUMBERED = re.compile(
+    r"\b(?:cycle|level|tier|section|phase|stage|step|release|round)s?\s+\d+(?:\.\d+)*\b", re.IGNORECASE
+)
+
+
 def has_answer_type(sentence: str, kind: str | None, lowercase_words: set[str] | None = None) -> bool:
     """Whether ``sentence`` holds a value of the kind asked for (a person: a name the guidance never writes in
     lower case, like "Chris Welby", given ``lowercase_words``: the words the guidance writes in lower case)."""
     if kind is None:
         return True
     if kind == "number":
-        # A count or amount: not the digits of a date, a version or an identifier ("M10", "19 May 2025").
+        # A count or amount: not the digits of a date, a time, a version, an identifier or a numbered part ("M10",
+        # "19 May 2025", "17:00", "Cycle 2", "Level 3").
         bare = DATE.sub(
             " ", _VERSION.sub(" ", _CODE.sub(" ", _PART.sub(" ", _PART_RANGE.sub(" ", sentence))))
         )
+        bare = _NUMBERED.sub(" ", _TIME.sub(" ", bare))
         return bool(NUMBER.search(bare))
     if kind == "person":
         known = lowercase_words or set()

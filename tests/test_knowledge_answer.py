@@ -121,6 +121,10 @@ def test_answer_kinds_and_absence_statements():
     assert has_answer_type("Write to a@b.co.uk today", "email")
     assert has_answer_type("Between one and two weeks", "number")
     assert not has_answer_type("on any one day", "number")
+    # A time of day and a numbered part count nothing.
+    assert not has_answer_type("The consultation closes at 17:00 on Wednesday 6 December 2023.", "number")
+    assert not has_answer_type("SIT Functional Cycle 2 Test Scenarios", "number")
+    assert has_answer_type("21 responses were received by 17:00.", "number")
     assert is_absence_statement("This pack does not reproduce the Appendix C timelines.")
     assert is_absence_statement("The dates of M11/M12 approval are not recorded here.")
     assert not is_absence_statement("The QAD must be signed by a Company Director.")
