@@ -116,6 +116,8 @@ def test_answer_kinds_and_absence_statements():
     assert wanted_answer_type("What does the Migration Thresholds document actually do?") is None
     assert wanted_answer_type("What is the maximum number of users?") == "number"
     assert wanted_answer_type("Maximum users on the DIP?") == "number"
+    assert wanted_answer_type("What's the baselined date for M15?") == "date"
+    assert wanted_answer_type("whats the go-live date") == "date"
     assert has_answer_type("It began on 30 October 2023.", "date")
     assert not has_answer_type("It began after M10.", "date")
     assert has_answer_type("Write to a@b.co.uk today", "email")
