@@ -417,6 +417,7 @@ def highlight_of(
     identifiers: set[str] | None = None,
     similarity: Callable[[list[str]], list[float]] | None = None,
     wants_list: bool = False,
+    defined: str | None = None,
 ) -> Highlight:
     highlight = choose_highlight(
         terms,
@@ -427,6 +428,7 @@ def highlight_of(
         identifiers,
         similarity,
         wants_list,
+        defined,
     )
     if kind == "date" and not highlight.holds_answer and heading_gives_date(passage.section, terms):
         # The answer leads with the heading that gives the date.
@@ -492,9 +494,13 @@ def compose_answer(
     asked = identifiers_in(question)
     wants_list = asks_for_list(question)
 
+    defined = defined_term(question)
+
     def highlights_of(hits: list[Hit]) -> list[Highlight]:
         return [
-            highlight_of(terms, hit.passage, index, kind, asked, similarity if i == 0 else None, wants_list)
+            highlight_of(
+                terms, hit.passage, index, kind, asked, similarity if i == 0 else None, wants_list, defined
+            )
             for i, hit in enumerate(hits)
         ]
 

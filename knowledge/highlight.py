@@ -10,7 +10,8 @@ are compared by meaning too. When the question asks for a kind of value (a date,
 person), the best unit holding one wins if it matches at least a third as well as the best unit overall; failing
 that, one of the two units after the best (or the one before it) holding such a value is highlighted with it, since
 a page often states the value in a short sentence that does not repeat its subject. A question the guidance asks
-itself (an FAQ) is answered by the sentence after it (with its short lead, "No."), and a line's short label
+itself (an FAQ) is answered by the sentence after it (with its short lead, "No."), a question asking what a term is
+by the unit that says so ("..., known as Kestrel", "Kestrel is ...", a row or line opening with it), and a line's short label
 ("Verifying company details.") is shown with the sentence after it. A neighbouring unit is highlighted too when it
 holds asked-for content the first one lacks or scores nearly as well (the facts of one answer often sit in two
 sentences or two rows), and a sentence that refers back ("It replaced...", "Both mean the same document.") is
@@ -24,7 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from knowledge.checks import has_answer_type, identifiers_in, is_absence_statement
+from knowledge.checks import entry_names, has_answer_type, identifiers_in, is_absence_statement
 from knowledge.chunk import split_sentences
 from knowledge.terms import lexical_terms
 
@@ -124,10 +125,12 @@ def choose_highlight(
     identifiers: set[str] | None = None,
     similarity: Callable[[list[str]], list[float]] | None = None,
     wants_list: bool = False,
+    defined: str | None = None,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
     Each of the question's ``identifiers`` (see knowledge.checks) a unit names counts as much as its rarest word.
+    ``defined``: the term a question asks to have defined ("what is Kestrel?"); a unit defining it answers.
     """
     units = units_of(text)
     wanted = {t: weight(t) for t in question_terms}
@@ -165,6 +168,12 @@ def choose_highlight(
             scores[i] += meaning * (sum(local.values()) or 1.0)
             plain[i] += meaning * (sum(wanted.values()) or 1.0)
     best = max(range(len(units)), key=lambda i: (scores[i], -i))
+    if defined is not None:
+        # "What is Kestrel?" is answered by the unit saying what it is ("the Migration Planning and Management Tool,
+        # known as Kestrel"), not by the one matching best among many that name it.
+        defining = [i for i in range(len(units)) if scores[i] > 0 and defines_term(units[i].text, defined)]
+        if defining:
+            best = max(defining, key=lambda i: (scores[i], -i))
     # Another sentence as near the question saying the guidance does not give something ("The pack's sources do not
     # identify the version now in force"); the highlighted sentence's own absence statement is judged by the caller
     # ("submit within the timeframes in Appendix C (this pack does not reproduce them)" answers "where are they?").
@@ -285,6 +294,20 @@ def choose_highlight(
     elif last + 1 < len(units) and _refers_back(units[last + 1]) and _continues(units[last], units[last + 1]):
         chosen.append(last + 1)
     return _shown(units, chosen, holds, absence)
+
+
+def defines_term(text: str, term: str) -> bool:
+    """Whether ``text`` says what ``term`` is: "..., known as Kestrel", "Kestrel is the ...", "Migration Planning
+    and Management Tool (MPMT)", or an entry for it (a table row or line opening with it)."""
+    name = re.escape(term)
+    return bool(
+        re.search(rf"\b(?:known as|called|stands? for|short for)\s+(?:the\s+)?{name}\b", text, re.IGNORECASE)
+        or re.match(
+            rf"^[-*•\s]*(?:the\s+)?{name}\s+(?:is|are|was|were|means?|refers? to)\b", text, re.IGNORECASE
+        )
+        or re.search(rf"[A-Z][\w-]*(?:\s+[\w&-]+){{0,8}}\s+\({name}\)", text)
+        or term.lower() in entry_names(text)
+    )
 
 
 def _sentences_of(line: str, item: bool) -> list[str]:

@@ -25,7 +25,7 @@ from knowledge.checks import (
     wanted_answer_type,
 )
 from knowledge.decline import DeclineModel
-from knowledge.highlight import choose_highlight, units_of
+from knowledge.highlight import choose_highlight, defines_term, units_of
 from knowledge.search import Hit
 from knowledge.store import Passage
 from knowledge.terms import expand_shorthand, lexical_terms
@@ -105,6 +105,23 @@ def test_the_highlight_is_the_sentence_stating_the_fact_not_the_heading_or_the_r
     chosen = choose_highlight(terms, text, _weights, "date", identifiers={"p476"})
     assert chosen.text == "Ofgem approved P476 on 23 January 2025."
     assert chosen.holds_answer
+
+
+def test_a_definition_question_is_answered_by_the_unit_saying_what_the_term_is():
+    text = (
+        "Suppliers submit their migration plans through Kestrel, which validates them.\n"
+        "Planning staff log in daily.\n"
+        "Each sprint has its own schedule.\n"
+        "The Migration Planning and Management Tool (MPMT) is known as Kestrel."
+    )
+    terms = lexical_terms("What is Kestrel?", expand=False)
+    assert "known as Kestrel" not in choose_highlight(terms, text, _weights).text  # the first naming it
+    chosen = choose_highlight(terms, text, _weights, defined="Kestrel")
+    assert chosen.text == "The Migration Planning and Management Tool (MPMT) is known as Kestrel."
+    assert defines_term("Kestrel is the planning tool.", "Kestrel")
+    assert defines_term("the Migration Planning and Management Tool (MPMT) holds plans", "MPMT")
+    assert defines_term("| M13 | Load Shaping System switched on |", "M13")
+    assert not defines_term("Suppliers submit plans through Kestrel.", "Kestrel")
 
 
 def test_a_table_answer_is_the_matching_row_with_its_header():
