@@ -493,7 +493,6 @@ def compose_answer(
     hits = prefer_definition(question, hits, entries_of)
     asked = identifiers_in(question)
     wants_list = asks_for_list(question)
-
     defined = defined_term(question)
 
     def highlights_of(hits: list[Hit]) -> list[Highlight]:

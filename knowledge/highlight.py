@@ -11,8 +11,8 @@ person), the best unit holding one wins if it matches at least a third as well a
 that, one of the two units after the best (or the one before it) holding such a value is highlighted with it, since
 a page often states the value in a short sentence that does not repeat its subject. A question the guidance asks
 itself (an FAQ) is answered by the sentence after it (with its short lead, "No."), a question asking what a term is
-by the unit that says so ("..., known as Kestrel", "Kestrel is ...", a row or line opening with it), and a line's short label
-("Verifying company details.") is shown with the sentence after it. A neighbouring unit is highlighted too when it
+by the unit that says so ("..., known as Kestrel", "Kestrel is ...", a row or line opening with it), and a line's
+short label ("Verifying company details.") is shown with the sentence after it. A neighbouring unit is highlighted too when it
 holds asked-for content the first one lacks or scores nearly as well (the facts of one answer often sit in two
 sentences or two rows), and a sentence that refers back ("It replaced...", "Both mean the same document.") is
 highlighted with the one it refers to.
