@@ -218,6 +218,10 @@ _WANTS = [
         ),
     ),
     (
+        "frequency",
+        re.compile(r"\bhow (?:often|frequently)\b|\b(?:what|which) frequency\b", re.IGNORECASE),
+    ),
+    (
         "duration",
         re.compile(
             r"\bhow long (?:do|does|did|will|would|should|is|are|can|might)\b|\bhow (?:quickly|soon)\b|"
@@ -262,6 +266,12 @@ MONEY = re.compile(
     r"[£$€]\s?\d|\b\d+(?:\.\d+)?\s?(?:pounds|gbp|euros?)\b|\bfree of charge\b|\bno (?:\w+ )?(?:fee|charge|cost)s?\b",
     re.IGNORECASE,
 )
+# How often: "fortnightly", "every two months", "once a year", "on the first Wednesday of the month", "twice".
+FREQUENCY = re.compile(
+    r"\b(?:hourly|daily|weekly|fortnightly|monthly|quarterly|annually|yearly|biannually|every|each|once|twice|"
+    r"(?:per|a|an) (?:day|week|fortnight|month|quarter|year)|of (?:the|each|every) (?:week|month|year))\b",
+    re.IGNORECASE,
+)
 _HAS = {
     "change": re.compile(r"\bCR\s?\d{2,4}\b|\bP\d{3,4}\b"),  # a change request or a code modification
     "email": EMAIL,
@@ -270,6 +280,7 @@ _HAS = {
     "version": VERSION,
     "phone": PHONE,
     "duration": DURATION,
+    "frequency": FREQUENCY,
     "percentage": PERCENTAGE,
     "money": MONEY,
 }
@@ -307,12 +318,12 @@ _THING_QUESTION = re.compile(
     r"environment)s?\b",
     re.IGNORECASE,
 )
-_VALUE_KINDS = ("date", "duration", "percentage", "money", "number")
+_VALUE_KINDS = ("date", "duration", "frequency", "percentage", "money", "number")
 
 
 def wanted_answer_type(question: str) -> str | None:
-    """ "phone", "email", "change" (a change request or modification), "version", "date", "person", "duration",
-    "percentage", "money" or "number" when the question asks for one: the kind named first in the sentences that
+    """ "phone", "email", "change" (a change request or modification), "version", "date", "person", "frequency",
+    "duration", "percentage", "money" or "number" when the question asks for one: the kind named first in the sentences that
     ask (those ending in "?"), else in the whole question ("We're a supplier agent that finished QT ahead of our
     wave deadline. How many PAB approval points are there?" asks for a number, not a date)."""
     question = _CONTRACTED_IS.sub(r"\1 is", question)  # "what's the date", "whats the fee"

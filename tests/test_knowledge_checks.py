@@ -282,6 +282,11 @@ def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found(
     assert wanted_answer_type(situation) == "number"
     assert wanted_answer_type("How many approval points do the pathways set deadlines against?") == "number"
     assert has_answer_type("It takes between one and two weeks.", "duration")
+    # How often: a frequency answers ("fortnightly", "every two months", "the first Wednesday of the month").
+    assert wanted_answer_type("how often does the programme plan get re-released?") == "frequency"
+    assert has_answer_type("We publish fortnightly releases of the Programme Plan.", "frequency")
+    assert has_answer_type("PSG meets on the first Wednesday of the month.", "frequency")
+    assert not has_answer_type("The plan was published on 3 May 2024.", "frequency")
     assert has_answer_type("Allow 15 working days.", "duration")
     assert not has_answer_type("Two formal ones, the initial QAD and the final QAD.", "duration")
     assert has_answer_type("At least 95% of tests must pass.", "percentage")
