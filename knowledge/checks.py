@@ -323,9 +323,9 @@ _VALUE_KINDS = ("date", "duration", "frequency", "percentage", "money", "number"
 
 def wanted_answer_type(question: str) -> str | None:
     """ "phone", "email", "change" (a change request or modification), "version", "date", "person", "frequency",
-    "duration", "percentage", "money" or "number" when the question asks for one: the kind named first in the sentences that
-    ask (those ending in "?"), else in the whole question ("We're a supplier agent that finished QT ahead of our
-    wave deadline. How many PAB approval points are there?" asks for a number, not a date)."""
+    "duration", "percentage", "money" or "number" when the question asks for one: the kind named first in the
+    sentences that ask (those ending in "?"), else in the whole question ("We're a supplier agent that finished QT
+    ahead of our wave deadline. How many PAB approval points are there?" asks for a number, not a date)."""
     question = _CONTRACTED_IS.sub(r"\1 is", question)  # "what's the date", "whats the fee"
     asked = _asked_part(question)
     return _kind_named(asked) or (_kind_named(question) if asked != question else None)

@@ -2,20 +2,20 @@
 
 A passage is read as units: sentences of its paragraphs and list items (a clause ending in ";" joined to the next),
 and the rows of its tables (each row read with its table's header). A unit scores by the rarity-weighted question
-content it shares with the question, a word counting less the more of the passage's units hold it (the words
-naming the passage's subject are in many of its sentences, the one naming what is asked in few); a table's header row, a line that only introduces what follows ("Exit
-criteria:") and a list item's short lead ("- Membership.") count for less, since they name a subject without stating
-anything about it. Given the meaning similarity of sentences to the question, the few units that match best in words
-are compared by meaning too. When the question asks for a kind of value (a date, an address, a number, a version, a
-person), the best unit holding one wins if it matches at least a third as well as the best unit overall; failing
-that, one of the two units after the best (or the one before it) holding such a value is highlighted with it, since
-a page often states the value in a short sentence that does not repeat its subject. A question the guidance asks
-itself (an FAQ) is answered by the sentence after it (with its short lead, "No."), a question asking what a term is
-by the unit that says so ("..., known as Kestrel", "Kestrel is ...", a row or line opening with it), and a line's
-short label ("Verifying company details.") is shown with the sentence after it. A neighbouring unit is highlighted too when it
-holds asked-for content the first one lacks or scores nearly as well (the facts of one answer often sit in two
-sentences or two rows), and a sentence that refers back ("It replaced...", "Both mean the same document.") is
-highlighted with the one it refers to.
+content it shares with the question, a word counting less the more of the passage's units hold it (the words naming
+the passage's subject are in many of its sentences, the one naming what is asked in few); a table's header row, a
+line that only introduces what follows ("Exit criteria:") and a list item's short lead ("- Membership.") count for
+less, since they name a subject without stating anything about it. Given the meaning similarity of sentences to the
+question, the few units that match best in words are compared by meaning too. When the question asks for a kind of
+value (a date, an address, a number, a version, a person), the best unit holding one wins if it matches at least a
+third as well as the best unit overall; failing that, one of the two units after the best (or the one before it)
+holding such a value is highlighted with it, since a page often states the value in a short sentence that does not
+repeat its subject. A question the guidance asks itself (an FAQ) is answered by the sentence after it (with its
+short lead, "No."), a question asking what a term is by the unit that says so ("..., known as Kestrel", "Kestrel is
+...", a row or line opening with it), and a line's short label ("Verifying company details.") is shown with the
+sentence after it. A neighbouring unit is highlighted too when it holds asked-for content the first one lacks or
+scores nearly as well (the facts of one answer often sit in two sentences or two rows), and a sentence that refers
+back ("It replaced...", "Both mean the same document.") is highlighted with the one it refers to.
 
 The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
 
