@@ -257,6 +257,7 @@ def evidence_of(
         if highlight.holds_answer
         and not role_missing(question, kind, top.passage, highlight)
         and not superseded_answer(question, kind, highlight.text)
+        and not unconfirmed_event(question, highlight.text)
         else 1.0,
         "ids_missing": 1.0 if missing_identifiers(question, top.passage.retrieval_text()) else 0.0,
         "ids_missing_sentence": 1.0
@@ -285,6 +286,33 @@ def superseded_answer(question: str, kind: str | None, text: str) -> bool:
     answered by sentences that give it as superseded ("| October 2026 | M15 date quoted in late-2023 pages |
     Superseded |"): the value they hold is the old one."""
     return bool(kind and _CURRENT.search(question) and _SUPERSEDED.search(text))
+
+
+# A question on whether or when something happened ("Did the PSG approve it?", "When was v3.2 approved?") ...
+_EVENT_ASKED = re.compile(
+    r"(?:^|[.?!]\s+)\W*(?:so\s+|and\s+)?(?:(?:when|on what date)\s+)?(?:did|was|were|has|have|had)\b[^.?!]{0,80}?"
+    r"\b(approv|sign|agree|accept|baselin|ratif|endors|decid|publish)",
+    re.IGNORECASE,
+)
+# ... answered by sentences that only announce or propose it ("will go to the REC PAB on 26 March", "We recommend").
+_ANNOUNCED = re.compile(
+    r"\bwill (?:also )?(?:go|be (?:taken|presented|tabled|submitted|considered))\b|\brecommends?\b|\btabled for\b",
+    re.IGNORECASE,
+)
+# ... and never that it was done, in any of the words for it ("approved by the eSITAG" answers "when did it sign off?").
+_DONE = re.compile(
+    r"\b(?:approved|signed|agreed|accepted|baselined|ratified|endorsed|decided|published)\b", re.IGNORECASE
+)
+
+
+def unconfirmed_event(question: str, text: str) -> bool:
+    """Whether a question asking if (or when) something was approved, signed, agreed, baselined or published is
+    answered by sentences that only say it will be presented or tabled, or is recommended: the guidance does not
+    confirm the premise ("did the REC PAB approve them on 26 March?" against "They will go to the REC PAB on Tuesday
+    26 March")."""
+    if not _EVENT_ASKED.search(question) or not _ANNOUNCED.search(text):
+        return False
+    return not _DONE.search(text)
 
 
 def role_missing(question: str, kind: str | None, passage: Passage, highlight: Highlight) -> bool:

@@ -14,6 +14,7 @@ from knowledge.answer import (
     role_missing,
     says_not_given,
     superseded_answer,
+    unconfirmed_event,
 )
 from knowledge.checks import (
     asks_for_list,
@@ -435,6 +436,29 @@ def test_a_value_given_as_superseded_does_not_answer_a_question_asking_for_the_c
     assert superseded_answer("what is the current planned date for M15?", "date", row)
     assert not superseded_answer("what date was quoted for M15 in 2023?", "date", row)
     assert not superseded_answer("what is the current planned date for M15?", "date", "| M15 | July 2027 |")
+
+
+def test_an_event_only_announced_does_not_answer_whether_or_when_it_happened():
+    announced = (
+        "The documents will go to the REC PAB on Tuesday 26 March, and the BSC PAB on Thursday 28 March."
+    )
+    assert unconfirmed_event("so did the REC PAB actually approve them at its 26 March meeting?", announced)
+    assert unconfirmed_event("When was the Qualification Plan approved?", "It will be presented to the PSG.")
+    assert unconfirmed_event(
+        "Did Ofgem agree to the timing?", "We recommend end of April and end of July 2025."
+    )
+    # Done, in any of the words for it: the premise holds.
+    assert not unconfirmed_event(
+        "When did the eSITAG sign it off?", "Recommended by the SITWG and approved by the eSITAG."
+    )
+    assert not unconfirmed_event(
+        "When was v3.0 approved?", "v3.0 was approved on 27 August; it will be reviewed."
+    )
+    # Not a question on whether or when it happened.
+    assert not unconfirmed_event("Where will the documents go?", announced)
+    assert not unconfirmed_event(
+        "The Code Bodies have just approved us. What else must we do?", "It will be presented to the PSG."
+    )
 
 
 def test_a_day_in_the_passage_heading_dates_what_the_heading_names():
