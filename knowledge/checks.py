@@ -21,8 +21,8 @@ _CODES = {"m": (1, 2), "cr": (1, 4), "bscp": (2, 4), "p": (3, 4), "dcp": (2, 4)}
 _CODE = re.compile(r"\b(BSCP|DCP|CR|M|P|Milestone)[ -]?(\d{1,5})\b", re.IGNORECASE)
 _WRITTEN_OUT = {"milestone": "m"}
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
-# Numbered parts of a plan: "Annex 2", "Batch 3", "Wave 1", "Appendix C", "Sprint 4".
-_PARTS = r"\b(annex|appendix|batch|wave|cohort|tranche|sprint)(?:es|s)?\s+"
+# Numbered parts of a plan: "Annex 2", "Batch 3", "Wave 1", "Appendix C", "Sprint 4", "Pathway 5".
+_PARTS = r"\b(annex|appendix|batch|wave|cohort|tranche|sprint|pathway)(?:es|s)?\s+"
 _PART = re.compile(_PARTS + r"([0-9]{1,2}|[A-H])\b", re.IGNORECASE)
 _PART_RANGE = re.compile(_PARTS + r"(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\b", re.IGNORECASE)
 _PART_LIST = re.compile(_PARTS + r"(?:[0-9]{1,2}|[A-H])\s*(?:,|and|&)\s*([0-9]{1,2}|[A-H])\b", re.IGNORECASE)

@@ -43,6 +43,7 @@ def test_identifiers_are_found_and_normalised():
     assert identifiers_in("Functional Batches 1-3") == {"batch 1", "batch 2", "batch 3"}
     assert identifiers_in("annexes 1 and 4") == {"annex 1", "annex 4"}
     assert identifiers_in("when does migration sprint 4 start?") == {"sprint 4"}
+    assert identifiers_in("What does Pathway 3 in Appendix B cover?") == {"pathway 3", "appendix B"}
     # not identifiers: a lone letter and number apart in lower case, a milestone with too many digits
     assert identifiers_in("plan p 476 and m 11, M2000") == set()
 
