@@ -437,6 +437,19 @@ def prefer_named_identifiers(question: str, hits: list[Hit]) -> list[Hit]:
     return hits
 
 
+# "On which day...", "what date...": the word after the question word names the kind of value asked, not its subject.
+_KIND_NAMED = re.compile(r"\b(?:what|which)\s+(date|day|month|year|time)s?\b", re.IGNORECASE)
+
+
+def kind_named_terms(question: str, kind: str | None) -> set[str]:
+    """The terms of a date question that only name the kind of value it asks for ("day" in "On which day did the QAG
+    sign it off?"). They do not count in choosing the sentence that answers: "approved by both PABs on the same day"
+    does not answer for the QAG."""
+    if kind != "date":
+        return set()
+    return {t for m in _KIND_NAMED.finditer(question) for t in lexical_terms(m.group(1), expand=False)}
+
+
 def highlight_of(
     terms: list[str],
     passage: Passage,
@@ -522,11 +535,13 @@ def compose_answer(
     asked = identifiers_in(question)
     wants_list = asks_for_list(question)
     defined = defined_term(question)
+    named = kind_named_terms(question, kind)
+    shown = [t for t in terms if t not in named]
 
     def highlights_of(hits: list[Hit]) -> list[Highlight]:
         return [
             highlight_of(
-                terms, hit.passage, index, kind, asked, similarity if i == 0 else None, wants_list, defined
+                shown, hit.passage, index, kind, asked, similarity if i == 0 else None, wants_list, defined
             )
             for i, hit in enumerate(hits)
         ]
@@ -541,7 +556,7 @@ def compose_answer(
         # The best passage does not give the asked kind of value; the next one, from the same document, states one
         # in the sentences answering by their words alone: it answers (a page cut into sections, the one naming a
         # group's meeting papers, then the one saying whom to email about them).
-        plain = highlight_of(terms, hits[1].passage, index, None, asked, None, wants_list)
+        plain = highlight_of(shown, hits[1].passage, index, None, asked, None, wants_list)
         if has_answer_type(plain.text, kind, index.lowercase_words):
             hits = [hits[1], hits[0], *hits[2:]]
             highlights = highlights_of(hits[:2]) + highlights[2:]  # the rest are unchanged

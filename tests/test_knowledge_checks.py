@@ -9,6 +9,7 @@ from knowledge.answer import (
     defined_term,
     defines,
     heading_gives_date,
+    kind_named_terms,
     highlight_of,
     prefer_definition,
     role_missing,
@@ -678,3 +679,24 @@ def test_a_milestone_written_out_answers_for_its_number():
     assert missing_identifiers("We want to start before M15. Which part of the QA&P applies?", passage) == {
         "m15"
     }
+
+
+def test_the_word_naming_the_asked_kind_of_value_does_not_choose_the_sentence():
+    question = "On which day did the QAG sign off version 3.0 of the QA&P?"
+    kind = wanted_answer_type(question)
+    assert kind == "date"
+    assert kind_named_terms(question, kind) == {"day"}
+    assert kind_named_terms("What month is the go-live?", "date") == {"month"}
+    assert kind_named_terms("Which day rate applies?", None) == set()  # no date asked: "day" is its subject
+    text = (
+        "| When | What happened |\n|---|---|\n"
+        "| 22 August 2024 | QAG approved QA&P v3.0, Annex 1 v2.0 and Annex 2 v2.0 |\n"
+        "| 28 August 2024 | BSC PAB and REC PAB approved the same three documents |\n\n"
+        "The QA&P v3.0 was approved by both PABs on the same day, 28 August 2024."
+    )
+    rarity = {"day": 3.0, "qag": 2.2, "sign": 1.9, "version": 1.4, "3": 0.9, "0": 2.4, "qap": 1.2}.get
+    every_term = lexical_terms(question, expand=False)
+    assert "both PABs on the same day" in choose_highlight(every_term, text, rarity, kind).text
+    asked = [t for t in every_term if t not in kind_named_terms(question, kind)]
+    chosen = choose_highlight(asked, text, rarity, kind)
+    assert "QAG approved QA&P v3.0" in chosen.text and "same day" not in chosen.text
