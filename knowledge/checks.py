@@ -349,7 +349,11 @@ def _kind_named(text: str) -> str | None:
     found: list[tuple[int, int, str]] = []  # (where the kind is named, its order in _WANTS, kind)
     for order, (kind, pattern) in enumerate(_WANTS):
         match = next(
-            (m for m in pattern.finditer(text) if kind not in _VALUE_KINDS or not _in_name(text, m.start())),
+            (
+                m
+                for m in pattern.finditer(text)
+                if kind not in _VALUE_KINDS or not (_in_name(text, m.start()) or _names_a_thing(text, m.end()))
+            ),
             None,
         )
         if not match or (place_or_reason and kind not in ("email", "phone")):
@@ -376,6 +380,20 @@ def _in_name(text: str, start: int) -> bool:
     after = text[start:].split()
     following = after[1] if len(after) > 1 else ""
     return bool(_CAPITALISED_WORD.fullmatch(previous) or _CAPITALISED_WORD.match(following))
+
+
+# A word for a kind of thing named after a value word: the value word is part of the thing's name ("the migration
+# thresholds doc", "the limits template").
+_THING_AFTER = re.compile(
+    r"\s+(?:doc|docs|document|documents|template|form|report|page|log|register|tool|guide|section|paper|list)\b",
+    re.IGNORECASE,
+)
+
+
+def _names_a_thing(text: str, end: int) -> bool:
+    """Whether the value word ending at ``end`` of ``text`` names a thing with the word after it ("What's the
+    migration thresholds doc for?" asks for no number)."""
+    return bool(_THING_AFTER.match(text, end))
 
 
 # A time of day ("17:00", "5pm") and a numbered part or level ("Cycle 2", "Level 3 group", "section 4.2") hold digits

@@ -114,6 +114,11 @@ def test_answer_kinds_and_absence_statements():
     assert wanted_answer_type("Who manages QT?") is None
     # A value word inside a capitalised name names a document, not what is asked.
     assert wanted_answer_type("What does the Migration Thresholds document actually do?") is None
+    # ... nor a value word naming a thing with the word after it
+    assert wanted_answer_type("what's the migration thresholds doc for?") is None
+    assert wanted_answer_type("which limits template do we use?") is None
+    assert wanted_answer_type("what is the migration threshold?") == "number"
+    assert wanted_answer_type("how many migrations does the thresholds document allow?") == "number"
     assert wanted_answer_type("What is the maximum number of users?") == "number"
     assert wanted_answer_type("Maximum users on the DIP?") == "number"
     assert wanted_answer_type("What's the baselined date for M15?") == "date"
@@ -190,6 +195,7 @@ def test_subjects_the_guidance_never_mentions_are_recognised(knowledge_base):
     assert unknown_subject_terms("What colour is the QAD logo?", index) == ["colour", "logo"]
     # framing words, identifiers and other forms of the guidance's own words are not unknown subjects
     assert unknown_subject_terms("Roughly how often is the QAD v99 resubmitted?", index) == []
+    assert unknown_subject_terms("When is the QAD due?", index) == []  # "due" asks when, about no subject
     assert unknown_subject_terms("Who are the QAD testers?", index) == []
     # nor are contractions, written with either apostrophe
     assert unknown_subject_terms("Why can't the QAD be resubmitted, and isn\u2019t it signed?", index) == []
