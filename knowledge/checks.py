@@ -352,7 +352,8 @@ def _kind_named(text: str) -> str | None:
             (
                 m
                 for m in pattern.finditer(text)
-                if kind not in _VALUE_KINDS or not (_in_name(text, m.start()) or _names_a_thing(text, m.end()))
+                if kind not in _VALUE_KINDS
+                or not (_in_name(text, m.start()) or _names_a_thing(text, m.end()))
             ),
             None,
         )
