@@ -470,6 +470,7 @@ def highlight_of(
         similarity,
         wants_list,
         defined,
+        passage.section.rsplit(" > ", 1)[-1],
     )
     if kind == "date" and not highlight.holds_answer and heading_gives_date(passage.section, terms):
         # The answer leads with the heading that gives the date.

@@ -5,9 +5,11 @@ and the rows of its tables (each row read with its table's header). A unit score
 content it shares with the question, a word counting less the more of the passage's units hold it (the words naming
 the passage's subject are in many of its sentences, the one naming what is asked in few); a table's header row, a
 line that only introduces what follows ("Exit criteria:") and a list item's short lead ("- Membership.") count for
-less, since they name a subject without stating anything about it. Given the meaning similarity of sentences to the
-question, the few units that match best in words are compared by meaning too. When the question asks for a kind of
-value (a date, an address, a number, a version, a person), the best unit holding one wins if it matches at least a
+less, since they name a subject without stating anything about it. The words of the passage's heading name what
+every unit is about: in ranking the units, each counts as holding them (a row repeating the subject's name does not
+outrank the sentence saying what was asked about it), while whether a unit matches at all is judged on its own words.
+Given the meaning similarity of sentences to the question, the few units that match best in words are compared by
+meaning too. When the question asks for a kind of value (a date, an address, a number, a version, a person), the best unit holding one wins if it matches at least a
 third as well as the best unit overall; failing that, one of the two units after the best (or the one before it)
 holding such a value is highlighted with it, since a page often states the value in a short sentence that does not
 repeat its subject. A question the guidance asks itself (an FAQ) is answered by the sentence after it (with its
@@ -126,6 +128,7 @@ def choose_highlight(
     similarity: Callable[[list[str]], list[float]] | None = None,
     wants_list: bool = False,
     defined: str | None = None,
+    heading: str = "",
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -146,12 +149,19 @@ def choose_highlight(
             holding = sum(1 for p in present if _match(t, p) > 0)
             if holding > 1:
                 local[t] *= holding**-LOCAL_RARITY
+    # The words of the passage's heading name what all its units are about: every unit counts as holding them when
+    # the units are ranked, so that a row or item repeating the subject's name does not outrank the sentence stating
+    # what is asked about it. Whether a unit matches at all, and how near it comes to the best, is judged on its own
+    # words.
+    titled = _terms(Unit(heading)) if heading else set()
 
-    def score(i: int, weights: dict[str, float]) -> float:
-        total = sum(w * _match(t, present[i]) for t, w in weights.items()) + identifier_weight * len(named[i])
+    def score(i: int, weights: dict[str, float], held: set[str] | None = None) -> float:
+        held = present[i] | held if held else present[i]
+        total = sum(w * _match(t, held) for t, w in weights.items()) + identifier_weight * len(named[i])
         return total * (CAPTION_WEIGHT if units[i].caption else 1.0)
 
-    scores = [score(i, local) for i in range(len(units))]
+    own = [score(i, local) for i in range(len(units))]
+    scores = [score(i, local, titled) for i in range(len(units))]
     plain = [score(i, wanted) for i in range(len(units))]
     if similarity is not None and len(units) > 1:
         # Meaning decides among the units that match best in words: the sentence that states the asked fact often
@@ -171,7 +181,7 @@ def choose_highlight(
     if defined is not None:
         # "What is Kestrel?" is answered by the unit saying what it is ("the Migration Planning and Management Tool,
         # known as Kestrel"), not by the one matching best among many that name it.
-        defining = [i for i in range(len(units)) if scores[i] > 0 and defines_term(units[i].text, defined)]
+        defining = [i for i in range(len(units)) if own[i] > 0 and defines_term(units[i].text, defined)]
         if defining:
             best = max(defining, key=lambda i: (scores[i], -i))
     # Another sentence as near the question saying the guidance does not give something ("The pack's sources do not
@@ -179,8 +189,8 @@ def choose_highlight(
     # ("submit within the timeframes in Appendix C (this pack does not reproduce them)" answers "where are they?").
     absence = any(
         i != best
-        and scores[i] > 0
-        and scores[i] >= ABSENCE_SHARE * scores[best]
+        and own[i] > 0
+        and own[i] >= ABSENCE_SHARE * own[best]
         and is_absence_statement(units[i].text)
         for i in range(len(units))
     )
@@ -205,13 +215,9 @@ def choose_highlight(
         if kind != "person" and units[best].header is None and not units[best].text.rstrip().endswith("?"):
             following = [best + d for d in range(1, TYPED_AFTER + 1)] + [best - 1]
             nearby = next(
-                (i for i in following if i in typed and scores[i] > 0 and units[i].header is None), None
+                (i for i in following if i in typed and own[i] > 0 and units[i].header is None), None
             )
-        if (
-            best_typed is not None
-            and scores[best_typed] > 0
-            and scores[best_typed] >= TYPED_SHARE * scores[best]
-        ):
+        if best_typed is not None and own[best_typed] > 0 and own[best_typed] >= TYPED_SHARE * own[best]:
             best = best_typed
             nearby = None
         elif nearby is None:

@@ -700,3 +700,29 @@ def test_the_word_naming_the_asked_kind_of_value_does_not_choose_the_sentence():
     asked = [t for t in every_term if t not in kind_named_terms(question, kind)]
     chosen = choose_highlight(asked, text, rarity, kind)
     assert "QAG approved QA&P v3.0" in chosen.text and "same day" not in chosen.text
+
+
+def test_the_heading_names_what_every_unit_is_about():
+    text = (
+        "| Event | Date |\n|---|---|\n"
+        "| Updated Functional Batches 1-3 published for consultation | Monday 19 May 2025 |\n"
+        "| Deadline for feedback | 17:00 on Friday 30 May 2025 |\n\n"
+        "The update descoped test cases. No participant sent feedback or comments, as the changes only removed tests."
+    )
+    question = "did anyone send comments on the Functional Batches 1-3 update?"
+    terms = lexical_terms(question, expand=False)
+    # Read alone, the row naming the batches matches best ...
+    assert "published for consultation" in choose_highlight(terms, text, _weights).text
+    # ... but under a heading naming them, every unit is about them, and the sentence saying what was asked wins.
+    chosen = choose_highlight(terms, text, _weights, heading="5.2 Functional Batches 1, 2 and 3")
+    assert chosen.text.startswith("No participant sent feedback or comments")
+    # The heading's words alone do not make a unit holding the asked kind of value the answer: its own words must
+    # match the question.
+    undated = choose_highlight(
+        lexical_terms("when did the QAG approve Functional Batches 1-3?", expand=False),
+        "| Event | Date |\n|---|---|\n| Update at the QWG | Tuesday 10 June 2025 |\n\nNo participant sent comments.",
+        _weights,
+        "date",
+        heading="5.2 Functional Batches 1, 2 and 3",
+    )
+    assert not undated.holds_answer
