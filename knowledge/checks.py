@@ -161,8 +161,8 @@ DATE = re.compile(
 )
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 NUMBER = re.compile(
-    r"\d|\b(?<!any )(?<!no )(?<!each )(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"twenty|thirty|forty|fifty|hundred|thousand|half|quarter)\b",
+    r"\d|\b(?<!any )(?<!no )(?<!each )(?:one(?! of\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"twenty|thirty|forty|fifty|hundred|thousand|half(?![- ]hourly)|quarter)\b",
     re.IGNORECASE,
 )
 VERSION = re.compile(r"\b(?:v\d+(?:\.\d+)*|version\s+\d+(?:\.\d+)*)\b", re.IGNORECASE)

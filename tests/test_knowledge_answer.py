@@ -128,6 +128,12 @@ def test_answer_kinds_and_absence_statements():
     assert has_answer_type("Write to a@b.co.uk today", "email")
     assert has_answer_type("Between one and two weeks", "number")
     assert not has_answer_type("on any one day", "number")
+    # "one of several" and "Half Hourly" count nothing
+    assert not has_answer_type(
+        "The PAWG is one of several groups for Market-wide Half Hourly Settlement.", "number"
+    )
+    assert has_answer_type("Half of the participants replied.", "number")
+    assert has_answer_type("It is one of the two forms.", "number")
     # A time of day and a numbered part count nothing.
     assert not has_answer_type("The consultation closes at 17:00 on Wednesday 6 December 2023.", "number")
     assert not has_answer_type("SIT Functional Cycle 2 Test Scenarios", "number")
