@@ -25,7 +25,11 @@ _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 _PARTS = r"\b(annex|appendix|batch|wave|cohort|tranche|sprint|pathway)(?:es|s)?\s+"
 _PART = re.compile(_PARTS + r"([0-9]{1,2}|[A-H])\b", re.IGNORECASE)
 _PART_RANGE = re.compile(_PARTS + r"(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\b", re.IGNORECASE)
-_PART_LIST = re.compile(_PARTS + r"(?:[0-9]{1,2}|[A-H])\s*(?:,|and|&)\s*([0-9]{1,2}|[A-H])\b", re.IGNORECASE)
+_PART_LIST = re.compile(
+    _PARTS + r"((?:[0-9]{1,2}|(?-i:[A-H]))(?:\s*(?:,\s*and|,|and|&)\s*(?:[0-9]{1,2}|(?-i:[A-H]))\b)+)",
+    re.IGNORECASE,
+)
+_LISTED = re.compile(r"[0-9]{1,2}|\b[A-H]\b")
 IDENTIFIER_KINDS = ("version", "code", "year", "part")
 
 
@@ -50,8 +54,8 @@ def identifiers_in(text: str, kinds: tuple[str, ...] = IDENTIFIER_KINDS) -> set[
     if "part" in kinds:
         for m in _PART.finditer(text):
             found.add(f"{m.group(1).lower()} {m.group(2).upper()}")
-        for m in _PART_LIST.finditer(text):  # "Annex 1 and 4", "annexes 1 & 4"
-            found.add(f"{m.group(1).lower()} {m.group(2).upper()}")
+        for m in _PART_LIST.finditer(text):  # "Annex 1 and 4", "annexes 1 & 4", "Batches 1, 2 and 3"
+            found |= {f"{m.group(1).lower()} {n.upper()}" for n in _LISTED.findall(m.group(2))}
         for m in _PART_RANGE.finditer(text):
             low, high = int(m.group(2)), int(m.group(3))
             found |= {f"{m.group(1).lower()} {n}" for n in range(low, min(high, low + 20) + 1)}
@@ -401,7 +405,9 @@ def _names_a_thing(text: str, end: int) -> bool:
 # that count nothing.
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}(?:\s?[ap]m)?\b|\b\d{1,2}\s?[ap]m\b", re.IGNORECASE)
 _NUMBERED = re.compile(
-    r"\b(?:cycle|level|tier|section|phase|stage|step|release|round)s?\s+\d+(?:\.\d+)*\b", re.IGNORECASE
+    r"\b(?:cycle|level|tier|section|phase|stage|step|release|round|slide|page|paragraph|clause|chapter)s?\s+"
+    r"\d+(?:\.\d+)*(?:\s*(?:-|–|to|and)\s*\d+(?:\.\d+)*)?\b",
+    re.IGNORECASE,
 )
 
 

@@ -134,6 +134,7 @@ def test_answer_kinds_and_absence_statements():
     )
     assert has_answer_type("Half of the participants replied.", "number")
     assert has_answer_type("It is one of the two forms.", "number")
+    assert not has_answer_type("- Slides 46 – 48: requesting a DCP status; Slide 18: GlobalSign", "number")
     # A time of day and a numbered part count nothing.
     assert not has_answer_type("The consultation closes at 17:00 on Wednesday 6 December 2023.", "number")
     assert not has_answer_type("SIT Functional Cycle 2 Test Scenarios", "number")
