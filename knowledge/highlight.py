@@ -3,21 +3,22 @@
 A passage is read as units: sentences of its paragraphs and list items (a clause ending in ";" joined to the next),
 and the rows of its tables (each row read with its table's header). A unit scores by the rarity-weighted question
 content it shares with the question, a word counting less the more of the passage's units hold it (the words naming
-the passage's subject are in many of its sentences, the one naming what is asked in few); a table's header row, a
-line that only introduces what follows ("Exit criteria:") and a list item's short lead ("- Membership.") count for
-less, since they name a subject without stating anything about it. The words of the passage's heading name what
-every unit is about: in ranking the units, each counts as holding them (a row repeating the subject's name does not
-outrank the sentence saying what was asked about it), while whether a unit matches at all is judged on its own words.
-Given the meaning similarity of sentences to the question, the few units that match best in words are compared by
-meaning too. When the question asks for a kind of value (a date, an address, a number, a version, a person), the best unit holding one wins if it matches at least a
-third as well as the best unit overall; failing that, one of the two units after the best (or the one before it)
+the passage's subject are in many of its sentences, the one naming what is asked in few); a table's header row, a line
+that only introduces what follows ("Exit criteria:") and a list item's short lead ("- Membership.") count for less,
+since they name a subject without stating anything about it. The words of the passage's heading name what every unit
+is about: in ranking the units, each counts as holding them and the identifiers the heading names (a row repeating the
+subject's name does not outrank the sentence saying what was asked about it), while whether a unit matches at all, or
+comes near enough to the best, is judged on its own words. Given the meaning similarity of sentences to the question,
+the few units that match best in words are compared by meaning too. When the question asks for a kind of value (a
+date, an address, a number, a version, a person), the best ranked of the units holding one that match at least a third
+as well as the best unit overall wins; failing that, one of the two units after the best (or the one before it)
 holding such a value is highlighted with it, since a page often states the value in a short sentence that does not
-repeat its subject. A question the guidance asks itself (an FAQ) is answered by the sentence after it (with its
-short lead, "No."), a question asking what a term is by the unit that says so ("..., known as Kestrel", "Kestrel is
-...", a row or line opening with it), and a line's short label ("Verifying company details.") is shown with the
-sentence after it. A neighbouring unit is highlighted too when it holds asked-for content the first one lacks or
-scores nearly as well (the facts of one answer often sit in two sentences or two rows), and a sentence that refers
-back ("It replaced...", "Both mean the same document.") is highlighted with the one it refers to.
+repeat its subject. A question the guidance asks itself (an FAQ) is answered by the sentence after it (with its short
+lead, "No."), a question asking what a term is by the unit that says so ("..., known as Kestrel", "Kestrel is ...", a
+row or line opening with it), and a line's short label ("Verifying company details.") is shown with the sentence after
+it. A neighbouring unit is highlighted too when it holds asked-for content the first one lacks or scores nearly as
+well (the facts of one answer often sit in two sentences or two rows), and a sentence that refers back ("It
+replaced...", "Both mean the same document.") is highlighted with the one it refers to.
 
 The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
 
@@ -154,10 +155,12 @@ def choose_highlight(
     # what is asked about it. Whether a unit matches at all, and how near it comes to the best, is judged on its own
     # words.
     titled = _terms(Unit(heading)) if heading else set()
+    titled_ids = identifiers_in(heading) & identifiers if heading and identifiers else set()
 
     def score(i: int, weights: dict[str, float], held: set[str] | None = None) -> float:
+        ids = named[i] | titled_ids if held else named[i]
         held = present[i] | held if held else present[i]
-        total = sum(w * _match(t, held) for t, w in weights.items()) + identifier_weight * len(named[i])
+        total = sum(w * _match(t, held) for t, w in weights.items()) + identifier_weight * len(ids)
         return total * (CAPTION_WEIGHT if units[i].caption else 1.0)
 
     own = [score(i, local) for i in range(len(units))]
@@ -207,7 +210,9 @@ def choose_highlight(
             if (not units[i].caption or _introduces(units[i]))
             and has_answer_type(units[i].text, kind, lowercase_words)
         ]
-        best_typed = max(typed, key=lambda i: (scores[i], -i)) if typed else None
+        # Of the units holding one that match the question nearly enough in their own words, the best ranked.
+        near = [i for i in typed if own[i] > 0 and own[i] >= TYPED_SHARE * own[best]]
+        best_typed = max(near, key=lambda i: (scores[i], -i)) if near else None
         # A short sentence after the best one often states its value without repeating its subject ("Ofgem consulted
         # on a proposed direction to Elexon. [...] The consultation closed on 30 January 2025."). Not for people,
         # whose names are told apart by their capitals alone.
@@ -217,7 +222,7 @@ def choose_highlight(
             nearby = next(
                 (i for i in following if i in typed and own[i] > 0 and units[i].header is None), None
             )
-        if best_typed is not None and own[best_typed] > 0 and own[best_typed] >= TYPED_SHARE * own[best]:
+        if best_typed is not None:
             best = best_typed
             nearby = None
         elif nearby is None:

@@ -43,6 +43,9 @@ def test_identifiers_are_found_and_normalised():
     assert identifiers_in("Annex 2 and Appendix C") == {"annex 2", "appendix C"}
     assert identifiers_in("Functional Batches 1-3") == {"batch 1", "batch 2", "batch 3"}
     assert identifiers_in("annexes 1 and 4") == {"annex 1", "annex 4"}
+    assert identifiers_in("5.2 Functional Batches 1, 2 and 3") == {"batch 1", "batch 2", "batch 3"}
+    assert identifiers_in("Appendix A, B and C") == {"appendix A", "appendix B", "appendix C"}
+    assert identifiers_in("Annex 1 and a plan") == {"annex 1"}  # "a" is a word, not Annex A
     assert identifiers_in("when does migration sprint 4 start?") == {"sprint 4"}
     assert identifiers_in("What does Pathway 3 in Appendix B cover?") == {"pathway 3", "appendix B"}
     # not identifiers: a lone letter and number apart in lower case, a milestone with too many digits
@@ -726,3 +729,54 @@ def test_the_heading_names_what_every_unit_is_about():
         heading="5.2 Functional Batches 1, 2 and 3",
     )
     assert not undated.holds_answer
+
+
+def test_the_heading_names_the_identifiers_every_unit_is_about():
+    heading = "5.2 Functional Batches 1, 2 and 3"
+    text = (
+        "| Event | Date |\n|---|---|\n"
+        "| Updated Functional Batches 1-3 published for consultation | Monday 19 May 2025 |\n\n"
+        "No participant sent feedback or comments."
+    )
+    question = "did anyone send comments on Functional Batches 1-3?"
+    weights = {"batch": 3.0, "function": 2.0, "comment": 2.1, "1": 0.7, "3": 0.9}
+
+    def rarity(term: str) -> float:
+        return weights.get(term, 1.0)
+
+    terms = lexical_terms(question, expand=False)
+    asked = identifiers_in(question)
+    # Read alone, the row naming the three batches matches three of the question's identifiers, and wins ...
+    alone = choose_highlight(terms, text, rarity, identifiers=asked)
+    assert alone.text.startswith("| Updated Functional Batches 1-3") and "No participant" not in alone.text
+    # ... under the heading naming them, every unit names them, and the sentence saying what was asked wins.
+    chosen = choose_highlight(terms, text, rarity, identifiers=asked, heading=heading)
+    assert "No participant sent feedback or comments." in chosen.text
+
+
+def test_of_the_units_holding_the_asked_value_near_enough_in_words_the_best_ranked_answers():
+    text = (
+        "BSC Modification P476 Exemption gives the PAB power to exempt a Supplier from Smart obligations.\n"
+        "It is aimed at advanced Suppliers.\n"
+        "They have no systems for that segment.\n"
+        "Ofgem approved P476 on 23 January 2025.\n"
+        "The May 2025 update finally reflected that approval."
+    )
+    question = "What date was the P476 smart exemption modification finally approved?"
+    weights = {"p476": 1.8, "smart": 1.3, "exempt": 1.5, "modif": 3.6, "approv": 2.5}
+
+    def rarity(term: str) -> float:
+        return weights.get(term, 1.0)
+
+    terms = [t for t in lexical_terms(question, expand=False) if t not in kind_named_terms(question, "date")]
+    chosen = choose_highlight(
+        terms,
+        text,
+        rarity,
+        "date",
+        identifiers=identifiers_in(question),
+        heading="The smart exemption (P476)",
+    )
+    # Under the heading the May 2025 sentence ranks highest of those holding a date, but it shares too little of the
+    # question in its own words; the best ranked of those that share enough answers.
+    assert chosen.text == "Ofgem approved P476 on 23 January 2025." and chosen.holds_answer
