@@ -366,6 +366,9 @@ def test_a_question_asking_what_a_term_is_prefers_a_passage_with_an_entry_for_it
     assert defined_term("m13 = ?") == "m13"
     assert defined_term("what's ADO in the QT docs? keeps coming up") == "ADO"
     assert defined_term("What does the abbreviation UIT stand for?") == "UIT"
+    assert defined_term("What does M12 cover?") == "M12"  # what a milestone covers, marks or means
+    assert defined_term("What does milestone M13 mean?") == "M13"
+    assert defined_term("what does M11 mark?") == "M11"
     assert defined_term("What is the deadline for the QAD?") is None
     assert defined_term("what's M13 again?") == "M13"  # a filler word after the term
     assert defined_term("what is the deadline again for the QAD?") is None
