@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field, replace
 from knowledge.checks import (
     CAPITALISED_PAIR,
     DATE,
+    asked_part,
     asks_for_list,
     asks_place_or_reason,
     entry_names,
@@ -451,6 +452,17 @@ def kind_named_terms(question: str, kind: str | None) -> set[str]:
     return {t for m in _KIND_NAMED.finditer(question) for t in lexical_terms(m.group(1), expand=False)}
 
 
+# A question asking why: "why did Annex 2 change?", "how come ...", "what's the point of the plan?".
+_WHY = re.compile(
+    r"^\W*(?:why|how come)\b|\bwhat(?:\s+is|\s+was|'s|s)\s+the\s+(?:reason|point|purpose)\b", re.IGNORECASE
+)
+
+
+def asks_why(question: str) -> bool:
+    """Whether the sentence that asks (not the situation told before it) asks for a reason or purpose."""
+    return bool(_WHY.search(asked_part(question)))
+
+
 def highlight_of(
     terms: list[str],
     passage: Passage,
@@ -460,6 +472,7 @@ def highlight_of(
     similarity: Callable[[list[str]], list[float]] | None = None,
     wants_list: bool = False,
     defined: str | None = None,
+    reason: bool = False,
 ) -> Highlight:
     highlight = choose_highlight(
         terms,
@@ -472,6 +485,7 @@ def highlight_of(
         wants_list,
         defined,
         passage.section.rsplit(" > ", 1)[-1],
+        reason,
     )
     if kind == "date" and not highlight.holds_answer and heading_gives_date(passage.section, terms):
         # The answer leads with the heading that gives the date.
@@ -538,12 +552,21 @@ def compose_answer(
     wants_list = asks_for_list(question)
     defined = defined_term(question)
     named = kind_named_terms(question, kind)
+    why = asks_why(question)
     shown = [t for t in terms if t not in named]
 
     def highlights_of(hits: list[Hit]) -> list[Highlight]:
         return [
             highlight_of(
-                shown, hit.passage, index, kind, asked, similarity if i == 0 else None, wants_list, defined
+                shown,
+                hit.passage,
+                index,
+                kind,
+                asked,
+                similarity if i == 0 else None,
+                wants_list,
+                defined,
+                why,
             )
             for i, hit in enumerate(hits)
         ]

@@ -331,14 +331,14 @@ def wanted_answer_type(question: str) -> str | None:
     sentences that ask (those ending in "?"), else in the whole question ("We're a supplier agent that finished QT
     ahead of our wave deadline. How many PAB approval points are there?" asks for a number, not a date)."""
     question = _CONTRACTED_IS.sub(r"\1 is", question)  # "what's the date", "whats the fee"
-    asked = _asked_part(question)
+    asked = asked_part(question)
     return _kind_named(asked) or (_kind_named(question) if asked != question else None)
 
 
 _CONTRACTED_IS = re.compile(r"\b(what|who|where|when|how|which)(?:['’]s|s)\b", re.IGNORECASE)
 
 
-def _asked_part(question: str) -> str:
+def asked_part(question: str) -> str:
     """The sentences of ``question`` ending in "?" (the situation told before them left out); all of it when none
     or every one does."""
     sentences = re.split(r"(?<=[.!?])\s+", question.strip())

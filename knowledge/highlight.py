@@ -18,7 +18,9 @@ lead, "No."), a question asking what a term is by the unit that says so ("..., k
 row or line opening with it), and a line's short label ("Verifying company details.") is shown with the sentence after
 it. A neighbouring unit is highlighted too when it holds asked-for content the first one lacks or scores nearly as
 well (the facts of one answer often sit in two sentences or two rows), and a sentence that refers back ("It
-replaced...", "Both mean the same document.") is highlighted with the one it refers to.
+replaced...", "Both mean the same document.") is highlighted with the one it refers to. A question asking why is
+answered by the best ranked unit giving a reason or purpose ("because", "to reflect", "so that") among those matching
+at least a third as well as the best.
 
 The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
 
@@ -130,6 +132,7 @@ def choose_highlight(
     wants_list: bool = False,
     defined: str | None = None,
     heading: str = "",
+    reason: bool = False,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -227,6 +230,12 @@ def choose_highlight(
             nearby = None
         elif nearby is None:
             holds = False
+    elif reason:
+        # A "why" question: of the units near enough in words, the best ranked giving a reason answers.
+        giving = [i for i in range(len(units)) if not units[i].caption and _REASON.search(units[i].text)]
+        near = [i for i in giving if own[i] > 0 and own[i] >= TYPED_SHARE * own[best]]
+        if near:
+            best = max(near, key=lambda i: (scores[i], -i))
     total = sum(wanted.values()) or 1.0
     if units[best].text.rstrip().endswith("?"):
         # A question the guidance asks itself (an FAQ) is answered by what follows it.
@@ -371,6 +380,13 @@ def _lead_in(units: list[Unit], first: int) -> str:
 
 _BACK = re.compile(
     r"^\W*(?:\w+\W+){0,3}?(?:it|its|they|them|their|this|that|these|those|both|such|either|neither)\b",
+    re.IGNORECASE,
+)
+
+
+_REASON = re.compile(
+    r"\b(?:because|since|so that|in order to|due to|as a result|reasons?|purpose|aim(?:ed)? (?:is|was|at)|"
+    r"to (?:reflect|ensure|allow|enable|help|support|avoid|stop|prevent|keep|reduce|give|provide|align|make))\b",
     re.IGNORECASE,
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from knowledge.answer import (
+    asks_why,
     compared_terms,
     defined_term,
     defines,
@@ -783,3 +784,19 @@ def test_of_the_units_holding_the_asked_value_near_enough_in_words_the_best_rank
     # Under the heading the May 2025 sentence ranks highest of those holding a date, but it shares too little of the
     # question in its own words; the best ranked of those that share enough answers.
     assert chosen.text == "Ofgem approved P476 on 23 January 2025." and chosen.holds_answer
+
+
+def test_a_why_question_is_answered_by_the_sentence_giving_a_reason():
+    assert asks_why("why did annex 2 get changed in the may 2025 consultation?")
+    assert asks_why("We saw the update. How come nobody replied?")
+    assert asks_why("what's the point of the defect management plan?")
+    assert not asks_why("When did Annex 2 change? Why is a separate question.")
+    text = (
+        "On Monday 19 May 2025 the Programme published the QA&P and Annex 2 for consultation.\n"
+        "Participants were invited to comment.\n"
+        "Annex 2 was updated to reflect the removal of the CSS simulator."
+    )
+    terms = lexical_terms("why did Annex 2 get changed in the May 2025 consultation?", expand=False)
+    assert "simulator" not in choose_highlight(terms, text, _weights).text
+    chosen = choose_highlight(terms, text, _weights, reason=True)
+    assert chosen.text == "Annex 2 was updated to reflect the removal of the CSS simulator."
