@@ -218,6 +218,8 @@ def test_misspelt_and_shorthand_questions_are_read_as_meant(knowledge_base):
     index = knowledge_base.search_index
     assert index.normalise_question("who signs the finl QAD?") == "who signs the final QAD?"
     assert index.normalise_question("qualfication reprots") == "qualification reports"
+    # a contraction written without its apostrophe is the contraction, not a misspelt word
+    assert index.normalise_question("whats the point? we cant") == "what's the point? we can't"
     # words the guidance uses, short words and acronyms are left alone
     assert index.normalise_question("PIT and QT for LDSOs") == "PIT and QT for LDSOs"
     answer = knowledge_base.ask("who has to sign the finl QAD once its contnet is complete?")
