@@ -647,6 +647,9 @@ def test_plural_deadlines_ask_for_a_date_but_where_and_why_ask_for_no_value():
     assert wanted_answer_type("Where are the deadlines for submitting the initial QAD written down?") is None
     assert wanted_answer_type("why was the deadline moved?") is None
     assert wanted_answer_type("where do I email the PQS form to?") == "email"
+    # a question ending in "date?" asks for one, however it is put
+    assert wanted_answer_type("QAD v3.0 - REC PAB aproval date?") == "date"
+    assert wanted_answer_type("M15 go-live date??") == "date"
 
 
 def test_a_when_clause_setting_the_scene_does_not_ask_for_a_date():
