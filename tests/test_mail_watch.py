@@ -91,3 +91,31 @@ def test_polling_when_the_server_has_no_idle(imap, tmp_path, monkeypatch):
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_mail_arriving_while_a_pass_runs_is_picked_up_without_waiting_for_the_next_poll(
+    imap, tmp_path, slack_api
+):
+    settings = imap.settings(tmp_path / "data", MAIL_POLL_SECONDS="600", **slack_env(slack_api))
+    appended = []
+
+    def post_then_more_mail(args):
+        # The second mail reaches the inbox while the pass that found the first is still posting about it.
+        if not appended:
+            appended.append(True)
+            imap.append(eml("retired_mailbox.eml"))
+        return slack_api._default("chat.postMessage", args)
+
+    slack_api.responses["chat.postMessage"] = post_then_more_mail
+    passes = []
+    stop, thread = start_watcher(settings, passes)
+    try:
+        wait_until(lambda: passes)
+        imap.append(eml("proposal_complete.eml"))
+        posts = slack_api.wait_for("chat.postMessage", count=2)
+        assert posts[0].args["text"].startswith("New Placing Reliance case PR-0001")
+        assert "retired mailbox" in posts[1].args["text"]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert imap.count("INBOX") == 0

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 IDLE_CHECK_SECONDS = 1.0  # how often IDLE wakes up to look at ``stop``
 IDLE_RENEW_SECONDS = 25 * 60  # servers drop IDLE after ~30 minutes; renew before that
 MAX_BACKOFF_SECONDS = 300.0
+PASSES_IN_A_ROW = 10  # passes run back to back while each finds new mail (a burst arriving during a pass)
 
 
 def run_inbox_watcher(
@@ -64,8 +65,18 @@ def _run_pass(triage: InboxTriage, mailbox: Mailbox, stop: threading.Event, on_p
     return summary
 
 
+def _run_passes(triage: InboxTriage, mailbox: Mailbox, stop: threading.Event, on_pass) -> None:
+    """Passes until one finds no new mail (at most PASSES_IN_A_ROW). Mail reaching the inbox while a pass runs is
+    announced to that pass's later commands, not to the IDLE that follows it: without another pass it would wait
+    for the next periodic one."""
+    for _ in range(PASSES_IN_A_ROW):
+        summary = _run_pass(triage, mailbox, stop, on_pass)
+        if stop.is_set() or summary.fetched <= summary.failed:
+            return
+
+
 def _watch(triage: InboxTriage, mailbox: Mailbox, settings: Settings, stop: threading.Event, on_pass) -> None:
-    _run_pass(triage, mailbox, stop, on_pass)
+    _run_passes(triage, mailbox, stop, on_pass)
     last_pass = time.monotonic()
     while not stop.is_set():
         if mailbox.has_idle:
@@ -74,13 +85,13 @@ def _watch(triage: InboxTriage, mailbox: Mailbox, settings: Settings, stop: thre
                 return
             # New mail now; otherwise a periodic pass retries failed mail and unsent posts.
             if new_mail or time.monotonic() - last_pass >= settings.mail.poll_seconds:
-                _run_pass(triage, mailbox, stop, on_pass)
+                _run_passes(triage, mailbox, stop, on_pass)
                 last_pass = time.monotonic()
         else:
             if stop.wait(settings.mail.poll_seconds):
                 return
             mailbox.client.noop()
-            _run_pass(triage, mailbox, stop, on_pass)
+            _run_passes(triage, mailbox, stop, on_pass)
             last_pass = time.monotonic()
 
 
