@@ -97,6 +97,7 @@ class SearchIndex:
         # Words of everyday English (the embedding model's whole-word vocabulary): a word the guidance never uses is
         # only taken for a misspelling when it is not one of these ("rate" is not "date", "fuel" is not "full").
         self.everyday_words: frozenset[str] = frozenset()
+        self._everyday_sorted: tuple[str, ...] = ()
         # Term -> the passages with an entry for it (see entries_for), made on first use.
         self._entries: dict[str, list[int]] | None = None
         self._entries_lock = threading.Lock()
@@ -183,10 +184,23 @@ class SearchIndex:
                     default=None,
                 )
                 fixed = best[0] if best else None
+                if best and best[1] > 1 and self.everyday_words:
+                    # An everyday English word nearer than the guidance's is the word meant ("somthing" is
+                    # "something", not "nothing").
+                    nearer = extract(
+                        lower, self._everyday_list(), scorer=OSA.distance, score_cutoff=best[1] - 1, limit=1
+                    )
+                    if nearer:
+                        fixed = nearer[0][0]
             if len(self._corrections) > 65536:
                 self._corrections.clear()
             self._corrections[key] = fixed
         return self._corrections[key] or word
+
+    def _everyday_list(self) -> tuple[str, ...]:
+        if len(self._everyday_sorted) != len(self.everyday_words):
+            self._everyday_sorted = tuple(sorted(self.everyday_words))
+        return self._everyday_sorted
 
     def corrected_terms(self, terms: list[str]) -> list[str]:
         """``terms`` with each misspelling of a guidance term replaced by that term."""

@@ -235,8 +235,9 @@ def test_everyday_words_are_not_taken_for_misspellings_of_guidance_words(knowled
     # Without the everyday words, "rate" would be read as "date": a question about something else.
     bare = SearchIndex(index.passages, index.vectors, index.lexical_index)
     assert bare.normalise_question("what pass rate do we need?") == "what pass date do we need?"
-    # Misspellings are still corrected.
+    # Misspellings are still corrected: to the guidance's word, unless an everyday word is nearer.
     assert index.normalise_question("qualfication reprots") == "qualification reports"
+    assert index.normalise_question("the PQS form or somthing else?") == "the PQS form or something else?"
 
 
 def test_a_question_about_an_identifier_the_guidance_never_names_is_declined(knowledge_base):
