@@ -458,6 +458,14 @@ _WHY = re.compile(
 )
 
 
+_STILL = re.compile(r"\b(?:still|any ?more|these days|nowadays)\b", re.IGNORECASE)
+
+
+def asks_if_still(question: str) -> bool:
+    """Whether the sentence that asks asks if something still holds ("is the policy still out for consultation?")."""
+    return bool(_STILL.search(asked_part(question)))
+
+
 def asks_why(question: str) -> bool:
     """Whether the sentence that asks (not the situation told before it) asks for a reason or purpose."""
     return bool(_WHY.search(asked_part(question)))
@@ -473,6 +481,7 @@ def highlight_of(
     wants_list: bool = False,
     defined: str | None = None,
     reason: bool = False,
+    current: bool = False,
 ) -> Highlight:
     highlight = choose_highlight(
         terms,
@@ -486,6 +495,7 @@ def highlight_of(
         defined,
         passage.section.rsplit(" > ", 1)[-1],
         reason,
+        current,
     )
     if kind == "date" and not highlight.holds_answer and heading_gives_date(passage.section, terms):
         # The answer leads with the heading that gives the date.
@@ -553,6 +563,7 @@ def compose_answer(
     defined = defined_term(question)
     named = kind_named_terms(question, kind)
     why = asks_why(question)
+    still = asks_if_still(question)
     shown = [t for t in terms if t not in named]
 
     def highlights_of(hits: list[Hit]) -> list[Highlight]:
@@ -567,6 +578,7 @@ def compose_answer(
                 wants_list,
                 defined,
                 why,
+                still,
             )
             for i, hit in enumerate(hits)
         ]

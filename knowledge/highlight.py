@@ -133,6 +133,7 @@ def choose_highlight(
     defined: str | None = None,
     heading: str = "",
     reason: bool = False,
+    current: bool = False,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -230,9 +231,11 @@ def choose_highlight(
             nearby = None
         elif nearby is None:
             holds = False
-    elif reason:
-        # A "why" question: of the units near enough in words, the best ranked giving a reason answers.
-        giving = [i for i in range(len(units)) if not units[i].caption and _REASON.search(units[i].text)]
+    elif reason or current:
+        # A "why" question: of the units near enough in words, the best ranked giving a reason answers; one asking
+        # whether something still holds, the best ranked saying what holds now.
+        marker = _REASON if reason else _CURRENT_STATE
+        giving = [i for i in range(len(units)) if not units[i].caption and marker.search(units[i].text)]
         near = [i for i in giving if own[i] > 0 and own[i] >= TYPED_SHARE * own[best]]
         if near:
             best = max(near, key=lambda i: (scores[i], -i))
@@ -387,6 +390,13 @@ _BACK = re.compile(
 _REASON = re.compile(
     r"\b(?:because|since|so that|in order to|due to|as a result|reasons?|purpose|aim(?:ed)? (?:is|was|at)|"
     r"to (?:reflect|ensure|allow|enable|help|support|avoid|stop|prevent|keep|reduce|give|provide|align|make))\b",
+    re.IGNORECASE,
+)
+
+
+_CURRENT_STATE = re.compile(
+    r"\b(?:current|currently|now|no longer|any ?more|ceased|replaced|retired|superseded|is over|has ended|"
+    r"latest|later)\b",
     re.IGNORECASE,
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from knowledge.answer import (
+    asks_if_still,
     asks_why,
     compared_terms,
     defined_term,
@@ -803,3 +804,19 @@ def test_a_why_question_is_answered_by_the_sentence_giving_a_reason():
     assert "simulator" not in choose_highlight(terms, text, _weights).text
     chosen = choose_highlight(terms, text, _weights, reason=True)
     assert chosen.text == "Annex 2 was updated to reflect the removal of the CSS simulator."
+
+
+def test_a_question_asking_if_something_still_holds_is_answered_by_what_holds_now():
+    assert asks_if_still("Is the reliance policy still out for consultation?")
+    assert asks_if_still("Old pages say the form goes to the Programme. Do we send it there any more?")
+    assert not asks_if_still("We still have questions. Where is the form sent?")
+    text = (
+        "Early Programme pages (2023) describe the policy as still out for consultation.\n"
+        "Later pages say the consultation has taken place.\n"
+        "The policy matters to every participant.\n"
+        "Treat the later wording as current: the consultation is over and the policy is applied."
+    )
+    terms = lexical_terms("is the reliance policy still out for consultation?", expand=False)
+    assert "consultation is over" not in choose_highlight(terms, text, _weights).text
+    chosen = choose_highlight(terms, text, _weights, current=True)
+    assert "the consultation is over" in chosen.text
