@@ -20,7 +20,8 @@ it. A neighbouring unit is highlighted too when it holds asked-for content the f
 well (the facts of one answer often sit in two sentences or two rows), and a sentence that refers back ("It
 replaced...", "Both mean the same document.") is highlighted with the one it refers to. A question asking why is
 answered by the best ranked unit giving a reason or purpose ("because", "to reflect", "so that") among those matching
-at least a third as well as the best.
+at least a third as well as the best, and one asking whether something still holds ("is it still out for
+consultation?") by the best ranked of those saying what holds now ("current", "no longer", "replaced").
 
 The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
 
