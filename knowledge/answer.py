@@ -247,7 +247,9 @@ def evidence_of(
     top = hits[0]
     covered = coverage(terms, top.passage, index)
     weights = {t: max(index.idf(t), 0.1) for t in terms}
-    unknown = set(unknown_subject_terms(question, index))
+    # Words the guidance never uses count only in the sentence that asks: the situation told before it ("we're
+    # trying to sort the budget") is in the participant's words, not the guidance's.
+    unknown = set(unknown_subject_terms(asked_part(question), index))
     return {
         "confidence": passage_confidence(top.dense, covered),
         "dense": top.dense,

@@ -323,3 +323,13 @@ def test_what_a_term_stands_for_is_answered_from_its_glossary_entry(tmp_path, kn
     answer = kb.ask("what does DIP stand for?")
     assert answer.answered and answer.sources[0].section == "8. Short glossary"
     assert "Data Integration Platform" in answer.sources[0].highlight
+
+
+def test_words_of_the_situation_told_before_the_question_are_not_taken_for_an_unknown_subject(knowledge_base):
+    # "budget" and "trying" are not the guidance's words, but they tell the situation, not what is asked.
+    told = knowledge_base.ask("We're trying to sort the budget. Who signs the final QAD?")
+    assert told.evidence["unknown"] == 0.0
+    assert told.answered
+    # In the sentence that asks, they still count.
+    asked = knowledge_base.ask("Who signs the final QAD budget?")
+    assert asked.evidence["unknown"] > 0.0
