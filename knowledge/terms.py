@@ -95,7 +95,7 @@ QUESTION_WORDS = frozenset("what when where which who whom whose why how".split(
 FRAMING_WORDS = frozenset(
     """roughly approximately about exactly precisely sort kind often usually normally typically generally appear
     appears appeared raise raised ask asked tell know please anyone someone somebody actually currently really
-    still ever whereabouts hey hi hello please thanks cheers mate gimme quick cannot due""".split()
+    still ever whereabouts hey hi hello please thanks cheers mate gimme quick cannot due versus""".split()
 )
 
 # Everyday shorthand in chat and mail, read as the words it stands for (general English, nothing of this guidance).
@@ -122,6 +122,10 @@ SHORTHAND: dict[str, str] = {
     "wk": "week",
     "wks": "weeks",
     "vs": "versus",
+    "kick off": "start",
+    "kicks off": "starts",
+    "kicked off": "started",
+    "kicking off": "starting",
     "w/o": "without",
     "w/": "with",
     "b/c": "because",

@@ -170,6 +170,10 @@ def test_shorthand_is_written_out_but_acronyms_in_capitals_stay():
     assert expand_shorthand("who signs off our qual? are we qual'd yet? quals") == (
         "who signs off our qualification? are we qualified yet? qualifications"
     )
+    # "kick off" is "start"; "vs" is "versus", which frames a comparison rather than naming a subject
+    assert expand_shorthand("what has to happen before RoQ can kick off? QAP vs QA&P") == (
+        "what has to happen before RoQ can start? QAP versus QA&P"
+    )
 
 
 def test_the_decline_model_reads_its_coefficients_and_hard_rules():
