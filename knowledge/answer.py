@@ -24,11 +24,14 @@ from knowledge.checks import (
     DATE,
     asked_part,
     asks_for_list,
+    asks_if_still,
     asks_place_or_reason,
+    asks_why,
     entry_names,
     has_answer_type,
     identifiers_in,
     is_absence_statement,
+    kind_named_terms,
     missing_identifiers,
     wanted_answer_type,
 )
@@ -439,38 +442,6 @@ def prefer_named_identifiers(question: str, hits: list[Hit]) -> list[Hit]:
         if not missing_identifiers(question, hit.passage.retrieval_text()):
             return [hit] + hits[:i] + hits[i + 1 :]
     return hits
-
-
-# "On which day...", "what date...": the word after the question word names the kind of value asked, not its subject.
-_KIND_NAMED = re.compile(r"\b(?:what|which)\s+(date|day|month|year|time)s?\b", re.IGNORECASE)
-
-
-def kind_named_terms(question: str, kind: str | None) -> set[str]:
-    """The terms of a date question that only name the kind of value it asks for ("day" in "On which day did the QAG
-    sign it off?"). They do not count in choosing the sentence that answers: "approved by both PABs on the same day"
-    does not answer for the QAG."""
-    if kind != "date":
-        return set()
-    return {t for m in _KIND_NAMED.finditer(question) for t in lexical_terms(m.group(1), expand=False)}
-
-
-# A question asking why: "why did Annex 2 change?", "how come ...", "what's the point of the plan?".
-_WHY = re.compile(
-    r"^\W*(?:why|how come)\b|\bwhat(?:\s+is|\s+was|'s|s)\s+the\s+(?:reason|point|purpose)\b", re.IGNORECASE
-)
-
-
-_STILL = re.compile(r"\b(?:still|any ?more|these days|nowadays)\b", re.IGNORECASE)
-
-
-def asks_if_still(question: str) -> bool:
-    """Whether the sentence that asks asks if something still holds ("is the policy still out for consultation?")."""
-    return bool(_STILL.search(asked_part(question)))
-
-
-def asks_why(question: str) -> bool:
-    """Whether the sentence that asks (not the situation told before it) asks for a reason or purpose."""
-    return bool(_WHY.search(asked_part(question)))
 
 
 def highlight_of(

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from knowledge.answer import (
-    asks_if_still,
-    asks_why,
     compared_terms,
     defined_term,
     defines,
     heading_gives_date,
     highlight_of,
-    kind_named_terms,
     prefer_definition,
     role_missing,
     says_not_given,
@@ -21,10 +20,13 @@ from knowledge.answer import (
 )
 from knowledge.checks import (
     asks_for_list,
+    asks_if_still,
+    asks_why,
     entry_names,
     has_answer_type,
     identifiers_in,
     is_absence_statement,
+    kind_named_terms,
     missing_identifiers,
     wanted_answer_type,
 )
@@ -89,6 +91,11 @@ def test_a_number_question_is_not_answered_by_the_digits_of_a_date_or_an_identif
 
 def _weights(term: str) -> float:
     return 1.0
+
+
+def _rarities(weights: dict[str, float]):
+    """A term's rarity from ``weights`` (1.0 for any other term)."""
+    return lambda term: weights.get(term, 1.0)
 
 
 def test_words_naming_the_passage_subject_count_less_than_the_word_naming_what_is_asked():
@@ -709,7 +716,7 @@ def test_the_word_naming_the_asked_kind_of_value_does_not_choose_the_sentence():
         "| 28 August 2024 | BSC PAB and REC PAB approved the same three documents |\n\n"
         "The QA&P v3.0 was approved by both PABs on the same day, 28 August 2024."
     )
-    rarity = {"day": 3.0, "qag": 2.2, "sign": 1.9, "version": 1.4, "3": 0.9, "0": 2.4, "qap": 1.2}.get
+    rarity = _rarities({"day": 3.0, "qag": 2.2, "sign": 1.9, "version": 1.4, "3": 0.9, "0": 2.4, "qap": 1.2})
     every_term = lexical_terms(question, expand=False)
     assert "both PABs on the same day" in choose_highlight(every_term, text, rarity, kind).text
     asked = [t for t in every_term if t not in kind_named_terms(question, kind)]
@@ -751,10 +758,7 @@ def test_the_heading_names_the_identifiers_every_unit_is_about():
         "No participant sent feedback or comments."
     )
     question = "did anyone send comments on Functional Batches 1-3?"
-    weights = {"batch": 3.0, "function": 2.0, "comment": 2.1, "1": 0.7, "3": 0.9}
-
-    def rarity(term: str) -> float:
-        return weights.get(term, 1.0)
+    rarity = _rarities({"batch": 3.0, "function": 2.0, "comment": 2.1, "1": 0.7, "3": 0.9})
 
     terms = lexical_terms(question, expand=False)
     asked = identifiers_in(question)
@@ -775,10 +779,7 @@ def test_of_the_units_holding_the_asked_value_near_enough_in_words_the_best_rank
         "The May 2025 update finally reflected that approval."
     )
     question = "What date was the P476 smart exemption modification finally approved?"
-    weights = {"p476": 1.8, "smart": 1.3, "exempt": 1.5, "modif": 3.6, "approv": 2.5}
-
-    def rarity(term: str) -> float:
-        return weights.get(term, 1.0)
+    rarity = _rarities({"p476": 1.8, "smart": 1.3, "exempt": 1.5, "modif": 3.6, "approv": 2.5})
 
     terms = [t for t in lexical_terms(question, expand=False) if t not in kind_named_terms(question, "date")]
     chosen = choose_highlight(
@@ -794,33 +795,41 @@ def test_of_the_units_holding_the_asked_value_near_enough_in_words_the_best_rank
     assert chosen.text == "Ofgem approved P476 on 23 January 2025." and chosen.holds_answer
 
 
-def test_a_why_question_is_answered_by_the_sentence_giving_a_reason():
+def test_why_and_still_questions_are_recognised_in_the_sentence_that_asks():
     assert asks_why("why did annex 2 get changed in the may 2025 consultation?")
     assert asks_why("We saw the update. How come nobody replied?")
     assert asks_why("what's the point of the defect management plan?")
     assert not asks_why("When did Annex 2 change? Why is a separate question.")
-    text = (
-        "On Monday 19 May 2025 the Programme published the QA&P and Annex 2 for consultation.\n"
-        "Participants were invited to comment.\n"
-        "Annex 2 was updated to reflect the removal of the CSS simulator."
-    )
-    terms = lexical_terms("why did Annex 2 get changed in the May 2025 consultation?", expand=False)
-    assert "simulator" not in choose_highlight(terms, text, _weights).text
-    chosen = choose_highlight(terms, text, _weights, reason=True)
-    assert chosen.text == "Annex 2 was updated to reflect the removal of the CSS simulator."
-
-
-def test_a_question_asking_if_something_still_holds_is_answered_by_what_holds_now():
     assert asks_if_still("Is the reliance policy still out for consultation?")
     assert asks_if_still("Old pages say the form goes to the Programme. Do we send it there any more?")
     assert not asks_if_still("We still have questions. Where is the form sent?")
-    text = (
-        "Early Programme pages (2023) describe the policy as still out for consultation.\n"
-        "Later pages say the consultation has taken place.\n"
-        "The policy matters to every participant.\n"
-        "Treat the later wording as current: the consultation is over and the policy is applied."
-    )
-    terms = lexical_terms("is the reliance policy still out for consultation?", expand=False)
-    assert "consultation is over" not in choose_highlight(terms, text, _weights).text
-    chosen = choose_highlight(terms, text, _weights, current=True)
-    assert "the consultation is over" in chosen.text
+
+
+@pytest.mark.parametrize(
+    "asking, question, text, answer",
+    [
+        (  # a "why" question: the sentence giving a reason
+            "reason",
+            "why did Annex 2 get changed in the May 2025 consultation?",
+            "On Monday 19 May 2025 the Programme published the QA&P and Annex 2 for consultation.\n"
+            "Participants were invited to comment.\n"
+            "Annex 2 was updated to reflect the removal of the CSS simulator.",
+            "Annex 2 was updated to reflect the removal of the CSS simulator.",
+        ),
+        (  # whether something still holds: the sentence saying what holds now
+            "current",
+            "is the reliance policy still out for consultation?",
+            "Early Programme pages (2023) describe the policy as still out for consultation.\n"
+            "Later pages say the consultation has taken place.\n"
+            "The policy matters to every participant.\n"
+            "Treat the later wording as current: the consultation is over and the policy is applied.",
+            "the consultation is over",
+        ),
+    ],
+)
+def test_a_why_or_still_question_is_answered_by_the_reason_or_by_what_holds_now(
+    asking, question, text, answer
+):
+    terms = lexical_terms(question, expand=False)
+    assert answer not in choose_highlight(terms, text, _weights).text
+    assert answer in choose_highlight(terms, text, _weights, **{asking: True}).text
