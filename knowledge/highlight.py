@@ -204,6 +204,13 @@ def choose_highlight(
     )
     holds = True
     nearby = None  # a unit just after (or before) the best one holding the asked value, if no better one does
+
+    def best_near(candidates: list[int]) -> int | None:
+        """The best ranked of ``candidates`` matching the question at least TYPED_SHARE as well as the best unit, in
+        their own words."""
+        near = [i for i in candidates if own[i] > 0 and own[i] >= TYPED_SHARE * own[best]]
+        return max(near, key=lambda i: (scores[i], -i)) if near else None
+
     if kind is not None:
         # The sentence matching best says the guidance does not give the asked value ("The pack's sources do not
         # identify the version now in force"): a value of that kind elsewhere in the passage is not the answer.
@@ -216,8 +223,7 @@ def choose_highlight(
             and has_answer_type(units[i].text, kind, lowercase_words)
         ]
         # Of the units holding one that match the question nearly enough in their own words, the best ranked.
-        near = [i for i in typed if own[i] > 0 and own[i] >= TYPED_SHARE * own[best]]
-        best_typed = max(near, key=lambda i: (scores[i], -i)) if near else None
+        best_typed = best_near(typed)
         # A short sentence after the best one often states its value without repeating its subject ("Ofgem consulted
         # on a proposed direction to Elexon. [...] The consultation closed on 30 January 2025."). Not for people,
         # whose names are told apart by their capitals alone.
@@ -236,10 +242,11 @@ def choose_highlight(
         # A "why" question: of the units near enough in words, the best ranked giving a reason answers; one asking
         # whether something still holds, the best ranked saying what holds now.
         marker = _REASON if reason else _CURRENT_STATE
-        giving = [i for i in range(len(units)) if not units[i].caption and marker.search(units[i].text)]
-        near = [i for i in giving if own[i] > 0 and own[i] >= TYPED_SHARE * own[best]]
-        if near:
-            best = max(near, key=lambda i: (scores[i], -i))
+        giving = best_near(
+            [i for i in range(len(units)) if not units[i].caption and marker.search(units[i].text)]
+        )
+        if giving is not None:
+            best = giving
     total = sum(wanted.values()) or 1.0
     if units[best].text.rstrip().endswith("?"):
         # A question the guidance asks itself (an FAQ) is answered by what follows it.
