@@ -96,8 +96,7 @@ class SearchIndex:
         self.known_words = sorted(w.lower() for w in self.lowercase_words if w.isalpha() and len(w) >= 3)
         # Words of everyday English (the embedding model's whole-word vocabulary): a word the guidance never uses is
         # only taken for a misspelling when it is not one of these ("rate" is not "date", "fuel" is not "full").
-        self.everyday_words: frozenset[str] = frozenset()
-        self._everyday_sorted: tuple[str, ...] = ()
+        self.everyday_words = frozenset()
         # Term -> the passages with an entry for it (see entries_for), made on first use.
         self._entries: dict[str, list[int]] | None = None
         self._entries_lock = threading.Lock()
@@ -188,7 +187,7 @@ class SearchIndex:
                     # An everyday English word nearer than the guidance's is the word meant ("somthing" is
                     # "something", not "nothing").
                     nearer = extract(
-                        lower, self._everyday_list(), scorer=OSA.distance, score_cutoff=best[1] - 1, limit=1
+                        lower, self._everyday_in_order, scorer=OSA.distance, score_cutoff=best[1] - 1, limit=1
                     )
                     if nearer:
                         fixed = nearer[0][0]
@@ -197,10 +196,16 @@ class SearchIndex:
             self._corrections[key] = fixed
         return self._corrections[key] or word
 
-    def _everyday_list(self) -> tuple[str, ...]:
-        if len(self._everyday_sorted) != len(self.everyday_words):
-            self._everyday_sorted = tuple(sorted(self.everyday_words))
-        return self._everyday_sorted
+    @property
+    def everyday_words(self) -> frozenset[str]:
+        return self._everyday
+
+    @everyday_words.setter
+    def everyday_words(self, words: frozenset[str]) -> None:
+        self._everyday = frozenset(words)
+        # In order, so that of equally near everyday words the same one is chosen in every process.
+        self._everyday_in_order = tuple(sorted(self._everyday))
+        self._corrections.clear()  # corrections made without these words may be wrong now
 
     def corrected_terms(self, terms: list[str]) -> list[str]:
         """``terms`` with each misspelling of a guidance term replaced by that term."""
