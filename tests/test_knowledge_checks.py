@@ -78,6 +78,11 @@ def test_answer_kinds_asked_for():
     assert wanted_answer_type("max number of users on the DIP?") == "number"
     assert wanted_answer_type("Which person chairs it?") == "person"
     assert wanted_answer_type("Who manages QT?") is None
+    # A value word naming a thing with the word after it asks for nothing naming a thing with the word after it
+    assert wanted_answer_type("what's the migration thresholds doc for?") is None
+    assert wanted_answer_type("which limits template do we use?") is None
+    assert wanted_answer_type("what is the migration threshold?") == "number"
+    assert wanted_answer_type("how many migrations does the thresholds document allow?") == "number"
 
 
 def test_a_number_question_is_not_answered_by_the_digits_of_a_date_or_an_identifier():
