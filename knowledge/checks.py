@@ -24,7 +24,8 @@ _CODE = re.compile(r"\b(BSCP|DCP|CR|M|P|Milestone)[ -]?(\d{1,5})\b", re.IGNORECA
 _WRITTEN_OUT = {"milestone": "m"}
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 # Numbered parts of a plan: "Annex 2", "Batch 3", "Wave 1", "Appendix C", "Sprint 4", "Pathway 5".
-_PARTS = r"\b(annex|appendix|batch|wave|cohort|tranche|sprint|pathway)(?:es|s)?\s+"
+_PART_NOUNS = "annex|appendix|batch|wave|cohort|tranche|sprint|pathway|cycle|phase|release|round|consultation|checkpoint"
+_PARTS = rf"\b({_PART_NOUNS})(?:es|s)?\s+"
 _PART = re.compile(_PARTS + r"([0-9]{1,2}|[A-H])\b", re.IGNORECASE)
 _PART_RANGE = re.compile(_PARTS + r"(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\b", re.IGNORECASE)
 _PART_LIST = re.compile(
@@ -32,6 +33,9 @@ _PART_LIST = re.compile(
     re.IGNORECASE,
 )
 _LISTED = re.compile(r"[0-9]{1,2}|\b[A-H]\b")
+# A part numbered in words: "the second consultation" is consultation 2.
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+_ORDINAL_PART = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+({_PART_NOUNS})\b", re.IGNORECASE)
 IDENTIFIER_KINDS = ("version", "code", "year", "part")
 
 
@@ -58,6 +62,8 @@ def identifiers_in(text: str, kinds: tuple[str, ...] = IDENTIFIER_KINDS) -> set[
             found.add(f"{m.group(1).lower()} {m.group(2).upper()}")
         for m in _PART_LIST.finditer(text):  # "Annex 1 and 4", "annexes 1 & 4", "Batches 1, 2 and 3"
             found |= {f"{m.group(1).lower()} {n.upper()}" for n in _LISTED.findall(m.group(2))}
+        for m in _ORDINAL_PART.finditer(text):
+            found.add(f"{m.group(2).lower()} {_ORDINALS[m.group(1).lower()]}")
         for m in _PART_RANGE.finditer(text):
             low, high = int(m.group(2)), int(m.group(3))
             found |= {f"{m.group(1).lower()} {n}" for n in range(low, min(high, low + 20) + 1)}

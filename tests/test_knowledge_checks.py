@@ -52,6 +52,15 @@ def test_identifiers_are_found_and_normalised():
     assert identifiers_in("Annex 1 and a plan") == {"annex 1"}  # "a" is a word, not Annex A
     assert identifiers_in("when does migration sprint 4 start?") == {"sprint 4"}
     assert identifiers_in("What does Pathway 3 in Appendix B cover?") == {"pathway 3", "appendix B"}
+    assert identifiers_in("test cases in SIT Functional Cycle 2, consultation 3") == {
+        "cycle 2",
+        "consultation 3",
+    }
+    # a part numbered in words is the same part
+    assert identifiers_in("The second consultation focused on the first release") == {
+        "consultation 2",
+        "release 1",
+    }
     # not identifiers: a lone letter and number apart in lower case, a milestone with too many digits
     assert identifiers_in("plan p 476 and m 11, M2000") == set()
 
