@@ -245,7 +245,7 @@ _WANTS = [
         "percentage",
         re.compile(
             r"\b(?:what|which) (?:percentage|proportion|share|per ?cent)\b|\bpass (?:rate|mark)\b|"
-            r"\bper ?cent(?:age)?\b|%",
+            r"\bper ?cent(?:age)?\b|(?<!\d)(?<!\d\s)%",  # "what %", not a value told ("100% of testing")
             re.IGNORECASE,
         ),
     ),

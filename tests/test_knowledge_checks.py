@@ -293,6 +293,9 @@ def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found(
     assert wanted_answer_type("how long does service activation take?") == "duration"
     assert wanted_answer_type("Roughly how many weeks should we plan for it?") == "duration"
     assert wanted_answer_type("what pass rate do we need?") == "percentage"
+    assert wanted_answer_type("what % of the tests must pass?") == "percentage"
+    # a share the asker tells is no share asked for
+    assert wanted_answer_type("We do 100% of our testing in-house. Do we still send the PQS form?") is None
     assert wanted_answer_type("how much does a licence cost per user?") == "money"
     assert wanted_answer_type("what are the sprint planning cycle dates?") == "date"
     assert wanted_answer_type("who was the engagement day's speaker?") == "person"
