@@ -95,7 +95,8 @@ QUESTION_WORDS = frozenset("what when where which who whom whose why how".split(
 FRAMING_WORDS = frozenset(
     """roughly approximately about exactly precisely sort kind often usually normally typically generally appear
     appears appeared raise raised ask asked tell know please anyone someone somebody actually currently really
-    still ever whereabouts hey hi hello please thanks cheers mate gimme quick cannot due versus""".split()
+    still ever whereabouts hey hi hello please thanks cheers mate gimme quick cannot due versus everything
+    everyone everybody nothing nobody somewhere anywhere ourselves yourselves themselves myself yourself""".split()
 )
 
 # Everyday shorthand in chat and mail, read as the words it stands for (general English, nothing of this guidance).

@@ -199,6 +199,9 @@ def test_subjects_the_guidance_never_mentions_are_recognised(knowledge_base):
     assert unknown_subject_terms("Roughly how often is the QAD v99 resubmitted?", index) == []
     assert unknown_subject_terms("When is the QAD due?", index) == []  # "due" asks when, about no subject
     assert unknown_subject_terms("QAD versus QA&P?", index) == []  # "versus" ("vs") frames a comparison
+    assert (
+        unknown_subject_terms("Can we do the QAD ourselves, everything?", index) == []
+    )  # pronouns name nothing
     assert unknown_subject_terms("Who are the QAD testers?", index) == []
     # nor are contractions, written with either apostrophe
     assert unknown_subject_terms("Why can't the QAD be resubmitted, and isn\u2019t it signed?", index) == []
