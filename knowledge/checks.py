@@ -215,7 +215,7 @@ _WANTS = [
         "date",
         re.compile(
             r"^\s*when\b(?![^,?]*,\s*(?:do|does|did|can|could|should|must|is|are|will|would|have|has|may|who|what|which|where|how)\b)|\bwhen(?:'s| is| was| are| were| did| does| do| will| should| must)\b|"
-            r"\b(?:what|which) (?:date|day|month|year)\b|\bon what date\b|\bby when\b|\bdeadlines?\b|\bdue dates?\b|"
+            r"\b(?:what|which) (?:date|day|month|year)s?\b|\bon what date\b|\bby when\b|\bdeadlines?\b|\bdue dates?\b|"
             r"\bwhat time\b|\b(?:what|which) (?:are|were|is|was) the\b.{0,60}\bdates?\b|\bdates?\s*\?+\s*$",
             re.IGNORECASE,
         ),
