@@ -379,10 +379,15 @@ _DEFINITION_QUESTION = re.compile(
 
 def defined_term(question: str) -> str | None:
     """The term a question asks to have defined ("what is M13?", "ADO = ?", "what does UIT stand for?")."""
-    match = _DEFINITION_QUESTION.match(question)
+    # The question may follow a lead-in: "quick one - what does M13 refer to?", "We are new. What is the QAD?".
+    starts = [0] + [m.end() for m in _LEAD_IN_END.finditer(question)]
+    match = next((m for m in (_DEFINITION_QUESTION.match(question[at:]) for at in starts) if m), None)
     if not match:
         return None
     return next(group for group in match.groups() if group)
+
+
+_LEAD_IN_END = re.compile(r"(?:\s[-–]|[:.!?])\s+(?=(?:what|wat|wot)\b)", re.IGNORECASE)
 
 
 # "LDSO vs DNO", "the difference between the QAD and the QA&P", "is an ADO the same as a defect?"

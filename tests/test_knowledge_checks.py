@@ -403,6 +403,10 @@ def test_a_question_asking_what_a_term_is_prefers_a_passage_with_an_entry_for_it
     assert defined_term("What is the deadline for the QAD?") is None
     assert defined_term("what's M13 again?") == "M13"  # a filler word after the term
     assert defined_term("what is the deadline again for the QAD?") is None
+    # after a lead-in ending in a dash, colon or full stop, not after a comma ("the QAD, what version?")
+    assert defined_term("quick one - what does milestone M13 refer to?") == "M13"
+    assert defined_term("We're new to this. What is the QAD?") == "QAD"
+    assert defined_term("the QAD, what version?") is None
     assert defines("| Term | Meaning |\n| --- | --- |\n| MEM / MOA | Metering Equipment Manager |", "MOA")
     assert defines("- **ADO**: Azure DevOps, the tool used to record QT execution", "ado")
     assert not defines("M13 and M10 were approved by the SRO together.", "M13")
