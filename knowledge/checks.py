@@ -200,6 +200,14 @@ _WANTS = [
         ),
     ),
     (
+        # "Where do I send the PQS form?": an address, or a portal or mailbox named without one.
+        "destination",
+        re.compile(
+            r"\bwhere (?:should|do|can|must|shall) (?:i|we) (?:send|e-?mail|submit)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
         "change",
         re.compile(
             r"\b(?:which|what) (?:change request|cr|modification|mod)s?\b(?! process)|"
@@ -287,6 +295,11 @@ FREQUENCY = re.compile(
 _HAS = {
     "change": re.compile(r"\bCR\s?\d{2,4}\b|\bP\d{3,4}\b"),  # a change request or a code modification
     "email": EMAIL,
+    "destination": re.compile(
+        EMAIL.pattern
+        + r"|\b(?:portal|website|web ?page|sharepoint|mailbox|inbox|help ?desk|service ?desk)\b",
+        re.IGNORECASE,
+    ),
     "date": DATE,
     "number": NUMBER,
     "version": VERSION,
@@ -334,10 +347,11 @@ _VALUE_KINDS = ("date", "duration", "frequency", "percentage", "money", "number"
 
 
 def wanted_answer_type(question: str) -> str | None:
-    """ "phone", "email", "change" (a change request or modification), "version", "date", "person", "frequency",
-    "duration", "percentage", "money" or "number" when the question asks for one: the kind named first in the
-    sentences that ask (those ending in "?"), else in the whole question ("We're a supplier agent that finished QT
-    ahead of our wave deadline. How many PAB approval points are there?" asks for a number, not a date)."""
+    """ "phone", "email", "destination" (an address or a portal), "change" (a change request or modification),
+    "version", "date", "person", "frequency", "duration", "percentage", "money" or "number" when the question asks
+    for one: the kind named first in the sentences that ask (those ending in "?"), else in the whole question ("We're
+    a supplier agent that finished QT ahead of our wave deadline. How many PAB approval points are there?" asks for a
+    number, not a date)."""
     question = _CONTRACTED_IS.sub(r"\1 is", question)  # "what's the date", "whats the fee"
     asked = asked_part(question)
     return _kind_named(asked) or (_kind_named(question) if asked != question else None)
@@ -369,7 +383,7 @@ def _kind_named(text: str) -> str | None:
             ),
             None,
         )
-        if not match or (place_or_reason and kind not in ("email", "phone")):
+        if not match or (place_or_reason and kind not in ("email", "destination", "phone")):
             continue
         if thing is not None and kind in _VALUE_KINDS and match.start() >= thing.end():
             continue

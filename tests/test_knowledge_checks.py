@@ -83,6 +83,12 @@ def test_answer_kinds_asked_for():
     assert wanted_answer_type("what's the deadline for the final QAD?") == "date"
     assert wanted_answer_type("who do I email about a design issue?") == "email"
     assert wanted_answer_type("where should we send the form to?") == "email"
+    # where to send something, without "to": an address, or a portal or mailbox named without one
+    assert wanted_answer_type("Where do I send the PQS form and what subject line?") == "destination"
+    assert wanted_answer_type("where should I direct code queries now?") is None  # a body answers
+    assert has_answer_type("Email both MHHSQualification@elexon.co.uk and the REC.", "destination")
+    assert has_answer_type("All DIP onboarding questions go to the Elexon Support Portal.", "destination")
+    assert not has_answer_type("Send it once the form is complete.", "destination")
     assert wanted_answer_type("which version of BSCP537 is in force?") == "version"
     assert wanted_answer_type("max number of users on the DIP?") == "number"
     assert wanted_answer_type("Which person chairs it?") == "person"
