@@ -33,6 +33,7 @@ from knowledge.checks import (
     is_absence_statement,
     kind_named_terms,
     missing_identifiers,
+    second_answer_type,
     wanted_answer_type,
 )
 from knowledge.decline import DeclineModel, load_decline_model
@@ -449,31 +450,54 @@ def prefer_named_identifiers(question: str, hits: list[Hit]) -> list[Hit]:
     return hits
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What a question asks, as the highlight needs it (see knowledge.highlight.choose_highlight)."""
+
+    kind: str | None = None  # the kind of value asked for (wanted_answer_type)
+    identifiers: frozenset[str] = frozenset()  # versions, milestones, codes ... it names (identifiers_in)
+    wants_list: bool = False  # several things asked for (asks_for_list)
+    defined: str | None = None  # the term it asks to have defined (defined_term)
+    reason: bool = False  # a "why" question (asks_why)
+    current: bool = False  # whether something still holds (asks_if_still)
+    also: str | None = None  # a second kind of value asked for with ``kind`` (second_answer_type)
+
+
+def read_question(question: str) -> Reading:
+    kind = wanted_answer_type(question)
+    return Reading(
+        kind,
+        frozenset(identifiers_in(question)),
+        asks_for_list(question),
+        defined_term(question),
+        asks_why(question),
+        asks_if_still(question),
+        second_answer_type(question, kind),
+    )
+
+
 def highlight_of(
     terms: list[str],
     passage: Passage,
     index: SearchIndex,
-    kind: str | None,
-    identifiers: set[str] | None = None,
+    reading: Reading = Reading(),
     similarity: Callable[[list[str]], list[float]] | None = None,
-    wants_list: bool = False,
-    defined: str | None = None,
-    reason: bool = False,
-    current: bool = False,
 ) -> Highlight:
+    kind = reading.kind
     highlight = choose_highlight(
         terms,
         passage.text,
         lambda t: max(index.idf(t), 0.1),
         kind,
         index.lowercase_words,
-        identifiers,
+        set(reading.identifiers),
         similarity,
-        wants_list,
-        defined,
+        reading.wants_list,
+        reading.defined,
         passage.section.rsplit(" > ", 1)[-1],
-        reason,
-        current,
+        reading.reason,
+        reading.current,
+        reading.also,
     )
     if kind == "date" and not highlight.holds_answer and heading_gives_date(passage.section, terms):
         # The answer leads with the heading that gives the date.
@@ -533,31 +557,16 @@ def compose_answer(
     if not hits:
         return Answer(question, False, 0.0, not_covered_message(enquiries_address), [])
     terms = index.corrected_terms(content_terms(question))
-    kind = wanted_answer_type(question)
+    reading = read_question(question)
+    kind = reading.kind
     hits = prefer_named_identifiers(question, hits)
     hits = prefer_definition(question, hits, entries_of)
-    asked = identifiers_in(question)
-    wants_list = asks_for_list(question)
-    defined = defined_term(question)
     named = kind_named_terms(question, kind)
-    why = asks_why(question)
-    still = asks_if_still(question)
     shown = [t for t in terms if t not in named]
 
     def highlights_of(hits: list[Hit]) -> list[Highlight]:
         return [
-            highlight_of(
-                shown,
-                hit.passage,
-                index,
-                kind,
-                asked,
-                similarity if i == 0 else None,
-                wants_list,
-                defined,
-                why,
-                still,
-            )
+            highlight_of(shown, hit.passage, index, reading, similarity if i == 0 else None)
             for i, hit in enumerate(hits)
         ]
 
@@ -571,7 +580,12 @@ def compose_answer(
         # The best passage does not give the asked kind of value; the next one, from the same document, states one
         # in the sentences answering by their words alone: it answers (a page cut into sections, the one naming a
         # group's meeting papers, then the one saying whom to email about them).
-        plain = highlight_of(shown, hits[1].passage, index, None, asked, None, wants_list)
+        plain = highlight_of(
+            shown,
+            hits[1].passage,
+            index,
+            Reading(identifiers=reading.identifiers, wants_list=reading.wants_list),
+        )
         if has_answer_type(plain.text, kind, index.lowercase_words):
             hits = [hits[1], hits[0], *hits[2:]]
             highlights = highlights_of(hits[:2]) + highlights[2:]  # the rest are unchanged

@@ -357,6 +357,22 @@ def wanted_answer_type(question: str) -> str | None:
     return _kind_named(asked) or (_kind_named(question) if asked != question else None)
 
 
+def second_answer_type(question: str, kind: str | None) -> str | None:
+    """Another kind of value the question asks for with ``kind`` ("By when, and to which mailbox, ...?": a date and
+    an address); a count is no second kind beside a duration, a frequency or another value."""
+    if kind is None:
+        return None
+    asked = asked_part(_CONTRACTED_IS.sub(r"\1 is", question))
+    for other, pattern in _WANTS:
+        if other == kind or (kind in _VALUE_KINDS and other in _VALUE_KINDS) or other == "person":
+            continue
+        if other in ("email", "destination") and kind in ("email", "destination"):
+            continue
+        if pattern.search(asked):
+            return other
+    return None
+
+
 _CONTRACTED_IS = re.compile(r"\b(what|who|where|when|how|which)(?:['’]s|s)\b", re.IGNORECASE)
 
 

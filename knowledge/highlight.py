@@ -135,6 +135,7 @@ def choose_highlight(
     heading: str = "",
     reason: bool = False,
     current: bool = False,
+    also: str | None = None,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -222,8 +223,11 @@ def choose_highlight(
             if (not units[i].caption or _introduces(units[i]))
             and has_answer_type(units[i].text, kind, lowercase_words)
         ]
-        # Of the units holding one that match the question nearly enough in their own words, the best ranked.
-        best_typed = best_near(typed)
+        # Of the units holding one that match the question nearly enough in their own words, the best ranked; one
+        # holding the second kind asked for too comes first ("By when, and to which mailbox, ...?").
+        both = [i for i in typed if has_answer_type(units[i].text, also, lowercase_words)] if also else []
+        best_typed = best_near(both)
+        best_typed = best_typed if best_typed is not None else best_near(typed)
         # A short sentence after the best one often states its value without repeating its subject ("Ofgem consulted
         # on a proposed direction to Elexon. [...] The consultation closed on 30 January 2025."). Not for people,
         # whose names are told apart by their capitals alone.

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from knowledge.answer import (
+    Reading,
     compared_terms,
     defined_term,
     defines,
@@ -28,6 +29,7 @@ from knowledge.checks import (
     is_absence_statement,
     kind_named_terms,
     missing_identifiers,
+    second_answer_type,
     wanted_answer_type,
 )
 from knowledge.decline import DeclineModel
@@ -295,6 +297,25 @@ def test_meaning_decides_between_sentences_that_match_the_question_equally_in_wo
     assert words_only.text == "Suppliers send the PQS form by email."
 
 
+def test_a_question_asking_for_two_kinds_of_value_is_answered_by_the_row_giving_both():
+    question = "when were the weekly migration templates due back in 2024, and to which inbox?"
+    assert wanted_answer_type(question) == "date"
+    assert second_answer_type(question, "date") == "email"
+    assert (
+        second_answer_type("how long does service activation take?", "duration") is None
+    )  # no count beside it
+    table = (
+        "| Date | Event |\n| --- | --- |\n"
+        "| 31 July 2024 | Suppliers received their weekly migration templates |\n"
+        "| 2 October 2024 | Deadline to return the weekly templates to Migration@mhhsprogramme.co.uk |"
+    )
+    terms = lexical_terms(question)
+    dates_only = choose_highlight(terms, table, _weights, kind="date")
+    assert "31 July 2024" in dates_only.text  # the row sharing most words
+    both = choose_highlight(terms, table, _weights, kind="date", also="email")
+    assert "Migration@mhhsprogramme.co.uk" in both.text
+
+
 def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found():
     assert wanted_answer_type("how long does service activation take?") == "duration"
     assert wanted_answer_type("Roughly how many weeks should we plan for it?") == "duration"
@@ -519,7 +540,7 @@ def test_a_day_in_the_passage_heading_dates_what_the_heading_names():
         "c1", 1, "07.md", "QA&P", section, "- Brought the QA&P into line with CR055.", "markdown"
     )
     index = SimpleNamespace(idf=lambda term: 1.0, lowercase_words=set())
-    shown = highlight_of(terms, passage, index, "date")
+    shown = highlight_of(terms, passage, index, Reading(kind="date"))
     assert shown.holds_answer
     assert (
         shown.text
