@@ -23,21 +23,17 @@ from knowledge.checks import (
     CAPITALISED_PAIR,
     DATE,
     asked_part,
-    asks_for_list,
-    asks_if_still,
     asks_place_or_reason,
-    asks_why,
     entry_names,
     has_answer_type,
-    identifiers_in,
     is_absence_statement,
     kind_named_terms,
     missing_identifiers,
-    second_answer_type,
     wanted_answer_type,
 )
 from knowledge.decline import DeclineModel, load_decline_model
 from knowledge.highlight import ITEM_MARK, Highlight, choose_highlight
+from knowledge.reading import NOTHING_ASKED, Reading, compared_terms, defined_term, read_question
 from knowledge.search import Hit, SearchIndex
 from knowledge.store import Passage
 from knowledge.terms import FRAMING_WORDS, QUESTION_WORDS, STOPWORDS, acronyms_in, lexical_terms, words
@@ -368,47 +364,6 @@ def says_not_given(text: str, terms: list[str]) -> bool:
 
 # The entry for a term is looked for among this many best passages (3: one question fewer; 10: the same).
 DEFINITION_DEPTH = 5
-_DEFINITION_QUESTION = re.compile(
-    r"^\s*(?:(?:what|wat|wot)(?:'s|s|\s+is|\s+are)?\s+(?:an?\s+|the\s+)?(?P<a>[\w&/-]+)(?:\s+(?:in|on|within)\s[^?]*)?"
-    r"(?:\s+(?:again|exactly|actually|then|anyway|precisely|please|pls))*\s*(?:\?|$)"
-    r"|(?:what|wat)\s+does\s+(?:the\s+)?(?:abbreviation\s+|acronym\s+|term\s+|milestone\s+)?(?P<b>[\w&/-]+)\s+"
-    r"(?:stand\s+for|mean|cover|mark|involve|signify|represent|refer\s+to)\b"
-    r"|(?P<c>[\w&/-]+)\s*=\s*\?)",
-    re.IGNORECASE,
-)
-
-
-def defined_term(question: str) -> str | None:
-    """The term a question asks to have defined ("what is M13?", "ADO = ?", "what does UIT stand for?")."""
-    # The question may follow a lead-in: "quick one - what does M13 refer to?", "We are new. What is the QAD?".
-    starts = [0] + [m.end() for m in _LEAD_IN_END.finditer(question)]
-    match = next((m for m in (_DEFINITION_QUESTION.match(question[at:]) for at in starts) if m), None)
-    if not match:
-        return None
-    return next(group for group in match.groups() if group)
-
-
-_LEAD_IN_END = re.compile(r"(?:\s[-–]|[:.!?])\s+(?=(?:what|wat|wot)\b)", re.IGNORECASE)
-
-
-# "LDSO vs DNO", "the difference between the QAD and the QA&P", "is an ADO the same as a defect?"
-_TERM = r"(?:an?\s+|the\s+)?([\w&/-]+)"
-_COMPARISON_QUESTION = re.compile(
-    rf"(?:^\W*{_TERM}\s*(?:vs\.?|versus)\s*{_TERM}"
-    rf"|\bdifference\s+between\s+{_TERM}\s+and\s+{_TERM}"
-    rf"|\b(?:is|are)\s+{_TERM}\s+(?:the\s+same\s+as|different\s+from)\s+{_TERM})"
-    r"(?=\s*(?:[?,.;:!]|\s-|$))",  # the two terms are the whole subject, not "SIT vs QT timelines"
-    re.IGNORECASE,
-)
-
-
-def compared_terms(question: str) -> tuple[str, str] | None:
-    """The two terms a question asks to have told apart ("LDSO vs DNO - same role?"), each a single word."""
-    match = _COMPARISON_QUESTION.search(question)
-    if not match:
-        return None
-    found = [group for group in match.groups() if group]
-    return (found[0], found[1]) if len(found) == 2 else None
 
 
 def defines(text: str, term: str) -> bool:
@@ -450,37 +405,11 @@ def prefer_named_identifiers(question: str, hits: list[Hit]) -> list[Hit]:
     return hits
 
 
-@dataclass(frozen=True)
-class Reading:
-    """What a question asks, as the highlight needs it (see knowledge.highlight.choose_highlight)."""
-
-    kind: str | None = None  # the kind of value asked for (wanted_answer_type)
-    identifiers: frozenset[str] = frozenset()  # versions, milestones, codes ... it names (identifiers_in)
-    wants_list: bool = False  # several things asked for (asks_for_list)
-    defined: str | None = None  # the term it asks to have defined (defined_term)
-    reason: bool = False  # a "why" question (asks_why)
-    current: bool = False  # whether something still holds (asks_if_still)
-    also: str | None = None  # a second kind of value asked for with ``kind`` (second_answer_type)
-
-
-def read_question(question: str) -> Reading:
-    kind = wanted_answer_type(question)
-    return Reading(
-        kind,
-        frozenset(identifiers_in(question)),
-        asks_for_list(question),
-        defined_term(question),
-        asks_why(question),
-        asks_if_still(question),
-        second_answer_type(question, kind),
-    )
-
-
 def highlight_of(
     terms: list[str],
     passage: Passage,
     index: SearchIndex,
-    reading: Reading = Reading(),
+    reading: Reading = NOTHING_ASKED,
     similarity: Callable[[list[str]], list[float]] | None = None,
 ) -> Highlight:
     kind = reading.kind

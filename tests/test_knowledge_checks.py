@@ -7,9 +7,6 @@ from types import SimpleNamespace
 import pytest
 
 from knowledge.answer import (
-    Reading,
-    compared_terms,
-    defined_term,
     defines,
     heading_gives_date,
     highlight_of,
@@ -34,6 +31,7 @@ from knowledge.checks import (
 )
 from knowledge.decline import DeclineModel
 from knowledge.highlight import choose_highlight, defines_term, units_of
+from knowledge.reading import Reading, compared_terms, defined_term
 from knowledge.search import Hit
 from knowledge.store import Passage
 from knowledge.terms import expand_shorthand, lexical_terms
