@@ -536,3 +536,16 @@ _STILL = re.compile(r"\b(?:still|any ?more|these days|nowadays)\b", re.IGNORECAS
 def asks_if_still(question: str) -> bool:
     """Whether the sentence that asks asks if something still holds ("is the policy still out for consultation?")."""
     return bool(_STILL.search(asked_part(question)))
+
+
+_FORMER_NAME = re.compile(
+    r"\b(?:used to be (?:called|named|known as)|(?:called|named|known as) (?:before|previously|originally|earlier)|"
+    r"(?:old|former|previous|original) name|formerly|previously (?:called|named|known as))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_former_name(question: str) -> bool:
+    """Whether the sentence that asks asks what something was called before ("what did the checklist used to be
+    called?")."""
+    return bool(_FORMER_NAME.search(asked_part(question)))

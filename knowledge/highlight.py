@@ -136,6 +136,7 @@ def choose_highlight(
     reason: bool = False,
     current: bool = False,
     also: str | None = None,
+    former: bool = False,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -242,10 +243,11 @@ def choose_highlight(
             nearby = None
         elif nearby is None:
             holds = False
-    elif reason or current:
+    elif reason or current or former:
         # A "why" question: of the units near enough in words, the best ranked giving a reason answers; one asking
-        # whether something still holds, the best ranked saying what holds now.
-        marker = _REASON if reason else _CURRENT_STATE
+        # whether something still holds, the best ranked saying what holds now; one asking what something was
+        # called before, the best ranked giving an earlier name.
+        marker = _REASON if reason else _CURRENT_STATE if current else _FORMER
         giving = best_near(
             [i for i in range(len(units)) if not units[i].caption and marker.search(units[i].text)]
         )
@@ -409,6 +411,12 @@ _REASON = re.compile(
 _CURRENT_STATE = re.compile(
     r"\b(?:current|currently|now|no longer|any ?more|ceased|replaced|retired|superseded|is over|has ended|"
     r"latest|later)\b",
+    re.IGNORECASE,
+)
+
+
+_FORMER = re.compile(
+    r"\b(?:previously|formerly|used to be|renamed|old name|former|originally|(?:was|were) (?:called|named|known as))\b",
     re.IGNORECASE,
 )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from knowledge.checks import (
     asks_for_list,
+    asks_former_name,
     asks_if_still,
     asks_why,
     identifiers_in,
@@ -20,7 +21,8 @@ _DEFINITION_QUESTION = re.compile(
     r"(?:\s+(?:again|exactly|actually|then|anyway|precisely|please|pls))*\s*(?:\?|$)"
     r"|(?:what|wat)\s+does\s+(?:the\s+)?(?:abbreviation\s+|acronym\s+|term\s+|milestone\s+)?(?P<b>[\w&/-]+)\s+"
     r"(?:stand\s+for|mean|cover|mark|involve|signify|represent|refer\s+to)\b"
-    r"|(?P<c>[\w&/-]+)\s*=\s*\?)",
+    r"|(?P<c>[\w&/-]+)\s*=\s*\?"
+    r"|(?P<d>[\w&/-]+)\s*(?:[-–:,]|\?)\s*(?:what|wat|wot)(?:'s|s|\s+is)\s+(?:it|that|this)\b)",  # "M11 - what is it?"
     re.IGNORECASE,
 )
 
@@ -69,6 +71,7 @@ class Reading:
     reason: bool = False  # a "why" question (asks_why)
     current: bool = False  # whether something still holds (asks_if_still)
     also: str | None = None  # a second kind of value asked for with ``kind`` (second_answer_type)
+    former: bool = False  # what something was called before (asks_former_name)
 
 
 NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked for
@@ -84,4 +87,5 @@ def read_question(question: str) -> Reading:
         asks_why(question),
         asks_if_still(question),
         second_answer_type(question, kind),
+        asks_former_name(question),
     )

@@ -18,6 +18,7 @@ from knowledge.answer import (
 )
 from knowledge.checks import (
     asks_for_list,
+    asks_former_name,
     asks_if_still,
     asks_why,
     entry_names,
@@ -432,6 +433,8 @@ def test_a_question_asking_what_a_term_is_prefers_a_passage_with_an_entry_for_it
     assert defined_term("quick one - what does milestone M13 refer to?") == "M13"
     assert defined_term("We're new to this. What is the QAD?") == "QAD"
     assert defined_term("the QAD, what version?") is None
+    assert defined_term("M11 - what is it") == "M11"  # the term first, then "what is it?"
+    assert defined_term("ADO? what's that?") == "ADO"
     assert defines("| Term | Meaning |\n| --- | --- |\n| MEM / MOA | Metering Equipment Manager |", "MOA")
     assert defines("- **ADO**: Azure DevOps, the tool used to record QT execution", "ado")
     assert not defines("M13 and M10 were approved by the SRO together.", "M13")
@@ -848,6 +851,9 @@ def test_why_and_still_questions_are_recognised_in_the_sentence_that_asks():
     assert asks_why("what's the point of the defect management plan?")
     assert not asks_why("When did Annex 2 change? Why is a separate question.")
     assert asks_if_still("Is the reliance policy still out for consultation?")
+    assert asks_former_name("what did the Participant Checklist used to be called?")
+    assert asks_former_name("Which old name does the checklist go by?")
+    assert not asks_former_name("What is the checklist called?")
     assert asks_if_still("Old pages say the form goes to the Programme. Do we send it there any more?")
     assert not asks_if_still("We still have questions. Where is the form sent?")
 
@@ -872,9 +878,16 @@ def test_why_and_still_questions_are_recognised_in_the_sentence_that_asks():
             "Treat the later wording as current: the consultation is over and the policy is applied.",
             "the consultation is over",
         ),
+        (  # what something was called before: the sentence giving the earlier name
+            "former",
+            "what was the participant checklist called before?",
+            "The Participant Checklist is called up before each planning release.\n"
+            "The Participant Checklist (previously the Master Consultation Dashboard) keeps participants up to date.",
+            "previously the Master Consultation Dashboard",
+        ),
     ],
 )
-def test_a_why_or_still_question_is_answered_by_the_reason_or_by_what_holds_now(
+def test_a_why_still_or_former_name_question_is_answered_by_the_reason_what_holds_now_or_the_old_name(
     asking, question, text, answer
 ):
     terms = lexical_terms(question, expand=False)
