@@ -233,7 +233,9 @@ _WANTS = [
         re.compile(
             r"\b(?:which|what) person\b|\bwho (?:is|was) (?:the )?(?:chair|head|lead|director|manager|speaker)\b|"
             r"\bname of the (?:person|chair|head|lead|director|manager|speaker)\b|\bwho chairs\b|"
-            r"\bwho (?:is|was|were|are) (?:the )?(?:[\w'’]+ ){0,4}(?:speaker|presenter|chair|chairperson|sro)s?\b",
+            r"\bwho (?:is|was|were|are) (?:the )?(?:[\w'’]+ ){0,4}(?:speaker|presenter|chair|chairperson|sro)s?\b|"
+            r"\bname of (?:the|our|my|your) (?:[\w'’&-]+ ){1,5}(?:manager|chair|chairperson|lead|director|head|speaker|"
+            r"officer|contact|sro)\b|\bnamed (?:contact|person|individual)\b|\bcontact(?:'s)? name\b",
             re.IGNORECASE,
         ),
     ),

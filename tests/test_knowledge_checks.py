@@ -326,6 +326,9 @@ def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found(
     assert wanted_answer_type("what are the sprint planning cycle dates?") == "date"
     assert wanted_answer_type("Which dates did the QAG and the PABs approve v3.0 on?") == "date"
     assert wanted_answer_type("who was the engagement day's speaker?") == "person"
+    assert wanted_answer_type("What's the name of the MHHS Programme Qualification Test Manager?") == "person"
+    assert wanted_answer_type("who is our named contact in the CGI team?") == "person"
+    assert wanted_answer_type("what is the name of the form?") is None
     assert wanted_answer_type("how many test cases are in the batch?") == "number"
     # A question for a named thing: the count it mentions is what the thing is about.
     question = "Which migration document sets the daily limit on how many migrations can be initiated?"
