@@ -151,6 +151,9 @@ def missing_identifiers(
         return set()
     present = identifiers_in(passage_text, kinds)
     missing = asked - present
+    if "year" in kinds and not _YEAR.search(passage_text):
+        # A passage naming no year at all ("on 6 December") does not say it is about another year.
+        missing -= set(_YEAR.findall(question))
     # A choice between identifiers ("is the LSS switched on at M12 or M13?") is answered by a passage naming one.
     for first, second in _ALTERNATIVE.findall(question):
         pair = identifiers_in(first, kinds) | identifiers_in(second, kinds)

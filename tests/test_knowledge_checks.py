@@ -77,6 +77,10 @@ def test_a_passage_about_a_neighbouring_identifier_does_not_answer():
     assert missing_identifiers("what happened at M11?", passage) == {"m11"}
     assert missing_identifiers("what changed in QA&P v3.0?", "The QA&P version 3 was approved.") == set()
     assert missing_identifiers("why was it extended?", passage) == set()
+    # A year is missing from a passage naming another year, not from one naming none ("on 6 December").
+    assert missing_identifiers("when did CR055 get approved in 2023?", passage) == {"2023"}
+    undated = "The Qualification Plan goes to the PSG on 6 December."
+    assert missing_identifiers("when did the plan go to the PSG in December 2023?", undated) == set()
 
 
 def test_answer_kinds_asked_for():
