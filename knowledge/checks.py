@@ -184,6 +184,13 @@ VERSION = re.compile(r"\b(?:v\d+(?:\.\d+)*|version\s+\d+(?:\.\d+)*)\b", re.IGNOR
 
 PHONE = re.compile(r"(?:\+44\s?|\b0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}\b")
 
+# A question asked as a need ("need the date ofgem signed off CR055", "can someone confirm the dates ...").
+# Not a yes-or-no question about one ("do we need a date for it?").
+_ASKED_AS_NEED = (
+    r"(?<!\bdo we )(?<!\bdo i )(?<!\bdo you )(?<!\bdoes it )(?<!\bdid we )"
+    r"\b(?:need|want|looking for|confirm|know|tell me|give me|send me|check)\s+"
+)
+
 _WANTS = [
     (
         "phone",
@@ -198,7 +205,8 @@ _WANTS = [
             r"\b(?:e-?mail address(?:es)?|what address|which address|which (?:e-?mail|mailbox|inbox)|"
             r"what (?:e-?mail|mailbox|inbox)|who (?:should|do|can|must) (?:i|we) e-?mail|"
             r"(?:where|who) (?:should|do|can|must) (?:i|we) (?:send|e-?mail|write)\b.{0,40}\bto\b|"
-            r"e-?mail (?:it|them|this) to|address (?:do|should|must) (?:i|we))\b",
+            r"e-?mail (?:it|them|this) to|address (?:do|should|must) (?:i|we)|"
+            rf"{_ASKED_AS_NEED}(?:the|an?)\s+(?:e-?mail\s+)?address(?:es)?)\b",
             re.IGNORECASE,
         ),
     ),
@@ -227,7 +235,8 @@ _WANTS = [
         re.compile(
             r"^\s*when\b(?![^,?]*,\s*(?:do|does|did|can|could|should|must|is|are|will|would|have|has|may|who|what|which|where|how)\b)|\bwhen(?:'s| is| was| are| were| did| does| do| will| should| must)\b|"
             r"\b(?:what|which) (?:date|day|month|year)s?\b|\bon what date\b|\bby when\b|\bdeadlines?\b|\bdue dates?\b|"
-            r"\bwhat time\b|\b(?:what|which) (?:are|were|is|was) the\b.{0,60}\bdates?\b|\bdates?\s*\?+\s*$",
+            r"\bwhat time\b|\b(?:what|which) (?:are|were|is|was) the\b.{0,60}\bdates?\b|\bdates?\s*\?+\s*$|"
+            rf"{_ASKED_AS_NEED}(?:the|a)\s+(?:exact\s+|actual\s+|right\s+)?(?:date|day)s?\b",
             re.IGNORECASE,
         ),
     ),

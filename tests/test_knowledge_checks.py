@@ -329,6 +329,11 @@ def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found(
     assert wanted_answer_type("how much does a licence cost per user?") == "money"
     assert wanted_answer_type("what are the sprint planning cycle dates?") == "date"
     assert wanted_answer_type("Which dates did the QAG and the PABs approve v3.0 on?") == "date"
+    # asked as a need rather than a question
+    assert wanted_answer_type("need the date ofgem signed off CR055") == "date"
+    assert wanted_answer_type("Can someone confirm the dates QAD v3.0 was approved?") == "date"
+    assert wanted_answer_type("need the addresses for sending a reliance proposal") == "email"
+    assert wanted_answer_type("do we need a date for it?") is None
     assert wanted_answer_type("who was the engagement day's speaker?") == "person"
     assert wanted_answer_type("What's the name of the MHHS Programme Qualification Test Manager?") == "person"
     assert wanted_answer_type("who is our named contact in the CGI team?") == "person"
