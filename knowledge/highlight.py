@@ -137,6 +137,7 @@ def choose_highlight(
     current: bool = False,
     also: str | None = None,
     former: bool = False,
+    relation: str | None = None,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -146,6 +147,14 @@ def choose_highlight(
     units = units_of(text)
     wanted = {t: weight(t) for t in question_terms}
     present = [_terms(u) for u in units]
+    if relation and wanted:
+        # "What has to happen before RoQ can start?": the word saying which side of an event is asked about counts
+        # like a word of middling rarity, though the index drops it.
+        marker = f"~{relation}"
+        wanted[marker] = sorted(wanted.values())[len(wanted) // 2]
+        for i, unit in enumerate(units):
+            if re.search(rf"\b{relation}\b", unit.text, re.IGNORECASE):
+                present[i] = present[i] | {marker}
     named = [identifiers_in(u.text) & identifiers if identifiers else set() for u in units]
     identifier_weight = max(wanted.values(), default=1.0)
     # Choosing the answering unit, a question word in many of the passage's units counts less: it names the passage's

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.checks import (
+    asked_part,
     asks_for_list,
     asks_former_name,
     asks_if_still,
@@ -72,6 +73,7 @@ class Reading:
     current: bool = False  # whether something still holds (asks_if_still)
     also: str | None = None  # a second kind of value asked for with ``kind`` (second_answer_type)
     former: bool = False  # what something was called before (asks_former_name)
+    relation: str | None = None  # "before" or "after" an event the question asks about
 
 
 NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked for
@@ -88,4 +90,16 @@ def read_question(question: str) -> Reading:
         asks_if_still(question),
         second_answer_type(question, kind),
         asks_former_name(question),
+        _relation(question),
     )
+
+
+_RELATION = re.compile(
+    r"\b(?:happen|happened|done|do|complete[d]?|in place|ready|finished|needed|required)\s+(before|after)\b",
+    re.IGNORECASE,
+)
+
+
+def _relation(question: str) -> str | None:
+    match = _RELATION.search(asked_part(question))
+    return match.group(1).lower() if match else None

@@ -32,7 +32,7 @@ from knowledge.checks import (
 )
 from knowledge.decline import DeclineModel
 from knowledge.highlight import choose_highlight, defines_term, units_of
-from knowledge.reading import Reading, compared_terms, defined_term
+from knowledge.reading import Reading, compared_terms, defined_term, read_question
 from knowledge.search import Hit
 from knowledge.store import Passage
 from knowledge.terms import expand_shorthand, lexical_terms
@@ -317,6 +317,21 @@ def test_a_question_asking_for_two_kinds_of_value_is_answered_by_the_row_giving_
     assert "31 July 2024" in dates_only.text  # the row sharing most words
     both = choose_highlight(terms, table, _weights, kind="date", also="email")
     assert "Migration@mhhsprogramme.co.uk" in both.text
+
+
+def test_a_question_asking_what_happens_before_an_event_prefers_the_sentence_saying_before():
+    question = "What has to happen before Removal of Qualification can be started against a party agent?"
+    assert read_question(question).relation == "before"
+    assert read_question("what do we do after QT?").relation == "after"
+    assert read_question("When was RoQ started?").relation is None
+    text = (
+        "1. The BSC PAB approves starting the Removal of Qualification process.\n"
+        "2. Elexon gathers the performance history.\n"
+        "Before Removal of Qualification can start, every escalation step in BSCP538 must have been completed."
+    )
+    terms = lexical_terms(question)
+    assert choose_highlight(terms, text, _weights).text.startswith("1. The BSC PAB")
+    assert choose_highlight(terms, text, _weights, relation="before").text.startswith("Before Removal")
 
 
 def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found():
