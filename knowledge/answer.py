@@ -256,8 +256,10 @@ def evidence_of(
         "coverage": covered,
         "margin": top.score - hits[1].score if len(hits) > 1 else top.score,
         "unknown": sum(w for t, w in weights.items() if t in unknown) / (sum(weights.values()) or 1.0),
+        # Where to send something may be answered by a body named without an address ("raise them with the Code
+        # Bodies"): the destination asked for chooses the sentence but does not decline.
         "type_missing": 0.0
-        if highlight.holds_answer
+        if (highlight.holds_answer or kind == "destination")
         and not role_missing(question, kind, top.passage, highlight)
         and not superseded_answer(question, kind, highlight.text)
         and not unconfirmed_event(question, highlight.text)

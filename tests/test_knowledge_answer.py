@@ -278,6 +278,26 @@ def test_the_next_passage_of_the_same_document_stating_the_asked_value_answers(k
     assert ask(faq, contacts).sources[0].section == faq.section
 
 
+def test_where_to_send_something_prefers_an_address_but_a_body_named_without_one_answers(knowledge_base):
+    index = knowledge_base.search_index
+    text = (
+        "The PQS Form is for new entrant LDSOs that will place reliance on a third party's testing.\n"
+        "Send the completed PQS Form to MHHSQualification@elexon.co.uk and performanceassurance@recmanager.co.uk."
+    )
+    form = Passage("page-1", 0, "page", "PQS", "", text, "guidance")
+    queries = Passage(
+        "page-2", 1, "page", "Code queries", "", "Since M8, code queries go to the Code Bodies.", "guidance"
+    )
+
+    def ask(question, passage):
+        return compose_answer(question, [Hit(passage, 1.0, 0.8, 9.0)], index, 0.0, ENQUIRIES)
+
+    answer = ask("where do we send the PQS form?", form)
+    assert "MHHSQualification@elexon.co.uk" in answer.sources[0].highlight
+    answer = ask("now that M8 is done, where do we send code queries?", queries)
+    assert answer.evidence["type_missing"] == 0.0
+
+
 def test_a_year_dating_the_event_asked_about_is_checked_on_the_passage_not_the_sentence(knowledge_base):
     index = knowledge_base.search_index
     text = (
