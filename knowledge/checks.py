@@ -202,7 +202,7 @@ _WANTS = [
     (
         "email",
         re.compile(
-            r"\b(?:e-?mail address(?:es)?|what address|which address|which (?:e-?mail|mailbox|inbox)|"
+            r"\b(?:e-?mail address(?:es)?|(?:what|which) address(?:es)?|which (?:e-?mail|mailbox|inbox)|"
             r"what (?:e-?mail|mailbox|inbox)|who (?:should|do|can|must) (?:i|we) e-?mail|"
             r"(?:where|who) (?:should|do|can|must) (?:i|we) (?:send|e-?mail|write)\b.{0,40}\bto\b|"
             r"e-?mail (?:it|them|this) to|address (?:do|should|must) (?:i|we)|"

@@ -88,6 +88,7 @@ def test_answer_kinds_asked_for():
     assert wanted_answer_type("what's the deadline for the final QAD?") == "date"
     assert wanted_answer_type("who do I email about a design issue?") == "email"
     assert wanted_answer_type("where should we send the form to?") == "email"
+    assert wanted_answer_type("Which addresses do I send the PQS form to?") == "email"
     # where to send something, without "to": an address, or a portal or mailbox named without one
     assert wanted_answer_type("Where do I send the PQS form and what subject line?") == "destination"
     assert wanted_answer_type("where should I direct code queries now?") is None  # a body answers
