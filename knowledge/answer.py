@@ -431,6 +431,7 @@ def highlight_of(
         reading.also,
         reading.former,
         reading.relation,
+        reading.deadline,
     )
     if kind == "date" and not highlight.holds_answer and heading_gives_date(passage.section, terms):
         # The answer leads with the heading that gives the date.

@@ -138,6 +138,7 @@ def choose_highlight(
     also: str | None = None,
     former: bool = False,
     relation: str | None = None,
+    deadline: bool = False,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -236,8 +237,16 @@ def choose_highlight(
         # Of the units holding one that match the question nearly enough in their own words, the best ranked; one
         # holding the second kind asked for too comes first ("By when, and to which mailbox, ...?").
         both = [i for i in typed if has_answer_type(units[i].text, also, lowercase_words)] if also else []
-        best_typed = best_near(both)
-        best_typed = best_typed if best_typed is not None else best_near(typed)
+        # A deadline asked for: a date said to close or be due ("closes at 17:00 on Wednesday 6 December 2023")
+        # before one that dates something else about the subject.
+        # Such a sentence often names nothing of the question but what the heading says ("The consultation period
+        # opened on ... and closes at 17:00 on ..."): it is judged with the heading's words.
+        closing = [i for i in typed if _DEADLINE.search(units[i].text)] if deadline else []
+        closing = [i for i in closing if scores[i] > 0 and scores[i] >= TYPED_SHARE * scores[best]]
+        best_closing = max(closing, key=lambda i: (scores[i], -i)) if closing else None
+        best_typed = next(
+            (found for found in (best_near(both), best_closing) if found is not None), best_near(typed)
+        )
         # A short sentence after the best one often states its value without repeating its subject ("Ofgem consulted
         # on a proposed direction to Elexon. [...] The consultation closed on 30 January 2025."). Not for people,
         # whose names are told apart by their capitals alone.
@@ -424,6 +433,10 @@ _CURRENT_STATE = re.compile(
 )
 
 
+_DEADLINE = re.compile(
+    r"\b(?:deadlines?|closes|closed|closing|due|no later than|cut-?off|(?:submitted|returned|sent|received) by)\b",
+    re.IGNORECASE,
+)
 _FORMER = re.compile(
     r"\b(?:previously|formerly|used to be|renamed|old name|former|originally|(?:was|were) (?:called|named|known as))\b",
     re.IGNORECASE,

@@ -74,6 +74,7 @@ class Reading:
     also: str | None = None  # a second kind of value asked for with ``kind`` (second_answer_type)
     former: bool = False  # what something was called before (asks_former_name)
     relation: str | None = None  # "before" or "after" an event the question asks about
+    deadline: bool = False  # a deadline asked for ("what was the deadline for comments?")
 
 
 NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked for
@@ -91,7 +92,13 @@ def read_question(question: str) -> Reading:
         second_answer_type(question, kind),
         asks_former_name(question),
         _relation(question),
+        bool(_DEADLINE_ASKED.search(asked_part(question))),
     )
+
+
+_DEADLINE_ASKED = re.compile(
+    r"\b(?:deadlines?|cut[- ]?offs?|closing date|due date|last date)\b", re.IGNORECASE
+)
 
 
 _RELATION = re.compile(

@@ -335,6 +335,22 @@ def test_a_question_asking_what_happens_before_an_event_prefers_the_sentence_say
     assert choose_highlight(terms, text, _weights, relation="before").text.startswith("Before Removal")
 
 
+def test_a_deadline_asked_for_is_answered_by_the_date_something_closes():
+    question = "what was the deadline for comments on the M15 acceptance criteria?"
+    assert read_question(question).deadline
+    assert not read_question("when was the M15 acceptance criteria published?").deadline
+    text = (
+        "M15 is planned to take place in October 2026, as the acceptance criteria say.\n"
+        "To submit comments on the M15 acceptance criteria, download the comments log.\n"
+        "The consultation period opened on Wednesday 22 November and closes at 17:00 on Wednesday 6 December 2023."
+    )
+    terms = lexical_terms(question)
+    heading = "Milestone 15 (M15) Acceptance Criteria published for consultation"
+    assert "October 2026" in choose_highlight(terms, text, _weights, "date", heading=heading).text
+    chosen = choose_highlight(terms, text, _weights, "date", heading=heading, deadline=True)
+    assert "closes at 17:00" in chosen.text
+
+
 def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found():
     assert wanted_answer_type("how long does service activation take?") == "duration"
     assert wanted_answer_type("Roughly how many weeks should we plan for it?") == "duration"
