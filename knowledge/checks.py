@@ -247,7 +247,7 @@ _WANTS = [
             r"\bname of the (?:person|chair|head|lead|director|manager|speaker)\b|\bwho chairs\b|"
             r"\bwho (?:is|was|were|are) (?:the )?(?:[\w'’]+ ){0,4}(?:speaker|presenter|chair|chairperson|sro)s?\b|"
             r"\bname of (?:the|our|my|your) (?:[\w'’&-]+ ){1,5}(?:manager|chair|chairperson|lead|director|head|speaker|"
-            r"officer|contact|sro)\b|\bnamed (?:contact|person|individual)\b|\bcontact(?:'s)? name\b",
+            r"officer|contact|sro)\b|\bnamed (?:contact|person|individual|lead|manager)\b|\bcontact(?:'s)? name\b",
             re.IGNORECASE,
         ),
     ),

@@ -369,6 +369,7 @@ def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found(
     assert wanted_answer_type("who was the engagement day's speaker?") == "person"
     assert wanted_answer_type("What's the name of the MHHS Programme Qualification Test Manager?") == "person"
     assert wanted_answer_type("who is our named contact in the CGI team?") == "person"
+    assert wanted_answer_type("Who is the named lead in the CGI Testing Assurance team?") == "person"
     assert wanted_answer_type("what is the name of the form?") is None
     assert wanted_answer_type("how many test cases are in the batch?") == "number"
     # A question for a named thing: the count it mentions is what the thing is about.
