@@ -284,18 +284,22 @@ def test_where_to_send_something_prefers_an_address_but_a_body_named_without_one
         "The PQS Form is for new entrant LDSOs that will place reliance on a third party's testing.\n"
         "Send the completed PQS Form to MHHSQualification@elexon.co.uk and performanceassurance@recmanager.co.uk."
     )
-    form = Passage("page-1", 0, "page", "PQS", "", text, "guidance")
-    queries = Passage(
-        "page-2", 1, "page", "Code queries", "", "Since M8, code queries go to the Code Bodies.", "guidance"
-    )
-
-    def ask(question, passage):
-        return compose_answer(question, [Hit(passage, 1.0, 0.8, 9.0)], index, 0.0, ENQUIRIES)
-
-    answer = ask("where do we send the PQS form?", form)
+    form = _page(text)
+    answer = _answer_from(form, "where do we send the PQS form?", index)
     assert "MHHSQualification@elexon.co.uk" in answer.sources[0].highlight
-    answer = ask("now that M8 is done, where do we send code queries?", queries)
+    queries = _page("Since M8, code queries go to the Code Bodies.")
+    answer = _answer_from(queries, "now that M8 is done, where do we send code queries?", index)
     assert answer.evidence["type_missing"] == 0.0
+
+
+def _page(text: str, title: str = "QA&P consultation") -> Passage:
+    """One passage of a saved page."""
+    return Passage("page-1", 0, "page", title, "", text, "guidance")
+
+
+def _answer_from(passage: Passage, question: str, index):
+    """The answer composed from ``passage`` alone, at no threshold."""
+    return compose_answer(question, [Hit(passage, 1.0, 0.8, 9.0)], index, 0.0, ENQUIRIES)
 
 
 def test_a_year_dating_the_event_asked_about_is_checked_on_the_passage_not_the_sentence(knowledge_base):
@@ -304,10 +308,10 @@ def test_a_year_dating_the_event_asked_about_is_checked_on_the_passage_not_the_s
         "Responses were due in May 2025.\n"
         "Annex 2 was updated to reflect the removal of the Central Switching Service (CSS) simulator."
     )
-    passage = Passage("page-1", 0, "page", "QA&P consultation", "", text, "guidance")
+    passage = _page(text)
 
     def ask(question):
-        return compose_answer(question, [Hit(passage, 1.0, 0.8, 9.0)], index, 0.0, ENQUIRIES)
+        return _answer_from(passage, question, index)
 
     answer = ask("why did annex 2 get changed in the may 2025 consultation? the simulator?")
     assert "CSS" in answer.sources[0].highlight and "2025" not in answer.sources[0].highlight
