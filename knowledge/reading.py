@@ -1,5 +1,6 @@
 """What a question asks: the kind of value, the identifiers it names, a term to define, two terms to tell apart,
-a list, a reason, whether something still holds (see knowledge.checks for the checks each rests on)."""
+a list, a reason, whether something still holds, an earlier name, what comes before or after an event, a deadline
+(see knowledge.checks for the checks most rest on)."""
 
 from __future__ import annotations
 
@@ -83,16 +84,16 @@ NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked fo
 def read_question(question: str) -> Reading:
     kind = wanted_answer_type(question)
     return Reading(
-        kind,
-        frozenset(identifiers_in(question)),
-        asks_for_list(question),
-        defined_term(question),
-        asks_why(question),
-        asks_if_still(question),
-        second_answer_type(question, kind),
-        asks_former_name(question),
-        _relation(question),
-        bool(_DEADLINE_ASKED.search(asked_part(question))),
+        kind=kind,
+        identifiers=frozenset(identifiers_in(question)),
+        wants_list=asks_for_list(question),
+        defined=defined_term(question),
+        reason=asks_why(question),
+        current=asks_if_still(question),
+        also=second_answer_type(question, kind),
+        former=asks_former_name(question),
+        relation=_relation(question),
+        deadline=bool(_DEADLINE_ASKED.search(asked_part(question))),
     )
 
 
