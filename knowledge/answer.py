@@ -415,23 +415,15 @@ def highlight_of(
     similarity: Callable[[list[str]], list[float]] | None = None,
 ) -> Highlight:
     kind = reading.kind
+    # Each part of the Reading is the choose_highlight parameter of the same name.
     highlight = choose_highlight(
         terms,
         passage.text,
         lambda t: max(index.idf(t), 0.1),
-        kind,
-        index.lowercase_words,
-        set(reading.identifiers),
-        similarity,
-        reading.wants_list,
-        reading.defined,
-        passage.section.rsplit(" > ", 1)[-1],
-        reading.reason,
-        reading.current,
-        reading.also,
-        reading.former,
-        reading.relation,
-        reading.deadline,
+        lowercase_words=index.lowercase_words,
+        similarity=similarity,
+        heading=passage.section.rsplit(" > ", 1)[-1],
+        **vars(reading),
     )
     if kind == "date" and not highlight.holds_answer and heading_gives_date(passage.section, terms):
         # The answer leads with the heading that gives the date.

@@ -64,7 +64,8 @@ def compared_terms(question: str) -> tuple[str, str] | None:
 
 @dataclass(frozen=True)
 class Reading:
-    """What a question asks, as the highlight needs it (see knowledge.highlight.choose_highlight)."""
+    """What a question asks, as the highlight needs it: each field is the knowledge.highlight.choose_highlight
+    parameter of the same name."""
 
     kind: str | None = None  # the kind of value asked for (wanted_answer_type)
     identifiers: frozenset[str] = frozenset()  # versions, milestones, codes ... it names (identifiers_in)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from types import SimpleNamespace
 
 import pytest
@@ -349,6 +351,11 @@ def test_a_deadline_asked_for_is_answered_by_the_date_something_closes():
     assert "October 2026" in choose_highlight(terms, text, _weights, "date", heading=heading).text
     chosen = choose_highlight(terms, text, _weights, "date", heading=heading, deadline=True)
     assert "closes at 17:00" in chosen.text
+
+
+def test_every_part_of_a_reading_is_a_parameter_of_the_highlight():
+    parameters = inspect.signature(choose_highlight).parameters
+    assert {f.name for f in dataclasses.fields(Reading)} <= set(parameters)
 
 
 def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found():
