@@ -57,6 +57,7 @@ LABEL_WORDS = 5  # a first sentence this short, with more after it on its line, 
 RUNNER_UP = 0.7  # a neighbouring unit scoring at least this share of the best's is highlighted with it
 # A unit up to this many after the best one (or the one before it) holding the asked value is highlighted with it.
 TYPED_AFTER = 2
+HISTORIC_WEIGHT = 0.5  # what a sentence giving an earlier state counts for, for a question not about the past
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ def choose_highlight(
     former: bool = False,
     relation: str | None = None,
     deadline: bool = False,
+    past: bool = False,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -182,6 +184,13 @@ def choose_highlight(
 
     own = [score(i, local) for i in range(len(units))]
     scores = [score(i, local, titled) for i in range(len(units))]
+    if not (past or current):
+        # A sentence giving the guidance's earlier state ("that arrangement is historic", "treat it as superseded")
+        # does not answer a question about how things stand, unless it is about the past (or whether something
+        # still holds, which the sentence saying what is superseded may answer).
+        for i, unit in enumerate(units):
+            if _HISTORIC.search(unit.text):
+                scores[i] *= HISTORIC_WEIGHT
     plain = [score(i, wanted) for i in range(len(units))]
     if similarity is not None and len(units) > 1:
         # Meaning decides among the units that match best in words: the sentence that states the asked fact often
@@ -429,6 +438,12 @@ _REASON = re.compile(
 _CURRENT_STATE = re.compile(
     r"\b(?:current|currently|now|no longer|any ?more|ceased|replaced|retired|superseded|is over|has ended|"
     r"latest|later)\b",
+    re.IGNORECASE,
+)
+
+
+_HISTORIC = re.compile(
+    r"\b(?:historic|historical|superseded|out of date|outdated|obsolete|no longer (?:valid|current|applies|in use))\b",
     re.IGNORECASE,
 )
 

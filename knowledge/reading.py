@@ -77,6 +77,7 @@ class Reading:
     former: bool = False  # what something was called before (asks_former_name)
     relation: str | None = None  # "before" or "after" an event the question asks about
     deadline: bool = False  # a deadline asked for ("what was the deadline for comments?")
+    past: bool = False  # something past or replaced asked about ("what was ...", "the old labels") (asks_about_past)
 
 
 NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked for
@@ -95,7 +96,22 @@ def read_question(question: str) -> Reading:
         former=asks_former_name(question),
         relation=_relation(question),
         deadline=bool(_DEADLINE_ASKED.search(asked_part(question))),
+        past=asks_about_past(question),
     )
+
+
+_PAST = re.compile(
+    r"\b(?:was|were|did|had|used to|previous(?:ly)?|old|older|original(?:ly)?|earlier|former(?:ly)?|before|"
+    r"history|historic(?:al)?|superseded|replaced|retired|withdrawn|renamed|at the time|back then|"
+    r"20(?:1\d|2[0-4]))\b",
+    re.IGNORECASE,
+)
+
+
+def asks_about_past(question: str) -> bool:
+    """Whether a question asks about something past or replaced ("what was the M15 date?", "the old cohort
+    names"), so that a sentence giving the guidance's earlier state may answer it."""
+    return bool(_PAST.search(question))
 
 
 _DEADLINE_ASKED = re.compile(

@@ -945,3 +945,32 @@ def test_a_why_still_or_former_name_question_is_answered_by_the_reason_what_hold
     terms = lexical_terms(question, expand=False)
     assert answer not in choose_highlight(terms, text, _weights).text
     assert answer in choose_highlight(terms, text, _weights, **{asking: True}).text
+
+
+def test_a_sentence_giving_an_earlier_state_answers_only_a_question_about_the_past():
+    text = (
+        "Is M15 still October 2026?\n"
+        "That date comes from late-2023 pages, before CR055 moved the plan; treat it as superseded and check the "
+        "current Milestone Register.\n"
+        "When is the cutover to the new settlement timetable?\n"
+        "July 2027 under CR055, replacing the earlier December 2026."
+    )
+    question = "Under the CR055 plan, in which month does the switch to the new settlement timetable happen?"
+    reading = read_question(question)
+    assert not reading.past
+    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+    assert chosen.text.startswith("July 2027")
+    # Asked about the earlier plan, the sentence giving it answers.
+    earlier = "What date did late-2023 pages give for M15 before CR055 moved the plan?"
+    reading = read_question(earlier)
+    assert reading.past
+    chosen = choose_highlight(lexical_terms(earlier, expand=False), text, _weights, **vars(reading))
+    assert chosen.text.startswith("That date comes from late-2023 pages")
+
+
+def test_questions_about_the_past_are_told_from_questions_about_now():
+    assert read_question("What were the old cohort labels?").past
+    assert read_question("Which document replaced the Participant Checklist?").past
+    assert read_question("When did M8 happen in 2024?").past
+    assert not read_question("Who manages Qualification Testing for new entrant LDSOs?").past
+    assert not read_question("What cohort labels should we use now?").past
