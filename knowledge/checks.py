@@ -18,9 +18,10 @@ from knowledge.terms import lexical_terms
 
 _VERSION = re.compile(r"\b(?:v|version\s+|ver\.?\s*)(\d+(?:\.\d+)*)\b", re.IGNORECASE)
 # Codes: prefix, then how many digits make one ("M11" is a milestone, "M2000" is not; "P476" a modification).
-_CODES = {"m": (1, 2), "cr": (1, 4), "bscp": (2, 4), "p": (3, 4), "dcp": (2, 4)}
+_CODES = {"m": (1, 2), "cr": (1, 4), "bscp": (2, 4), "p": (3, 4), "dcp": (2, 4), "d": (4, 4)}
 # A milestone is also written out: "Milestone 14" is M14.
-_CODE = re.compile(r"\b(BSCP|DCP|CR|M|P|Milestone)[ -]?(\d{1,5})\b", re.IGNORECASE)
+# A data flow of the Data Transfer Catalogue: "D0150".
+_CODE = re.compile(r"\b(BSCP|DCP|CR|M|P|D|Milestone)[ -]?(\d{1,5})\b", re.IGNORECASE)
 _WRITTEN_OUT = {"milestone": "m"}
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 # Numbered parts of a plan: "Annex 2", "Batch 3", "Wave 1", "Appendix C", "Sprint 4", "Pathway 5".
@@ -49,7 +50,7 @@ def identifiers_in(text: str, kinds: tuple[str, ...] = IDENTIFIER_KINDS) -> set[
     if "code" in kinds:
         for m in _CODE.finditer(text):
             prefix, digits = m.group(1), m.group(2)
-            if prefix in ("m", "p") and m.group(0)[1:2] in (" ", "-"):
+            if prefix in ("m", "p", "d", "D") and m.group(0)[1:2] in (" ", "-"):
                 continue  # "m 11", "p 476": lower-case single letters only count written together
             prefix = _WRITTEN_OUT.get(prefix.lower(), prefix)
             low, high = _CODES[prefix.lower()]
@@ -214,7 +215,8 @@ _WANTS = [
         # "Where do I send the PQS form?": an address, or a portal or mailbox named without one.
         "destination",
         re.compile(
-            r"\bwhere (?:should|do|can|must|shall) (?:i|we) (?:send|e-?mail|submit)\b",
+            r"\bwhere (?:should|do|can|must|shall) (?:i|we) (?:send|e-?mail|submit)\b|"
+            r"\bwho (?:should|do|can|must|shall) (?:i|we) (?:contact|e-?mail|write to|ask)\b",
             re.IGNORECASE,
         ),
     ),
@@ -245,7 +247,8 @@ _WANTS = [
         re.compile(
             r"\b(?:which|what) person\b|\bwho (?:is|was) (?:the )?(?:chair|head|lead|director|manager|speaker)\b|"
             r"\bname of the (?:person|chair|head|lead|director|manager|speaker)\b|\bwho chairs\b|"
-            r"\bwho (?:is|was|were|are) (?:the )?(?:[\w'’]+ ){0,4}(?:speaker|presenter|chair|chairperson|sro)s?\b|"
+            r"\bwho (?:is|was|were|are) (?:the )?(?:[\w'’]+ ){0,4}(?:speaker|presenter|chair|chairperson|sro|lead|director|officer)s?"
+            r"(?= for\b| of\b| at\b| on\b|\s*[?,.]|\s*$)|"
             r"\bname of (?:the|our|my|your) (?:[\w'’&-]+ ){1,5}(?:manager|chair|chairperson|lead|director|head|speaker|"
             r"officer|contact|sro)\b|\bnamed (?:contact|person|individual|lead|manager)\b|\bcontact(?:'s)? name\b",
             re.IGNORECASE,

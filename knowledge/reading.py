@@ -19,7 +19,7 @@ from knowledge.checks import (
 )
 
 _DEFINITION_QUESTION = re.compile(
-    r"^\s*(?:(?:what|wat|wot)(?:'s|s|\s+is|\s+are)?\s+(?:an?\s+|the\s+)?(?P<a>[\w&/-]+)(?:\s+(?:in|on|within)\s[^?]*)?"
+    r"^\s*(?:(?:what|wat|wot)(?:'s|s|\s+is|\s+are)?\s+(?:an?\s+|the\s+)?(?:milestone\s+|term\s+|acronym\s+)?(?P<a>[\w&/-]+)(?:\s+(?:in|on|within)\s[^?]*)?"
     r"(?:\s+(?:again|exactly|actually|then|anyway|precisely|please|pls))*\s*(?:\?|$)"
     r"|(?:what|wat)\s+does\s+(?:the\s+)?(?:abbreviation\s+|acronym\s+|term\s+|milestone\s+)?(?P<b>[\w&/-]+)\s+"
     r"(?:stand\s+for|mean|cover|mark|involve|signify|represent|refer\s+to)\b"

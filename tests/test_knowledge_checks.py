@@ -64,8 +64,11 @@ def test_identifiers_are_found_and_normalised():
         "consultation 2",
         "release 1",
     }
+    # a data flow of the Data Transfer Catalogue
+    assert identifiers_in("Which data items are in the D0150 flow?") == {"d150"}
     # not identifiers: a lone letter and number apart in lower case, a milestone with too many digits
     assert identifiers_in("plan p 476 and m 11, M2000") == set()
+    assert identifiers_in("d 0150, D15") == set()
 
 
 def test_a_passage_about_a_neighbouring_identifier_does_not_answer():
@@ -93,6 +96,9 @@ def test_answer_kinds_asked_for():
     assert wanted_answer_type("Which addresses do I send the PQS form to?") == "email"
     # where to send something, without "to": an address, or a portal or mailbox named without one
     assert wanted_answer_type("Where do I send the PQS form and what subject line?") == "destination"
+    # an address, or a body named ("go to the Programme's Testing team")
+    assert wanted_answer_type("who do i ask about the SIT exit reports?") == "destination"
+    assert wanted_answer_type("Who should we contact about QAG meeting papers?") == "destination"
     assert wanted_answer_type("where should I direct code queries now?") is None  # a body answers
     assert has_answer_type("Email both MHHSQualification@elexon.co.uk and the REC.", "destination")
     assert has_answer_type("All DIP onboarding questions go to the Elexon Support Portal.", "destination")
@@ -377,6 +383,8 @@ def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found(
     assert wanted_answer_type("What's the name of the MHHS Programme Qualification Test Manager?") == "person"
     assert wanted_answer_type("who is our named contact in the CGI team?") == "person"
     assert wanted_answer_type("Who is the named lead in the CGI Testing Assurance team?") == "person"
+    assert wanted_answer_type("who was the MHHS programme code lead for M8?") == "person"
+    assert wanted_answer_type("Who was the programme's data director?") == "person"
     assert wanted_answer_type("what is the name of the form?") is None
     assert wanted_answer_type("how many test cases are in the batch?") == "number"
     # A question for a named thing: the count it mentions is what the thing is about.
@@ -477,6 +485,7 @@ def test_a_question_asking_what_a_term_is_prefers_a_passage_with_an_entry_for_it
     assert defined_term("What does the abbreviation UIT stand for?") == "UIT"
     assert defined_term("What does M12 cover?") == "M12"  # what a milestone covers, marks or means
     assert defined_term("What does milestone M13 mean?") == "M13"
+    assert defined_term("quick one - what's milestone M11?") == "M11"
     assert defined_term("what does M11 mark?") == "M11"
     assert defined_term("What is the deadline for the QAD?") is None
     assert defined_term("what's M13 again?") == "M13"  # a filler word after the term
