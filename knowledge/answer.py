@@ -265,8 +265,11 @@ def evidence_of(
         and not unconfirmed_event(question, highlight.text)
         else 1.0,
         "ids_missing": 1.0 if missing_identifiers(question, top.passage.retrieval_text()) else 0.0,
+        # An identifier dating the subject ("the post-CR055 QA&P") need only be in the passage.
         "ids_missing_sentence": 1.0
-        if missing_identifiers(question, answering_text(top.passage, highlight), SENTENCE_IDENTIFIER_KINDS)
+        if missing_identifiers(
+            _DATING.sub(" ", question), answering_text(top.passage, highlight), SENTENCE_IDENTIFIER_KINDS
+        )
         else 0.0,
         # The answering sentence itself saying the guidance does not give it ("Cycle timings were to be announced
         # later") declines, unless the question asks where or why ("where are the timeframes?" is answered by "they
@@ -348,6 +351,9 @@ def _initials(question: str, first: str, second: str) -> set[str]:
         for run in _CAPITALISED_RUN.findall(question)
         if pair in run and len(run.split()) >= 3  # two letters name too many things
     }
+
+
+_DATING = re.compile(r"\b(?:post|pre)[- ]?(?:CR|M)\s?\d+\b", re.IGNORECASE)
 
 
 def answering_text(passage: Passage, highlight: Highlight) -> str:

@@ -356,3 +356,21 @@ def test_words_of_the_situation_told_before_the_question_are_not_taken_for_an_un
     # In the sentence that asks, they still count.
     asked = knowledge_base.ask("Who signs the final QAD budget?")
     assert asked.evidence["unknown"] > 0.0
+
+
+def test_an_identifier_dating_the_subject_is_checked_on_the_passage_not_the_sentence(knowledge_base):
+    index = knowledge_base.search_index
+    text = (
+        "The Programme updated the QA&P after Ofgem's approval of CR055.\n"
+        "The artefacts were approved at the QAG and both PABs in January 2025."
+    )
+    passage = _page(text, title="Qualification Approach & Plan and Annexes 1 & 2")
+
+    def ask(question):
+        return _answer_from(passage, question, index)
+
+    answer = ask("which month were the post-CR055 QA&P and annexes 1&2 approved by the PABs?")
+    assert "January 2025" in answer.sources[0].highlight
+    assert answer.evidence["ids_missing_sentence"] == 0.0
+    # A dating identifier the passage never names still counts against it.
+    assert ask("which month were the post-CR060 annexes approved by the PABs?").evidence["ids_missing"] == 1.0
