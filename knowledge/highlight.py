@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from knowledge.checks import entry_names, has_answer_type, identifiers_in, is_absence_statement
 from knowledge.chunk import split_sentences
-from knowledge.terms import lexical_terms
+from knowledge.terms import lexical_terms, verb_of
 
 CAPTION_WEIGHT = (
     0.8  # a table header row, a line ending in ":" or a question scores less (0.5: fewer headlines)
@@ -148,7 +148,7 @@ def choose_highlight(
     ``defined``: the term a question asks to have defined ("what is Kestrel?"); a unit defining it answers.
     """
     units = units_of(text)
-    wanted = {t: weight(t) for t in question_terms}
+    wanted = {verb_of(t): weight(t) for t in question_terms}
     present = [_terms(u) for u in units]
     if relation and wanted:
         # "What has to happen before RoQ can start?": the word saying which side of an event is asked about counts
@@ -486,4 +486,4 @@ def _match(term: str, present: set[str]) -> float:
 
 
 def _terms(unit: Unit) -> set[str]:
-    return set(lexical_terms(unit.text, expand=True))
+    return {verb_of(t) for t in lexical_terms(unit.text, expand=True)}

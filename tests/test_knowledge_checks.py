@@ -37,7 +37,7 @@ from knowledge.highlight import choose_highlight, defines_term, units_of
 from knowledge.reading import Reading, compared_terms, defined_term, read_question
 from knowledge.search import Hit
 from knowledge.store import Passage
-from knowledge.terms import expand_shorthand, lexical_terms
+from knowledge.terms import expand_shorthand, lexical_terms, verb_of
 
 
 def test_identifiers_are_found_and_normalised():
@@ -983,3 +983,15 @@ def test_questions_about_the_past_are_told_from_questions_about_now():
     assert read_question("When did M8 happen in 2024?").past
     assert not read_question("Who manages Qualification Testing for new entrant LDSOs?").past
     assert not read_question("What cohort labels should we use now?").past
+
+
+def test_an_irregular_past_form_is_the_verb_in_the_highlight():
+    assert verb_of("sent") == "send" and verb_of("paid") == "pay" and verb_of("comment") == "comment"
+    text = (
+        "| Updated Functional Batches 1-3 published for consultation | Monday 19 May 2025 |\n"
+        "No participant sent feedback or comments."
+    )
+    question = "Did anyone send comments on Functional Batches 1-3?"
+    terms = lexical_terms(question, expand=False)
+    chosen = choose_highlight(terms, text, _weights, heading="Functional Batches 1, 2 and 3")
+    assert chosen.text == "No participant sent feedback or comments."
