@@ -456,11 +456,12 @@ def _names_a_thing(text: str, end: int) -> bool:
     return bool(_THING_AFTER.match(text, end))
 
 
-# A time of day ("17:00", "5pm") and a numbered part or level ("Cycle 2", "Level 3 group", "section 4.2") hold digits
-# that count nothing.
+# A time of day ("17:00", "5pm") and a numbered part, level or reference ("Cycle 2", "Level 3 group", "section 4.2",
+# "(note 08)") hold digits that count nothing.
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}(?:\s?[ap]m)?\b|\b\d{1,2}\s?[ap]m\b", re.IGNORECASE)
 _NUMBERED = re.compile(
-    r"\b(?:cycle|level|tier|section|phase|stage|step|release|round|slide|page|paragraph|clause|chapter)s?\s+"
+    r"\b(?:cycle|level|tier|section|phase|stage|step|release|round|slide|page|paragraph|clause|chapter|note|figure|"
+    r"table|question|item)s?\s+"
     r"\d+(?:\.\d+)*(?:\s*(?:-|–|to|and)\s*\d+(?:\.\d+)*)?\b",
     re.IGNORECASE,
 )

@@ -119,6 +119,10 @@ def test_a_number_question_is_not_answered_by_the_digits_of_a_date_or_an_identif
     assert has_answer_type("At least 15 working days.", "number")
     assert not has_answer_type("Updated Functional Batches published on Monday 19 May 2025.", "number")
     assert not has_answer_type("CR055 moved M10.", "number")
+    # a reference to another note, table or question counts nothing
+    assert not has_answer_type("Submitting the RTTM at PIT entry and PIT exit (note 08).", "number")
+    assert not has_answer_type("See table 2 and QAD question 14.", "number")
+    assert has_answer_type("Within 10 working days of PIT exit (note 08).", "number")
     assert has_answer_type("The v1.2 FAQ", "version") and not has_answer_type("The FAQ", "version")
     assert has_answer_type("It began on 30 October 2023.", "date")
 
