@@ -77,7 +77,9 @@ class Reading:
     former: bool = False  # what something was called before (asks_former_name)
     relation: str | None = None  # "before" or "after" an event the question asks about
     deadline: bool = False  # a deadline asked for ("what was the deadline for comments?")
-    past: bool = False  # something past or replaced asked about ("what was ...", "the old labels") (asks_about_past)
+    past: bool = (
+        False  # something past or replaced asked about ("what was ...", "the old labels") (asks_about_past)
+    )
 
 
 NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked for

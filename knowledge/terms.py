@@ -334,17 +334,51 @@ def _word_term(word: str) -> str:
 # send comments?". Forms that are words of their own here ("left", "found", "led" beside "lead", "sat" beside SIT)
 # are left out.
 _IRREGULAR_FORMS = {
-    "send": "sent", "pay": "paid", "hold": "held", "make": "made", "take": "took taken", "give": "gave given",
-    "tell": "told", "meet": "met", "begin": "began begun", "run": "ran", "choose": "chose chosen",
-    "write": "wrote written", "bring": "brought", "build": "built", "keep": "kept", "go": "went gone",
-    "come": "came", "see": "saw seen", "say": "said", "know": "knew known", "show": "shown", "spend": "spent",
-    "seek": "sought", "think": "thought", "buy": "bought", "teach": "taught", "mean": "meant", "lose": "lost",
-    "understand": "understood", "undertake": "undertook undertaken", "withdraw": "withdrew withdrawn",
-    "draw": "drew drawn", "rise": "rose risen", "fall": "fell fallen", "stand": "stood", "grow": "grew grown",
-    "win": "won", "break": "broke broken", "speak": "spoke spoken", "forget": "forgot forgotten",
+    "send": "sent",
+    "pay": "paid",
+    "hold": "held",
+    "make": "made",
+    "take": "took taken",
+    "give": "gave given",
+    "tell": "told",
+    "meet": "met",
+    "begin": "began begun",
+    "run": "ran",
+    "choose": "chose chosen",
+    "write": "wrote written",
+    "bring": "brought",
+    "build": "built",
+    "keep": "kept",
+    "go": "went gone",
+    "come": "came",
+    "see": "saw seen",
+    "say": "said",
+    "know": "knew known",
+    "show": "shown",
+    "spend": "spent",
+    "seek": "sought",
+    "think": "thought",
+    "buy": "bought",
+    "teach": "taught",
+    "mean": "meant",
+    "lose": "lost",
+    "understand": "understood",
+    "undertake": "undertook undertaken",
+    "withdraw": "withdrew withdrawn",
+    "draw": "drew drawn",
+    "rise": "rose risen",
+    "fall": "fell fallen",
+    "stand": "stood",
+    "grow": "grew grown",
+    "win": "won",
+    "break": "broke broken",
+    "speak": "spoke spoken",
+    "forget": "forgot forgotten",
 }
 _VERB_OF = {
-    _stemmer.stemWord(form): _stemmer.stemWord(verb) for verb, forms in _IRREGULAR_FORMS.items() for form in forms.split()
+    _stemmer.stemWord(form): _stemmer.stemWord(verb)
+    for verb, forms in _IRREGULAR_FORMS.items()
+    for form in forms.split()
 }
 
 
