@@ -29,6 +29,7 @@ from knowledge.checks import (
     is_absence_statement,
     kind_named_terms,
     missing_identifiers,
+    says_not_given,
     wanted_answer_type,
 )
 from knowledge.decline import DeclineModel, load_decline_model
@@ -359,15 +360,6 @@ _DATING = re.compile(r"\b(?:post|pre)[- ]?(?:CR|M)\s?\d+\b", re.IGNORECASE)
 def answering_text(passage: Passage, highlight: Highlight) -> str:
     """The answering sentences with what they answer: the passage's heading and their lead-in (an FAQ question)."""
     return f"{passage.heading}\n{highlight.lead_in}\n{highlight.text}"
-
-
-def says_not_given(text: str, terms: list[str]) -> bool:
-    """Whether a part of ``text`` (a sentence, or a table row's cell) naming something the question asks about says
-    the guidance does not give it ("Cycle timings after CR055 were to be announced later"); a row whose only absent
-    cell is about something else ("M14 | (not defined in this pack's sources) | ...read QA&P Appendix B") is not."""
-    asked = set(terms)
-    parts = [cell for line in text.split("\n") for cell in line.split("|")]
-    return any(is_absence_statement(part) and asked & set(lexical_terms(part, expand=True)) for part in parts)
 
 
 # The entry for a term is looked for among this many best passages (3: one question fewer; 10: the same).

@@ -505,6 +505,15 @@ def is_absence_statement(sentence: str) -> bool:
     return bool(_ABSENCE.search(sentence))
 
 
+def says_not_given(text: str, terms: list[str]) -> bool:
+    """Whether a part of ``text`` (a sentence, or a table row's cell) naming something the question asks about says
+    the guidance does not give it ("Cycle timings after CR055 were to be announced later"); a row whose only absent
+    cell is about something else ("M14 | (not defined in this pack's sources) | ...read QA&P Appendix B") is not."""
+    asked = set(terms)
+    parts = [cell for line in text.split("\n") for cell in line.split("|")]
+    return any(is_absence_statement(part) and asked & set(lexical_terms(part, expand=True)) for part in parts)
+
+
 _ENTRY_OPENING = re.compile(r"^[-*•\s]*\**([\w&/ -]+?)\**\s*(?::|\s-\s|\s–\s|\()")
 
 

@@ -31,7 +31,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from knowledge.checks import entry_names, has_answer_type, identifiers_in, is_absence_statement
+from knowledge.checks import (
+    entry_names,
+    has_answer_type,
+    identifiers_in,
+    is_absence_statement,
+    says_not_given,
+)
 from knowledge.chunk import split_sentences
 from knowledge.terms import lexical_terms, verb_of
 
@@ -220,7 +226,9 @@ def choose_highlight(
         i != best
         and own[i] > 0
         and own[i] >= ABSENCE_SHARE * own[best]
-        and is_absence_statement(units[i].text)
+        # The unit names what the question asks about as not given: "M11 | ... | this pack does not record the
+        # approval date" says nothing is missing for "what happens at M11?".
+        and says_not_given(units[i].text, list(wanted))
         for i in range(len(units))
     )
     holds = True

@@ -14,7 +14,6 @@ from knowledge.answer import (
     highlight_of,
     prefer_definition,
     role_missing,
-    says_not_given,
     superseded_answer,
     unconfirmed_event,
 )
@@ -29,6 +28,7 @@ from knowledge.checks import (
     is_absence_statement,
     kind_named_terms,
     missing_identifiers,
+    says_not_given,
     second_answer_type,
     wanted_answer_type,
 )
@@ -792,6 +792,16 @@ def test_a_value_the_guidance_says_is_undefined_or_unavailable_is_an_absence():
     assert is_absence_statement("The migration thresholds are not available publicly.")
     assert not is_absence_statement("No participant sent feedback or comments.")
     assert not is_absence_statement("No applicant fee is charged.")
+
+
+def test_an_absence_beside_the_answer_counts_only_in_a_part_naming_what_is_asked():
+    # "M11 - what actually happens at that milestone?": the M11 row says what happens and, in its last cell, that
+    # the pack does not record the approval date; shown beside the M12 row, it declined the question.
+    asked = lexical_terms("M11 - what actually happens at that milestone?")
+    assert not says_not_given(
+        "| M11 | Suppliers begin migrating | this pack does not record the approval date |", asked
+    )
+    assert says_not_given("| M11 | this pack does not record what happens |", asked)
 
 
 def test_a_lines_short_label_is_shown_with_the_sentence_after_it():
