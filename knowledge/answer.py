@@ -26,6 +26,7 @@ from knowledge.checks import (
     asks_place_or_reason,
     entry_names,
     has_answer_type,
+    identifiers_in,
     is_absence_statement,
     kind_named_terms,
     missing_identifiers,
@@ -251,6 +252,7 @@ def evidence_of(
     # Words the guidance never uses count only in the sentence that asks: the situation told before it ("we're
     # trying to sort the budget") is in the participant's words, not the guidance's.
     unknown = set(unknown_subject_terms(asked_part(question), index))
+    said = about_asked(highlight, identifiers_in(question))
     return {
         "confidence": passage_confidence(top.dense, covered),
         "dense": top.dense,
@@ -277,8 +279,8 @@ def evidence_of(
         # are in Appendix C, not reproduced here").
         "absence": 1.0
         if highlight.absence
-        or (kind and is_absence_statement(highlight.text))
-        or (not asks_place_or_reason(question) and says_not_given(highlight.text, terms))
+        or (kind and is_absence_statement(said))
+        or (not asks_place_or_reason(question) and says_not_given(said, terms))
         else 0.0,
     }
 
@@ -355,6 +357,16 @@ def _initials(question: str, first: str, second: str) -> set[str]:
 
 
 _DATING = re.compile(r"\b(?:post|pre)[- ]?(?:CR|M)\s?\d+\b", re.IGNORECASE)
+
+
+def about_asked(highlight: Highlight, asked: set[str]) -> str:
+    """The highlighted units but those about another identifier than the question names: beside "| December | 19
+    December 2024 |", "The pack's sources do not list the 2025 or 2026 QAG calendar" says nothing is missing for
+    "what was the date of the December 2024 QAG?"."""
+    if not asked:
+        return highlight.text
+    kept = [u.text for u in highlight.units if not (named := identifiers_in(u.text)) or named & asked]
+    return "\n".join(kept)
 
 
 def answering_text(passage: Passage, highlight: Highlight) -> str:

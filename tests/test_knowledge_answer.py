@@ -374,3 +374,22 @@ def test_an_identifier_dating_the_subject_is_checked_on_the_passage_not_the_sent
     assert answer.evidence["ids_missing_sentence"] == 0.0
     # A dating identifier the passage never names still counts against it.
     assert ask("which month were the post-CR060 annexes approved by the PABs?").evidence["ids_missing"] == 1.0
+
+
+def test_an_absence_about_another_year_beside_the_answer_does_not_decline(knowledge_base):
+    index = knowledge_base.search_index
+    text = (
+        "| Month | QAG meeting |\n"
+        "| --- | --- |\n"
+        "| December | 19 December 2024 |\n"
+        "\n"
+        "The pack's sources do not list the 2025 or 2026 QAG calendar; check the Programme's events page."
+    )
+    passage = _page(text, title="QAG meetings")
+    answer = _answer_from(passage, "What was the date of the December 2024 QAG?", index)
+    assert "19 December 2024" in answer.sources[0].highlight
+    assert answer.evidence["absence"] == 0.0
+    # Asked about a year the sentence says is not listed, the question is declined.
+    later = _answer_from(passage, "What is the date of the December 2026 QAG?", index)
+    assert later.evidence["absence"] == 1.0 or later.evidence["ids_missing"] == 1.0
+    assert not later.answered
