@@ -35,8 +35,8 @@ _PART_LIST = re.compile(
 )
 _LISTED = re.compile(r"[0-9]{1,2}|\b[A-H]\b")
 # A part numbered in words: "the second consultation" is consultation 2.
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
-_ORDINAL_PART = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+({_PART_NOUNS})\b", re.IGNORECASE)
+ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+_ORDINAL_PART = re.compile(rf"\b({'|'.join(ORDINAL_WORDS)})\s+({_PART_NOUNS})\b", re.IGNORECASE)
 IDENTIFIER_KINDS = ("version", "code", "year", "part")
 
 
@@ -64,7 +64,7 @@ def identifiers_in(text: str, kinds: tuple[str, ...] = IDENTIFIER_KINDS) -> set[
         for m in _PART_LIST.finditer(text):  # "Annex 1 and 4", "annexes 1 & 4", "Batches 1, 2 and 3"
             found |= {f"{m.group(1).lower()} {n.upper()}" for n in _LISTED.findall(m.group(2))}
         for m in _ORDINAL_PART.finditer(text):
-            found.add(f"{m.group(2).lower()} {_ORDINALS[m.group(1).lower()]}")
+            found.add(f"{m.group(2).lower()} {ORDINAL_WORDS[m.group(1).lower()]}")
         for m in _PART_RANGE.finditer(text):
             low, high = int(m.group(2)), int(m.group(3))
             found |= {f"{m.group(1).lower()} {n}" for n in range(low, min(high, low + 20) + 1)}

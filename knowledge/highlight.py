@@ -39,6 +39,7 @@ from knowledge.checks import (
     says_not_given,
 )
 from knowledge.chunk import split_sentences
+from knowledge.reading import ORDINAL, ORDINALS
 from knowledge.terms import lexical_terms, verb_of
 
 CAPTION_WEIGHT = (
@@ -63,7 +64,9 @@ LABEL_WORDS = 5  # a first sentence this short, with more after it on its line, 
 RUNNER_UP = 0.7  # a neighbouring unit scoring at least this share of the best's is highlighted with it
 # A unit up to this many after the best one (or the one before it) holding the asked value is highlighted with it.
 TYPED_AFTER = 2
-HISTORIC_WEIGHT = 0.5  # what a sentence giving an earlier state counts for, for a question not about the past
+# What a sentence giving an earlier state counts for, for a question not about the past; and one about another of
+# several things than the one asked ("the first consultation" for "the second consultation").
+OFF_SUBJECT_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,7 @@ def choose_highlight(
     relation: str | None = None,
     deadline: bool = False,
     past: bool = False,
+    ordinal: int | None = None,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -190,13 +194,20 @@ def choose_highlight(
 
     own = [score(i, local) for i in range(len(units))]
     scores = [score(i, local, titled) for i in range(len(units))]
+    if ordinal is not None:
+        # "When did MCAG approve the second consultation?": a sentence about another of them ("The first
+        # consultation ... was approved on 8 May 2024") does not answer.
+        for i, unit in enumerate(units):
+            told = {ORDINALS[m.lower()] for m in ORDINAL.findall(unit.text)}
+            if told and ordinal not in told:
+                scores[i] *= OFF_SUBJECT_WEIGHT
     if not (past or current):
         # A sentence giving the guidance's earlier state ("that arrangement is historic", "treat it as superseded")
         # does not answer a question about how things stand, unless it is about the past (or whether something
         # still holds, which the sentence saying what is superseded may answer).
         for i, unit in enumerate(units):
             if _HISTORIC.search(unit.text):
-                scores[i] *= HISTORIC_WEIGHT
+                scores[i] *= OFF_SUBJECT_WEIGHT
     plain = [score(i, wanted) for i in range(len(units))]
     if similarity is not None and len(units) > 1:
         # Meaning decides among the units that match best in words: the sentence that states the asked fact often

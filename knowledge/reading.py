@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.checks import (
+    ORDINAL_WORDS,
     asked_part,
     asks_for_list,
     asks_former_name,
@@ -77,9 +78,8 @@ class Reading:
     former: bool = False  # what something was called before (asks_former_name)
     relation: str | None = None  # "before" or "after" an event the question asks about
     deadline: bool = False  # a deadline asked for ("what was the deadline for comments?")
-    past: bool = (
-        False  # something past or replaced asked about ("what was ...", "the old labels") (asks_about_past)
-    )
+    past: bool = False  # something past or replaced asked about: "the old labels" (asks_about_past)
+    ordinal: int | None = None  # which of several is asked about: "the 2nd consultation" (asked_ordinal)
 
 
 NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked for
@@ -99,7 +99,21 @@ def read_question(question: str) -> Reading:
         relation=_relation(question),
         deadline=bool(_DEADLINE_ASKED.search(asked_part(question))),
         past=asks_about_past(question),
+        ordinal=asked_ordinal(question),
     )
+
+
+ORDINALS = ORDINAL_WORDS | {
+    f"{n}{end}": n for n, end in zip(range(1, 7), ("st", "nd", "rd", "th", "th", "th"), strict=True)
+}
+ORDINAL = re.compile(rf"\b({'|'.join(ORDINALS)})\b", re.IGNORECASE)
+
+
+def asked_ordinal(question: str) -> int | None:
+    """Which of several things a question asks about, when it names one ordinal ("when did MCAG approve the 2nd
+    migration framework consultation?" asks about the second)."""
+    named = {ORDINALS[m.lower()] for m in ORDINAL.findall(asked_part(question))}
+    return named.pop() if len(named) == 1 else None
 
 
 _PAST = re.compile(

@@ -1009,3 +1009,21 @@ def test_an_irregular_past_form_is_the_verb_in_the_highlight():
     terms = lexical_terms(question, expand=False)
     chosen = choose_highlight(terms, text, _weights, heading="Functional Batches 1, 2 and 3")
     assert chosen.text == "No participant sent feedback or comments."
+
+
+def test_a_sentence_about_another_of_several_does_not_answer_for_the_one_asked():
+    text = (
+        "The first consultation focused on the Migration schedule and was approved by the MCAG on 8 May 2024.\n"
+        "The second consultation focused on monitoring and controlling Migration Execution. "
+        "This was approved by the MCAG on 25 July 2024."
+    )
+    for question in (
+        "When did MCAG approve the second Migration Framework consultation?",
+        "when did mcag approve the 2nd migration framework consultation?",
+    ):
+        reading = read_question(question)
+        assert reading.ordinal == 2
+        chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+        assert "25 July 2024" in chosen.text and "8 May 2024" not in chosen.text
+    assert read_question("Which came first, the QAD or the plan?").ordinal == 1
+    assert read_question("Were the first and second consultations approved?").ordinal is None  # two asked
