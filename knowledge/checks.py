@@ -18,14 +18,14 @@ from knowledge.terms import lexical_terms
 
 _VERSION = re.compile(r"\b(?:v|version\s+|ver\.?\s*)(\d+(?:\.\d+)*)\b", re.IGNORECASE)
 # Codes: prefix, then how many digits make one ("M11" is a milestone, "M2000" is not; "P476" a modification).
-_CODES = {"m": (1, 2), "cr": (1, 4), "bscp": (2, 4), "p": (3, 4), "dcp": (2, 4), "d": (4, 4)}
+_CODES = {"m": (1, 2), "cr": (1, 4), "bscp": (2, 4), "p": (3, 4), "dcp": (2, 4), "d": (4, 4), "r": (4, 4)}
 # A milestone is also written out: "Milestone 14" is M14.
-# A data flow of the Data Transfer Catalogue: "D0150".
-_CODE = re.compile(r"\b(BSCP|DCP|CR|M|P|D|Milestone)[ -]?(\d{1,5})\b", re.IGNORECASE)
+# A data flow of the Data Transfer Catalogue: "D0150"; a REC change proposal: "R0084".
+_CODE = re.compile(r"\b(BSCP|DCP|CR|M|P|D|R|Milestone)[ -]?(\d{1,5})\b", re.IGNORECASE)
 _WRITTEN_OUT = {"milestone": "m"}
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 # Numbered parts of a plan: "Annex 2", "Batch 3", "Wave 1", "Appendix C", "Sprint 4", "Pathway 5".
-_PART_NOUNS = "annex|appendix|batch|wave|cohort|tranche|sprint|pathway|cycle|phase|release|round|consultation|checkpoint"
+_PART_NOUNS = "annex|appendix|batch|wave|cohort|tranche|sprint|pathway|cycle|phase|release|round|consultation|checkpoint|theme"
 _PARTS = rf"\b({_PART_NOUNS})(?:es|s)?\s+"
 _PART = re.compile(_PARTS + r"([0-9]{1,2}|[A-H])\b", re.IGNORECASE)
 _PART_RANGE = re.compile(_PARTS + r"(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\b", re.IGNORECASE)
@@ -50,7 +50,7 @@ def identifiers_in(text: str, kinds: tuple[str, ...] = IDENTIFIER_KINDS) -> set[
     if "code" in kinds:
         for m in _CODE.finditer(text):
             prefix, digits = m.group(1), m.group(2)
-            if prefix in ("m", "p", "d", "D") and m.group(0)[1:2] in (" ", "-"):
+            if prefix in ("m", "p", "d", "D", "r", "R") and m.group(0)[1:2] in (" ", "-"):
                 continue  # "m 11", "p 476": lower-case single letters only count written together
             prefix = _WRITTEN_OUT.get(prefix.lower(), prefix)
             low, high = _CODES[prefix.lower()]
@@ -205,7 +205,7 @@ _WANTS = [
         re.compile(
             r"\b(?:e-?mail address(?:es)?|(?:what|which) address(?:es)?|which (?:e-?mail|mailbox|inbox)|"
             r"what (?:e-?mail|mailbox|inbox)|who (?:should|do|can|must) (?:i|we) e-?mail|"
-            r"(?:where|who) (?:should|do|can|must) (?:i|we) (?:send|e-?mail|write)\b.{0,40}\bto\b|"
+            r"where (?:should|do|can|must) (?:i|we) (?:send|e-?mail|write)\b.{0,40}\bto\b|"
             r"e-?mail (?:it|them|this) to|address (?:do|should|must) (?:i|we)|"
             rf"{_ASKED_AS_NEED}(?:the|an?)\s+(?:e-?mail\s+)?address(?:es)?)\b",
             re.IGNORECASE,
@@ -216,7 +216,8 @@ _WANTS = [
         "destination",
         re.compile(
             r"\bwhere (?:should|do|can|must|shall) (?:i|we) (?:send|e-?mail|submit)\b|"
-            r"\bwho (?:should|do|can|must|shall) (?:i|we) (?:contact|e-?mail|write to|ask)\b",
+            r"\bwho (?:should|do|can|must|shall) (?:i|we) (?:contact|e-?mail|write to|ask)\b|"
+            r"\bwho (?:should|do|can|must|shall) (?:i|we) (?:send|write)\b.{0,40}\bto\b",
             re.IGNORECASE,
         ),
     ),
@@ -300,7 +301,8 @@ DURATION = re.compile(
 )
 PERCENTAGE = re.compile(r"\d+(?:\.\d+)?\s?(?:%|per ?cent\b)", re.IGNORECASE)
 MONEY = re.compile(
-    r"[£$€]\s?\d|\b\d+(?:\.\d+)?\s?(?:pounds|gbp|euros?)\b|\bfree of charge\b|\bno (?:\w+ )?(?:fee|charge|cost)s?\b",
+    r"[£$€]\s?\d|\b\d+(?:\.\d+)?\s?(?:pounds|gbp|euros?)\b|\bfree of charge\b|\bno (?:\w+ )?(?:fee|charge|cost)s?\b|"
+    r"\b(?:do|does|will) not (?:need to |have to )?pay\b|\bnot (?:be )?charged\b|\bat no cost\b",
     re.IGNORECASE,
 )
 # How often: "fortnightly", "every two months", "once a year", "on the first Wednesday of the month", "twice".

@@ -25,7 +25,10 @@ _DEFINITION_QUESTION = re.compile(
     r"|(?:what|wat)\s+does\s+(?:the\s+)?(?:abbreviation\s+|acronym\s+|term\s+|milestone\s+)?(?P<b>[\w&/-]+)\s+"
     r"(?:stand\s+for|mean|cover|mark|involve|signify|represent|refer\s+to)\b"
     r"|(?P<c>[\w&/-]+)\s*=\s*\?"
-    r"|(?P<d>[\w&/-]+)\s*(?:[-–:,]|\?)\s*(?:what|wat|wot)(?:'s|s|\s+is)\s+(?:it|that|this)\b)",  # "M11 - what is it?"
+    r"|(?P<d>[\w&/-]+)\s*(?:[-–:,]|\?)\s*(?:what|wat|wot)(?:'s|s|\s+is)\s+(?:it|that|this)\b"  # "M11 - what is it?"
+    # "remind me what M11 is again?"
+    r"|(?:(?:can you |could you |pls |please )?(?:remind me|tell me|explain)\s+)(?:what|wat)\s+(?:an?\s+|the\s+)?"
+    r"(?P<e>[\w&/-]+)\s+(?:is|means|stands\s+for)(?:\s+(?:again|exactly|actually))?\s*(?:\?|$))",
     re.IGNORECASE,
 )
 

@@ -66,6 +66,14 @@ def test_identifiers_are_found_and_normalised():
     }
     # a data flow of the Data Transfer Catalogue
     assert identifiers_in("Which data items are in the D0150 flow?") == {"d150"}
+    # a REC change proposal, and a theme of test scenarios
+    assert identifiers_in("What does REC Change Proposal R0084 cover?") == {"r84"}
+    assert identifiers_in("Themes 6, 7 and 9 were approved; when was Theme 10?") == {
+        "theme 6",
+        "theme 7",
+        "theme 9",
+        "theme 10",
+    }
     # not identifiers: a lone letter and number apart in lower case, a milestone with too many digits
     assert identifiers_in("plan p 476 and m 11, M2000") == set()
     assert identifiers_in("d 0150, D15") == set()
@@ -99,6 +107,10 @@ def test_answer_kinds_asked_for():
     # an address, or a body named ("go to the Programme's Testing team")
     assert wanted_answer_type("who do i ask about the SIT exit reports?") == "destination"
     assert wanted_answer_type("Who should we contact about QAG meeting papers?") == "destination"
+    assert wanted_answer_type(
+        "Now M8 has happened, who do I send a question about the code drafting to?"
+    ) == ("destination")
+    assert wanted_answer_type("where do I send the form to?") == "email"
     assert wanted_answer_type("where should I direct code queries now?") is None  # a body answers
     assert has_answer_type("Email both MHHSQualification@elexon.co.uk and the REC.", "destination")
     assert has_answer_type("All DIP onboarding questions go to the Elexon Support Portal.", "destination")
@@ -125,6 +137,9 @@ def test_a_number_question_is_not_answered_by_the_digits_of_a_date_or_an_identif
     assert has_answer_type("Within 10 working days of PIT exit (note 08).", "number")
     assert has_answer_type("The v1.2 FAQ", "version") and not has_answer_type("The FAQ", "version")
     assert has_answer_type("It began on 30 October 2023.", "date")
+    # costing nothing answers "how much?"
+    assert has_answer_type("As an applicant, you do not need to pay to go through the process.", "money")
+    assert not has_answer_type("Elexon recovers the cost centrally.", "money")
 
 
 def _weights(term: str) -> float:
@@ -490,6 +505,8 @@ def test_a_question_asking_what_a_term_is_prefers_a_passage_with_an_entry_for_it
     assert defined_term("What does M12 cover?") == "M12"  # what a milestone covers, marks or means
     assert defined_term("What does milestone M13 mean?") == "M13"
     assert defined_term("quick one - what's milestone M11?") == "M11"
+    assert defined_term("remind me what M11 is again?") == "M11"
+    assert defined_term("can you tell me what the QAD is?") == "QAD"
     assert defined_term("what does M11 mark?") == "M11"
     assert defined_term("What is the deadline for the QAD?") is None
     assert defined_term("what's M13 again?") == "M13"  # a filler word after the term
