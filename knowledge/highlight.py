@@ -369,6 +369,10 @@ def choose_highlight(
         near = [i for i in neighbours if plain[i] > 0 and plain[i] >= RUNNER_UP * plain[best]]
         if near:
             chosen = sorted([best, max(near, key=lambda i: (plain[i], -i))])
+    # A line's short label ("There is no applicant fee.") is shown with the sentence after it: it names what that
+    # sentence says, and is often the answer itself.
+    if chosen[0] > 0 and _labels(units[chosen[0] - 1], units[chosen[0]]):
+        chosen.insert(0, chosen[0] - 1)
     # A sentence that refers back ("It replaced...", "Both mean the same document.") is read with the sentence it
     # refers to: the answer often sits in one of the two.
     first, last = chosen[0], chosen[-1]
@@ -475,6 +479,18 @@ _FORMER = re.compile(
     r"\b(?:previously|formerly|used to be|renamed|old name|former|originally|(?:was|were) (?:called|named|known as))\b",
     re.IGNORECASE,
 )
+
+
+def _labels(label: Unit, unit: Unit) -> bool:
+    """Whether ``label`` is the short label of ``unit``'s line (see units_of), not a heading, question or lead-in."""
+    text = label.text.rstrip()
+    return (
+        label.caption
+        and not label.header
+        and label.line == unit.line
+        and not text.startswith(("|", "#"))
+        and not text.endswith((":", "?"))
+    )
 
 
 def _introduces(unit: Unit) -> bool:

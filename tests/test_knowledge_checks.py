@@ -833,6 +833,14 @@ def test_a_lines_short_label_is_shown_with_the_sentence_after_it():
     assert choose_highlight(lexical_terms("is there an applicant fee?"), fee, _weights).text.startswith(
         "- There is no applicant fee."
     )
+    # The label is shown with its sentence when that sentence matches best, too.
+    funding = (
+        "- There is no applicant fee. Elexon recovers the cost centrally through its funding arrangements."
+    )
+    question = "finance want a budget - is there a charge we pay Elexon to go through it?"
+    assert choose_highlight(lexical_terms(question), funding, _weights).text.startswith(
+        "- There is no applicant fee."
+    )
 
 
 def test_a_milestone_written_out_answers_for_its_number():
