@@ -273,6 +273,7 @@ def evidence_of(
         if missing_identifiers(
             _DATING.sub(" ", question), answering_text(top.passage, highlight), SENTENCE_IDENTIFIER_KINDS
         )
+        or names_another(_DATING.sub(" ", question), f"{highlight.lead_in}\n{highlight.text}")
         else 0.0,
         # The answering sentence itself saying the guidance does not give it ("Cycle timings were to be announced
         # later") declines, unless the question asks where or why ("where are the timeframes?" is answered by "they
@@ -357,6 +358,21 @@ def _initials(question: str, first: str, second: str) -> set[str]:
 
 
 _DATING = re.compile(r"\b(?:post|pre)[- ]?(?:CR|M)\s?\d+\b", re.IGNORECASE)
+
+
+def names_another(question: str, text: str) -> bool:
+    """Whether the answering sentences (with their lead-in) name another identifier of a kind the question names,
+    and none the question names of that kind: "Annex 4 ... approved in May 2024" does not answer "when was Annex 3
+    approved?", though the passage's heading names Annex 3."""
+    asked = identifiers_in(question, SENTENCE_IDENTIFIER_KINDS)
+    named = identifiers_in(text, SENTENCE_IDENTIFIER_KINDS)
+    families = {_family(i) for i in asked} - {_family(i) for i in asked & named}
+    return any(_family(i) in families for i in named - asked)
+
+
+def _family(identifier: str) -> str:
+    """What an identifier numbers: "annex" for "annex 3", "m" for "m11", "cr" for "cr55", "v" for "v3.2"."""
+    return identifier.split()[0] if " " in identifier else re.match(r"[a-z]+", identifier).group(0)
 
 
 def about_asked(highlight: Highlight, asked: set[str]) -> str:

@@ -278,7 +278,7 @@ _WANTS = [
     (
         "money",
         re.compile(
-            r"\bhow much (?:does|do|did|will|would|is|are)\b.{0,60}\b(?:cost|charge|price|pay)\w*\b|"
+            r"\bhow much\b.{0,60}\b(?:cost|charge|price|pay|fee)\w*\b|"
             r"\b(?:what|which) (?:is the |are the )?(?:cost|price|charge)s?\b",
             re.IGNORECASE,
         ),

@@ -15,6 +15,7 @@ from knowledge.answer import (
     compose_answer,
     has_answer_type,
     is_absence_statement,
+    names_another,
     question_problem,
     unknown_subject_terms,
     wanted_answer_type,
@@ -393,3 +394,27 @@ def test_an_absence_about_another_year_beside_the_answer_does_not_decline(knowle
     later = _answer_from(passage, "What is the date of the December 2026 QAG?", index)
     assert later.evidence["absence"] == 1.0 or later.evidence["ids_missing"] == 1.0
     assert not later.answered
+
+
+def test_a_sentence_about_another_annex_does_not_answer_though_the_heading_names_the_one_asked(
+    knowledge_base,
+):
+    index = knowledge_base.search_index
+    text = (
+        "4. Annex 4: Non-Completion of Qualification - this Annex was issued with the QA&P consultation in January "
+        "2024 and approved in May 2024."
+    )
+    passage = _page(text, title="Annex 3: New Entrant Non-SIT LDSO MHHS Qualification Testing Approach")
+    asked = _answer_from(passage, "What date did the PABs approve QA&P Annex 3?", index)
+    assert asked.evidence["ids_missing_sentence"] == 1.0 and not asked.answered
+    assert _answer_from(passage, "When was Annex 4 approved?", index).evidence["ids_missing_sentence"] == 0.0
+
+
+def test_names_another_identifier_of_the_kind_asked():
+    assert names_another("When was Annex 3 approved?", "Annex 4 was approved in May 2024.")
+    assert names_another("When was Theme 10 approved?", "Themes 6, 7 and 9 were approved at TMAG.")
+    assert not names_another(
+        "When was M10 approved?", "When was M10 approved?\nTogether with M13."
+    )  # FAQ lead-in
+    assert not names_another("is the LSS switched on at M12 or M13?", "M13 switched on the LSS.")
+    assert not names_another("When was Annex 3 approved?", "It was approved in May 2024.")  # names none

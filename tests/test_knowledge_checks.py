@@ -111,6 +111,7 @@ def test_answer_kinds_asked_for():
         "Now M8 has happened, who do I send a question about the code drafting to?"
     ) == ("destination")
     assert wanted_answer_type("where do I send the form to?") == "email"
+    assert wanted_answer_type("Finance ask how much Elexon charges an applicant - is there a fee?") == "money"
     assert wanted_answer_type("where should I direct code queries now?") is None  # a body answers
     assert has_answer_type("Email both MHHSQualification@elexon.co.uk and the REC.", "destination")
     assert has_answer_type("All DIP onboarding questions go to the Elexon Support Portal.", "destination")
