@@ -307,7 +307,9 @@ def test_a_sentence_that_refers_back_is_highlighted_with_the_one_it_refers_to():
 def test_a_list_items_short_lead_names_the_subject_and_is_not_the_answer():
     text = "- Membership. The board is made up of industry experts who serve as volunteers."
     chosen = choose_highlight(lexical_terms("board membership"), text, _weights)
-    assert chosen.text == "The board is made up of industry experts who serve as volunteers."
+    # The sentence answers; the lead naming its subject is shown before it, never alone.
+    assert chosen.text == "- Membership. The board is made up of industry experts who serve as volunteers."
+    assert [unit.text for unit in chosen.units][-1].startswith("The board is made up")
 
 
 def test_meaning_decides_between_sentences_that_match_the_question_equally_in_words():
@@ -888,7 +890,11 @@ def test_the_heading_names_what_every_unit_is_about():
     assert "published for consultation" in choose_highlight(terms, text, _weights).text
     # ... but under a heading naming them, every unit is about them, and the sentence saying what was asked wins.
     chosen = choose_highlight(terms, text, _weights, heading="5.2 Functional Batches 1, 2 and 3")
-    assert chosen.text.startswith("No participant sent feedback or comments")
+    # (shown after the short sentence before it on its line, read as the line's label)
+    assert chosen.text.endswith(
+        "No participant sent feedback or comments, as the changes only removed tests."
+    )
+    assert "published for consultation" not in chosen.text
     # The heading's words alone do not make a unit holding the asked kind of value the answer: its own words must
     # match the question.
     undated = choose_highlight(
