@@ -253,6 +253,8 @@ def evidence_of(
     # trying to sort the budget") is in the participant's words, not the guidance's.
     unknown = set(unknown_subject_terms(asked_part(question), index))
     said = about_asked(highlight, identifiers_in(question))
+    # An identifier dating the subject ("the post-CR055 QA&P") need only be in the passage.
+    subject = _DATING.sub(" ", question)
     return {
         "confidence": passage_confidence(top.dense, covered),
         "dense": top.dense,
@@ -268,12 +270,9 @@ def evidence_of(
         and not unconfirmed_event(question, highlight.text)
         else 1.0,
         "ids_missing": 1.0 if missing_identifiers(question, top.passage.retrieval_text()) else 0.0,
-        # An identifier dating the subject ("the post-CR055 QA&P") need only be in the passage.
         "ids_missing_sentence": 1.0
-        if missing_identifiers(
-            _DATING.sub(" ", question), answering_text(top.passage, highlight), SENTENCE_IDENTIFIER_KINDS
-        )
-        or names_another(_DATING.sub(" ", question), f"{highlight.lead_in}\n{highlight.text}")
+        if missing_identifiers(subject, answering_text(top.passage, highlight), SENTENCE_IDENTIFIER_KINDS)
+        or names_another(subject, f"{highlight.lead_in}\n{highlight.text}")
         else 0.0,
         # The answering sentence itself saying the guidance does not give it ("Cycle timings were to be announced
         # later") declines, unless the question asks where or why ("where are the timeframes?" is answered by "they
