@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field, replace
 from knowledge.checks import (
     CAPITALISED_PAIR,
     DATE,
+    SUPERSEDED,
     asked_part,
     asks_place_or_reason,
     entry_names,
@@ -286,17 +287,13 @@ def evidence_of(
 
 
 _CURRENT = re.compile(r"\b(?:current|currently|now|latest|these days|at the moment|today)\b", re.IGNORECASE)
-_SUPERSEDED = re.compile(
-    r"\b(?:superseded|out of date|outdated|no longer (?:valid|current|applies|in use|monitored)|withdrawn)\b",
-    re.IGNORECASE,
-)
 
 
 def superseded_answer(question: str, kind: str | None, text: str) -> bool:
     """Whether a question asking for the current value of something ("what is the current date for M15?") is
     answered by sentences that give it as superseded ("| October 2026 | M15 date quoted in late-2023 pages |
     Superseded |"): the value they hold is the old one."""
-    return bool(kind and _CURRENT.search(question) and _SUPERSEDED.search(text))
+    return bool(kind and _CURRENT.search(question) and SUPERSEDED.search(text))
 
 
 # A question on whether or when something happened ("Did the PSG approve it?", "When was v3.2 approved?") ...

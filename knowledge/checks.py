@@ -502,6 +502,15 @@ _ABSENCE = re.compile(
 )
 
 
+# A sentence giving something as no longer holding: "treat it as superseded", "that arrangement is historic",
+# "Retired - no longer monitored".
+SUPERSEDED = re.compile(
+    r"\b(?:historic|historical|superseded|out of date|outdated|obsolete|withdrawn|"
+    r"no longer (?:valid|current|applies|in use|monitored))\b",
+    re.IGNORECASE,
+)
+
+
 def is_absence_statement(sentence: str) -> bool:
     """Whether a sentence says the guidance does not contain something ("this pack does not reproduce ...")."""
     return bool(_ABSENCE.search(sentence))

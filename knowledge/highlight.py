@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from knowledge.checks import (
+    SUPERSEDED,
     entry_names,
     has_answer_type,
     identifiers_in,
@@ -206,7 +207,7 @@ def choose_highlight(
         # does not answer a question about how things stand, unless it is about the past (or whether something
         # still holds, which the sentence saying what is superseded may answer).
         for i, unit in enumerate(units):
-            if _HISTORIC.search(unit.text):
+            if SUPERSEDED.search(unit.text):
                 scores[i] *= OFF_SUBJECT_WEIGHT
     plain = [score(i, wanted) for i in range(len(units))]
     if similarity is not None and len(units) > 1:
@@ -239,7 +240,7 @@ def choose_highlight(
         and own[i] >= ABSENCE_SHARE * own[best]
         # The unit names what the question asks about as not given: "M11 | ... | this pack does not record the
         # approval date" says nothing is missing for "what happens at M11?".
-        and says_not_given(units[i].text, list(wanted))
+        and says_not_given(units[i].text, question_terms)
         for i in range(len(units))
     )
     holds = True
@@ -461,12 +462,6 @@ _REASON = re.compile(
 _CURRENT_STATE = re.compile(
     r"\b(?:current|currently|now|no longer|any ?more|ceased|replaced|retired|superseded|is over|has ended|"
     r"latest|later)\b",
-    re.IGNORECASE,
-)
-
-
-_HISTORIC = re.compile(
-    r"\b(?:historic|historical|superseded|out of date|outdated|obsolete|no longer (?:valid|current|applies|in use))\b",
     re.IGNORECASE,
 )
 
