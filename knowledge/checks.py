@@ -238,6 +238,7 @@ _WANTS = [
         re.compile(
             r"^\s*when\b(?![^,?]*,\s*(?:do|does|did|can|could|should|must|is|are|will|would|have|has|may|who|what|which|where|how)\b)|\bwhen(?:'s| is| was| are| were| did| does| do| will| should| must)\b|"
             r"\b(?:what|which) (?:date|day|month|year)s?\b|\bon what date\b|\bby when\b|\bdeadlines?\b|\bdue dates?\b|"
+            r"\bcut[- ]?offs?\b(?! (?:score|mark|level|point|percentage|value))|"
             r"\bwhat time\b|\b(?:what|which) (?:are|were|is|was) the\b.{0,60}\bdates?\b|\bdates?\s*\?+\s*$|"
             rf"{_ASKED_AS_NEED}(?:the|a)\s+(?:exact\s+|actual\s+|right\s+)?(?:date|day)s?\b",
             re.IGNORECASE,
@@ -279,6 +280,9 @@ _WANTS = [
         "money",
         re.compile(
             r"\bhow much\b.{0,60}\b(?:cost|charge|price|pay|fee)\w*\b|"
+            # "do we have to pay anything?", "is there a fee?"
+            r"\b(?:do|does|will|would|must|should) (?:i|we|you|they|participants?|applicants?) (?:\w+ ){0,2}?pay\b|"
+            r"\bis there (?:a|an|any) (?:\w+ )?(?:fee|charge|cost)s?\b|"
             r"\b(?:what|which) (?:is the |are the )?(?:cost|price|charge)s?\b",
             re.IGNORECASE,
         ),
@@ -414,7 +418,7 @@ def _kind_named(text: str) -> str | None:
                 m
                 for m in pattern.finditer(text)
                 if kind not in _VALUE_KINDS
-                or not (_in_name(text, m.start()) or _names_a_thing(text, m.end()))
+                or not (_in_name(text, m.start()) or _names_a_thing(text, m.end()) or _used_as_verb(text, m))
             ),
             None,
         )
@@ -450,6 +454,23 @@ _THING_AFTER = re.compile(
     r"\s+(?:doc|docs|document|documents|template|form|report|page|log|register|tool|guide|section|paper|list)\b",
     re.IGNORECASE,
 )
+
+
+# "What does the Migration Thresholds document actually limit?": a value word ending a question after "does ..." is
+# what the subject does, not a value asked for.
+_VERB_ENDING = re.compile(r"\s*(?:\?|$)")
+_AUXILIARY = re.compile(
+    r"\b(?:what|which)\s+(?:\w+\s+)?(?:do|does|did|will|would|can|could|should)\b", re.IGNORECASE
+)
+
+
+def _used_as_verb(text: str, match: re.Match) -> bool:
+    word = match.group(0)
+    return (
+        word.isalpha()
+        and bool(_VERB_ENDING.match(text, match.end()))
+        and bool(_AUXILIARY.search(text, 0, match.start()))
+    )
 
 
 def _names_a_thing(text: str, end: int) -> bool:
@@ -521,8 +542,18 @@ def says_not_given(text: str, terms: list[str]) -> bool:
     the guidance does not give it ("Cycle timings after CR055 were to be announced later"); a row whose only absent
     cell is about something else ("M14 | (not defined in this pack's sources) | ...read QA&P Appendix B") is not."""
     asked = set(terms)
-    parts = [cell for line in text.split("\n") for cell in line.split("|")]
+    # Each sentence of a cell on its own: "The timeframes for the two QAD submissions. The timelines are not
+    # reproduced in this pack" says nothing is missing for "what is Appendix C about?".
+    parts = [
+        sentence
+        for line in text.split("\n")
+        for cell in line.split("|")
+        for sentence in _SENTENCE_END.split(cell)
+    ]
     return any(is_absence_statement(part) and asked & set(lexical_terms(part, expand=True)) for part in parts)
+
+
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)][.;])\s+(?=[A-Z])")
 
 
 _ENTRY_OPENING = re.compile(r"^[-*•\s]*\**([\w&/ -]+?)\**\s*(?::|\s-\s|\s–\s|\()")
@@ -535,8 +566,12 @@ def entry_names(text: str) -> set[str]:
     for line in text.split("\n"):
         stripped = line.strip()
         if stripped.startswith("|"):
-            first = stripped.strip("|").split("|")[0]
-            names.update(n.strip().strip("*").lower() for n in first.split("/") if n.strip())
+            first = stripped.strip("|").split("|")[0].replace("**", "")
+            names.update(n.strip().lower() for n in first.split("/") if n.strip())
+            # "Appendix C - QAD submission timelines": the name before its description.
+            named = re.split(r"\s[-–:]\s", first, maxsplit=1)
+            if len(named) == 2 and named[0].strip():
+                names.add(named[0].strip().lower())
             continue
         opening = _ENTRY_OPENING.match(stripped)
         if opening:

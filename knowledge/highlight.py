@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from knowledge.checks import (
+    MONEY,
     SUPERSEDED,
     entry_names,
     has_answer_type,
@@ -169,6 +170,15 @@ def choose_highlight(
         for i, unit in enumerate(units):
             if re.search(rf"\b{relation}\b", unit.text, re.IGNORECASE):
                 present[i] = present[i] | {marker}
+    # "What's the cut-off for comments?", "do we have to pay anything?": the words asking for a deadline or a charge
+    # are matched by a unit saying something closes or is due ("Deadline for feedback", "closes at 17:00 on ..."),
+    # or what is charged ("There is no applicant fee"), whatever its words.
+    for marker, asked, says in (("~deadline", deadline, _DEADLINE), ("~money", kind == "money", MONEY)):
+        if asked and wanted:
+            wanted[marker] = sorted(wanted.values())[len(wanted) // 2]
+            for i, unit in enumerate(units):
+                if says.search(unit.text):
+                    present[i] = present[i] | {marker}
     named = [identifiers_in(u.text) & identifiers if identifiers else set() for u in units]
     identifier_weight = max(wanted.values(), default=1.0)
     # Choosing the answering unit, a question word in many of the passage's units counts less: it names the passage's
@@ -241,6 +251,9 @@ def choose_highlight(
         # The unit names what the question asks about as not given: "M11 | ... | this pack does not record the
         # approval date" says nothing is missing for "what happens at M11?".
         and says_not_given(units[i].text, question_terms)
+        # Nor one about another of its kind: "The pack's sources do not identify the version of BSCP537 now in
+        # force" says nothing is missing for "when did BSCP537 v15 take effect?", which the best unit answers.
+        and not (named[best] - named[i])
         for i in range(len(units))
     )
     holds = True
@@ -260,7 +273,8 @@ def choose_highlight(
             i
             for i in range(len(units))
             # A line introducing a list can state the value itself ("approved by both PABs on 28 August 2024:").
-            if (not units[i].caption or _introduces(units[i]))
+            # So can a line's short lead stating something ("There is no applicant fee.").
+            if (not units[i].caption or _introduces(units[i]) or _states(units[i]))
             and has_answer_type(units[i].text, kind, lowercase_words)
         ]
         # Of the units holding one that match the question nearly enough in their own words, the best ranked; one
@@ -443,6 +457,25 @@ def _lead_in(units: list[Unit], first: int) -> str:
         line = [u for u in units if u.line == units[first - 1].line]
         if any(u.text.rstrip().endswith("?") for u in line):
             lead = [u.text for u in line]
+    elif not lead and first > 0:
+        # The same with the answer run on after the question in one paragraph ("E1. When did M8 happen? I have seen
+        # 7 March 2025. The Code Artefacts went live on ..."): the question, its number and what follows it.
+        line = units[first].line
+        asked = next(
+            (
+                i
+                for i in range(first - 1, max(first - 3, -1), -1)
+                if units[i].line == line and not units[i].header and units[i].text.rstrip().endswith("?")
+            ),
+            None,
+        )
+        if asked is not None:
+            start = asked
+            while (
+                start > 0 and asked - start < 2 and units[start - 1].line == line and units[start - 1].caption
+            ):
+                start -= 1
+            lead = [u.text for u in units[start:first]]
     return " ".join(lead)
 
 
@@ -486,6 +519,12 @@ def _labels(label: Unit, unit: Unit) -> bool:
         and not text.startswith(("|", "#"))
         and not text.endswith((":", "?"))
     )
+
+
+def _states(unit: Unit) -> bool:
+    """Whether a caption is a short statement (a line's lead ending in a full stop), not a heading, a question, a
+    table's header row or a lead ending in ":"."""
+    return unit.text.rstrip().endswith(".") and not unit.text.lstrip().startswith(("#", "|"))
 
 
 def _introduces(unit: Unit) -> bool:

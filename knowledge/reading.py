@@ -19,13 +19,17 @@ from knowledge.checks import (
     wanted_answer_type,
 )
 
+# A numbered part is named by two words: "Appendix C", "Annex 2".
+_PART = r"(?:annex|appendix|pathway|theme)\s+[\w&/-]+"
+_NAMED = r"(?:(?:annex|appendix|pathway|theme)\s+)?"
 _DEFINITION_QUESTION = re.compile(
-    r"^\s*(?:(?:what|wat|wot)(?:'s|s|\s+is|\s+are)?\s+(?:an?\s+|the\s+)?(?:milestone\s+|term\s+|acronym\s+)?(?P<a>[\w&/-]+)(?:\s+(?:in|on|within)\s[^?]*)?"
-    r"(?:\s+(?:again|exactly|actually|then|anyway|precisely|please|pls))*\s*(?:\?|$)"
+    rf"^\s*(?:(?:what|wat|wot)(?:'s|s|\s+is|\s+are)?\s+(?:an?\s+|the\s+)?(?:milestone\s+|term\s+|acronym\s+)?(?:(?P<a>{_NAMED}[\w&/-]+)(?:\s+(?:in|on|within)\s[^?]*?)?|(?P<f>{_PART})\s+of\s[^?]*?)"
+    r"(?:\s+(?:again|exactly|actually|then|anyway|precisely|please|pls|about))*\s*(?:\?|$)"
     r"|(?:what|wat)\s+does\s+(?:the\s+)?(?:abbreviation\s+|acronym\s+|term\s+|milestone\s+)?(?P<b>[\w&/-]+)\s+"
     r"(?:stand\s+for|mean|cover|mark|involve|signify|represent|refer\s+to)\b"
     r"|(?P<c>[\w&/-]+)\s*=\s*\?"
-    r"|(?P<d>[\w&/-]+)\s*(?:[-–:,]|\?)\s*(?:what|wat|wot)(?:'s|s|\s+is)\s+(?:it|that|this)\b"  # "M11 - what is it?"
+    rf"|(?P<d>{_NAMED}[\w&/-]+)\s*(?:[-–:,]|\?)\s*(?:what|wat|wot)(?:'s|s|\s+is)\s+(?:in\s+)?(?:it|that|this)\b"  # "M11 - what is it?"
+    rf"|[\w&/-]+\s+(?P<g>{_PART})\s*(?:[-–:,]|\?)\s*(?:what|wat|wot)(?:'s|s|\s+is)\s+(?:in\s+)?(?:it|that|this)\b"
     # "remind me what M11 is again?"
     r"|(?:(?:can you |could you |pls |please )?(?:remind me|tell me|explain)\s+)(?:what|wat)\s+(?:an?\s+|the\s+)?"
     r"(?P<e>[\w&/-]+)\s+(?:is|means|stands\s+for)(?:\s+(?:again|exactly|actually))?\s*(?:\?|$))",

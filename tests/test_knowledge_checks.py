@@ -1059,3 +1059,81 @@ def test_a_sentence_about_another_of_several_does_not_answer_for_the_one_asked()
         assert "25 July 2024" in chosen.text and "8 May 2024" not in chosen.text
     assert read_question("Which came first, the QAD or the plan?").ordinal == 1
     assert read_question("Were the first and second consultations approved?").ordinal is None  # two asked
+
+
+def test_an_faq_answer_run_on_after_its_question_keeps_the_question_as_its_lead_in():
+    text = (
+        "E1. When did M8 happen? I have seen 7 March 2025. The Code Artefacts went live on Monday 22 September "
+        "2025. The 7 March 2025 date came from an article written before CR055.\n"
+        "E2. When was M10 approved? By the SRO on Wednesday 24 September 2025."
+    )
+    question = "When did the code changes go live?"
+    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, "date")
+    assert chosen.text.startswith("The Code Artefacts went live on Monday 22 September 2025.")
+    assert "When did M8 happen?" in chosen.lead_in and "E1." in chosen.lead_in
+    assert "M10" not in chosen.lead_in
+
+
+def test_an_absence_is_judged_sentence_by_sentence_and_not_from_a_unit_about_another_version():
+    row = (
+        "| Appendix C - QAD submission timelines | The timeframes for the two formal QAD submissions. "
+        "The timelines are not reproduced in this pack |"
+    )
+    assert not says_not_given(row, lexical_terms("What is Appendix C of the QA&P about?", expand=True))
+    assert says_not_given(row, lexical_terms("What are the Appendix C timelines?", expand=True))
+    text = (
+        "| Item | Detail |\n| --- | --- |\n"
+        "| Title of version 15.0 | BSCP537: Qualification Process for SVA Parties |\n"
+        "| Version 15.0 | Effective from 1 September 2021; approved by the BSC Panel |\n\n"
+        "The pack's sources do not identify the version of BSCP537 now in force."
+    )
+    question = "bscp537 v15 - when did it take effect?"
+    chosen = choose_highlight(
+        lexical_terms(question, expand=False), text, _weights, "date", identifiers=identifiers_in(question)
+    )
+    assert "Version 15.0" in chosen.text and not chosen.absence
+    assert choose_highlight(
+        lexical_terms("which bscp537 version is in force?", expand=False),
+        text,
+        _weights,
+        "version",
+        identifiers={"bscp537"},
+    ).absence
+
+
+def test_a_named_appendix_is_a_term_to_define_and_a_table_row_names_it_before_its_description():
+    assert defined_term("What is Appendix C of the Qualification Approach & Plan about?") == "Appendix C"
+    assert defined_term("QA&P Appendix C - what's in it?") == "Appendix C"
+    assert defined_term("What is the purpose of the MHHS Placing Reliance Policy?") is None
+    assert "appendix c" in entry_names("| **Appendix C** - QAD submission timelines | The timeframes ... |")
+
+
+def test_a_cut_off_asks_for_a_date_a_charge_for_money_and_a_value_word_used_as_a_verb_for_nothing():
+    assert wanted_answer_type("wots the cut off for comments on functional batches 1-3") == "date"
+    assert wanted_answer_type("do we have to pay anything to get MHHS qualified?") == "money"
+    assert wanted_answer_type("is there a charge to apply?") == "money"
+    assert wanted_answer_type("What does the Migration Thresholds doc actually limit?") is None
+    assert wanted_answer_type("what is the daily limit?") == "number"
+    assert wanted_answer_type("How many migrations does the threshold cap?") == "number"
+
+
+def test_a_deadline_or_a_charge_is_matched_by_what_states_it_in_other_words():
+    rows = (
+        "| Event | Date |\n| --- | --- |\n"
+        "| Updated Functional Batches 1-3 published for consultation | Monday 19 May 2025 |\n"
+        "| Deadline for feedback and the completed Comments Log | 17:00 on Friday 30 May 2025 |"
+    )
+    question = "what was the cut off for comments on functional batches 1-3?"
+    reading = read_question(question)
+    assert reading.deadline
+    heading = "5.2 Functional Batches 1, 2 and 3"
+    terms = lexical_terms(question, expand=False)
+    chosen = choose_highlight(terms, rows, _weights, heading=heading, **vars(reading))
+    assert "30 May 2025" in chosen.text
+    text = (
+        "Qualification tests whether a participant that plans to operate under MHHS has the systems it needs.\n"
+        "- There is no applicant fee. Elexon recovers the cost centrally."
+    )
+    question = "do we have to pay anything to get MHHS qualified?"
+    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, "money")
+    assert chosen.text.startswith("- There is no applicant fee.") and chosen.holds_answer
