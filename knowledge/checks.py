@@ -338,7 +338,10 @@ CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\s+([A-Z][a-z]+(
 _LIST = re.compile(
     r"\b(?:what|which) (?:are|were) (?:the|all the)\b|\blist (?:the|all)\b|"
     r"\b(?:what|which) (?:information|details|items|documents|steps|stages|elements|points|topics|headings|parts)\b|"
-    r"\bwhat (?:do|does|should|must) (?:i|we|you|they) (?:need to |have to )?(?:include|put|provide|cover|list)\b",
+    r"\bwhat (?:do|does|should|must) (?:i|we|you|they) (?:need to |have to )?(?:include|put|provide|cover|list)\b|"
+    # "what goes in the report?", "what's expected to go into it?", "what 3 things should it cover?"
+    r"\bwhat(?:'s|s| is)? (?:(?:expected|needed|required|supposed) to |(?:should|has to|needs to|must) )?go(?:es)? "
+    r"(?:in|into)\b|\bwhat (?:\d|two|three|four|five|six) (?:things|items|areas|topics|points|parts)\b",
     re.IGNORECASE,
 )
 

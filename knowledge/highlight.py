@@ -153,6 +153,7 @@ def choose_highlight(
     deadline: bool = False,
     past: bool = False,
     ordinal: int | None = None,
+    replacement: bool = False,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -212,10 +213,11 @@ def choose_highlight(
             told = {ORDINALS[m.lower()] for m in ORDINAL.findall(unit.text)}
             if told and ordinal not in told:
                 scores[i] *= OFF_SUBJECT_WEIGHT
-    if not (past or current):
+    if replacement or not (past or current):
         # A sentence giving the guidance's earlier state ("that arrangement is historic", "treat it as superseded")
         # does not answer a question about how things stand, unless it is about the past (or whether something
-        # still holds, which the sentence saying what is superseded may answer).
+        # still holds, which the sentence saying what is superseded may answer). A question asking what replaced
+        # something asks for the new, whatever it says of the old.
         for i, unit in enumerate(units):
             if SUPERSEDED.search(unit.text):
                 scores[i] *= OFF_SUBJECT_WEIGHT
@@ -304,16 +306,35 @@ def choose_highlight(
             nearby = None
         elif nearby is None:
             holds = False
-    elif reason or current or former:
+    elif reason or current or former or replacement:
         # A "why" question: of the units near enough in words, the best ranked giving a reason answers; one asking
         # whether something still holds, the best ranked saying what holds now; one asking what something was
-        # called before, the best ranked giving an earlier name.
-        marker = _REASON if reason else _CURRENT_STATE if current else _FORMER
+        # called before, the best ranked giving an earlier name; one asking what replaced something, the best ranked
+        # naming the new.
+        marker = _REASON if reason else _NEW if replacement else _CURRENT_STATE if current else _FORMER
         giving = best_near(
             [i for i in range(len(units)) if not units[i].caption and marker.search(units[i].text)]
         )
         if giving is not None:
             best = giving
+        elif replacement and not _NEW.search(units[best].text):
+            # The new thing shares no word with the old one the question names: the unit naming the old ("| Old
+            # (superseded) | SIT MVC / Non-MVC |") is shown with the next naming the new, a row of the same table or
+            # one of the few units after it ("| New (current) | M10 Ready / M11 Ready / Not M11 Ready |").
+            same_table = [
+                i for i in range(len(units)) if units[best].header and units[i].header == units[best].header
+            ]
+            following = [i for i in range(best + 1, min(best + 5, len(units)))]
+            successor = next(
+                (
+                    i
+                    for i in same_table + following
+                    if i != best and not units[i].caption and _NEW.search(units[i].text)
+                ),
+                None,
+            )
+            if successor is not None:
+                return _shown(units, sorted([best, successor]), holds, absence)
     total = sum(wanted.values()) or 1.0
     if units[best].text.rstrip().endswith("?"):
         # A question the guidance asks itself (an FAQ) is answered by what follows it.
@@ -347,6 +368,19 @@ def choose_highlight(
             if unit.block >= 0:
                 blocks.setdefault(unit.block, []).append(i)
         members = blocks.get(units[best].block) if units[best].block >= 0 else None
+        lead = best + 1
+        if (
+            members is None
+            and lead + 1 < len(units)
+            and units[lead].line == units[best].line
+            and units[lead].text.rstrip().endswith(":")
+            and units[lead + 1].block >= 0
+        ):
+            # The best sentence ends with a short lead into a list ("... is used to confirm that testing is
+            # finished. It:"): the sentence, its lead and the list.
+            listed = blocks[units[lead + 1].block][:MAX_LISTED]
+            picked = tuple(units[i] for i in [best, lead, *listed])
+            return Highlight("\n".join(u.text for u in picked), picked, holds, _lead_in(units, best), absence)
         if members is None and blocks:
             strongest = max(blocks.values(), key=lambda m: sum(plain[i] for i in m))
             if sum(plain[i] for i in strongest) >= plain[best]:
@@ -501,6 +535,11 @@ _CURRENT_STATE = re.compile(
 
 _DEADLINE = re.compile(
     r"\b(?:deadlines?|closes|closed|closing|due|no later than|cut-?off|(?:submitted|returned|sent|received) by)\b",
+    re.IGNORECASE,
+)
+# What names the new thing: "| New (current) | M10 Ready ... |", "has been replaced by the SAWG", "Use the new labels".
+_NEW = re.compile(
+    r"\b(?:new|current|currently|now|instead|replaced by|renamed|took over|takes over|successor|use)\b",
     re.IGNORECASE,
 )
 _FORMER = re.compile(

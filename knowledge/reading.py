@@ -87,6 +87,7 @@ class Reading:
     deadline: bool = False  # a deadline asked for ("what was the deadline for comments?")
     past: bool = False  # something past or replaced asked about: "the old labels" (asks_about_past)
     ordinal: int | None = None  # which of several is asked about: "the 2nd consultation" (asked_ordinal)
+    replacement: bool = False  # what replaced something, or what to use now (asks_for_replacement)
 
 
 NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked for
@@ -107,7 +108,22 @@ def read_question(question: str) -> Reading:
         deadline=bool(_DEADLINE_ASKED.search(asked_part(question))),
         past=asks_about_past(question),
         ordinal=asked_ordinal(question),
+        replacement=asks_for_replacement(question),
     )
+
+
+_REPLACEMENT = re.compile(
+    r"\b(?:what|which)\b[^?]*\b(?:replaced|replaces|superseded|supersedes|took over|takes over|taken over)\b"
+    r"|\breplace[ds]?\b[^?]*\bwith\b|\b(?:what|which)\b[^?]*\b(?:instead|now|nowadays|these days)\s*(?:\?|$)"
+    r"|\bnew (?:\w+ )?(?:names?|labels?|terms?)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_replacement(question: str) -> bool:
+    """Whether a question asks what replaced something, or what to use now ("what replaced the PAWG?", "What
+    cohort labels should we be using instead?"): the answer names the new thing, not the old."""
+    return bool(_REPLACEMENT.search(asked_part(question)))
 
 
 ORDINALS = ORDINAL_WORDS | {

@@ -1137,3 +1137,44 @@ def test_a_deadline_or_a_charge_is_matched_by_what_states_it_in_other_words():
     question = "do we have to pay anything to get MHHS qualified?"
     chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, "money")
     assert chosen.text.startswith("- There is no applicant fee.") and chosen.holds_answer
+
+
+def test_a_question_for_what_replaced_something_is_answered_by_what_names_the_new():
+    assert read_question("What cohort labels should we be using instead?").replacement
+    assert read_question("Which cohort names superseded MVC and Non-MVC?").replacement
+    assert read_question("what did the code bodies replace the tranche approach with?").replacement
+    assert not read_question(
+        "is the reliance policy still out for consultation or is it final now?"
+    ).replacement
+    assert not read_question("What did the SAWG replace?").replacement
+    text = (
+        "The QA&P update consulted on from 19 May 2025 replaced the old cohort labels.\n\n"
+        "| Label set | Labels |\n| --- | --- |\n"
+        "| Old (superseded) | SIT MVC / Non-MVC |\n"
+        "| New (current) | M10 Ready / M11 Ready / Not M11 Ready |"
+    )
+    for question in (
+        "Which cohort names superseded MVC and Non-MVC?",
+        "What labels replaced the old SIT MVC / Non-MVC cohort names in the May 2025 QA&P update?",
+    ):
+        reading = read_question(question)
+        chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+        assert "M10 Ready / M11 Ready / Not M11 Ready" in chosen.text, question
+
+
+def test_what_goes_in_something_asks_for_a_list_and_a_sentence_leading_into_one_is_shown_with_it():
+    assert asks_for_list("what goes in the QT test completion report template?")
+    assert asks_for_list("What's expected to go into the test completion report at the end of QT?")
+    assert asks_for_list("what 3 things shld the LDSO QT approach & plan template cover??")
+    assert not asks_for_list("what goes wrong in QT?")
+    text = (
+        "At the end of QT, the Test Completion Report Template is used to confirm that testing is finished. It:\n"
+        "- lists all the testing you have completed and the status of each test;\n"
+        "- records any defects; and\n"
+        "- proposes items that should be carried forward as work-off items."
+    )
+    question = "what goes in the test completion report at the end of QT?"
+    reading = read_question(question)
+    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+    assert chosen.text.startswith("At the end of QT") and "- records any defects; and" in chosen.text
+    assert chosen.text.endswith("work-off items.")
