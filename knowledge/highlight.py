@@ -451,11 +451,23 @@ def _sentences_of(line: str, item: bool) -> list[str]:
     sentence, not "1." and "PIT entry")."""
     mark = ITEM_MARK.match(line) if item else None
     if mark is None:
-        return _clauses_joined(split_sentences(line))
-    sentences = _clauses_joined(split_sentences(line[mark.end() :]))
+        return _clauses_joined(_brackets_closed(split_sentences(line)))
+    sentences = _clauses_joined(_brackets_closed(split_sentences(line[mark.end() :])))
     if not sentences:
         return [line]
     return [mark.group(0) + sentences[0], *sentences[1:]]
+
+
+def _brackets_closed(sentences: list[str]) -> list[str]:
+    """Sentences that do not end inside brackets: "Who can lose Qualification this way (Qualified Persons, i.e.
+    Party Agents):" is one, not two split after "i.e."."""
+    out: list[str] = []
+    for sentence in sentences:
+        if out and out[-1].count("(") > out[-1].count(")"):
+            out[-1] = f"{out[-1]} {sentence}"
+        else:
+            out.append(sentence)
+    return out
 
 
 def _clauses_joined(sentences: list[str]) -> list[str]:

@@ -1178,3 +1178,14 @@ def test_what_goes_in_something_asks_for_a_list_and_a_sentence_leading_into_one_
     chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
     assert chosen.text.startswith("At the end of QT") and "- records any defects; and" in chosen.text
     assert chosen.text.endswith("work-off items.")
+
+
+def test_a_sentence_does_not_end_inside_brackets():
+    units = units_of(
+        "Who can lose it (Qualified Persons, i.e. Party Agents): the agents listed.\n- Meter Operators."
+    )
+    assert units[0].text == "Who can lose it (Qualified Persons, i.e. Party Agents): the agents listed."
+    assert [u.text for u in units_of("It ends here (see note 3). Then another.")] == [
+        "It ends here (see note 3).",
+        "Then another.",
+    ]
