@@ -336,6 +336,16 @@ def choose_highlight(
             if successor is not None:
                 return _shown(units, sorted([best, successor]), holds, absence)
     total = sum(wanted.values()) or 1.0
+    if (
+        best + 1 < len(units)
+        and units[best + 1].line == units[best].line
+        and units[best + 1].text.rstrip().endswith("?")
+        and not units[best].text.rstrip().endswith("?")
+        and not units[best].header
+    ):
+        # The situation a question the guidance asks itself tells before its "?" ("B4. Older pages say the form goes
+        # to the Programme. Which is right?") is part of that question: what follows answers it.
+        best += 1
     if units[best].text.rstrip().endswith("?"):
         # A question the guidance asks itself (an FAQ) is answered by what follows it.
         after = next((i for i in range(best + 1, len(units)) if not units[i].caption), None)
@@ -497,6 +507,12 @@ def _lead_in(units: list[Unit], first: int) -> str:
     while i >= 0 and first - i <= 2 and units[i].caption and not units[i].header:
         lead.insert(0, units[i].text)
         i -= 1
+    if lead and lead[0].rstrip().endswith("?"):
+        # The situation the question tells before it, on its line ("B4. Older pages say X. Which is right?").
+        asked = i + 1
+        while i >= 0 and asked - i <= 2 and units[i].line == units[asked].line and not units[i].header:
+            lead.insert(0, units[i].text)
+            i -= 1
     if not lead and first > 0 and units[first - 1].line != units[first].line and not units[first - 1].header:
         # A question line with more after its "?" ("When did M8 happen? I have seen 7 March 2025.") is what the line
         # after it answers, all of it.

@@ -1189,3 +1189,16 @@ def test_a_sentence_does_not_end_inside_brackets():
         "It ends here (see note 3).",
         "Then another.",
     ]
+
+
+def test_the_situation_told_before_an_faq_question_is_answered_by_what_follows_the_question():
+    text = (
+        "B3. Who reviews the form? The Code Bodies review it.\n"
+        "B4. Older pages say the reliance form goes to the MHHS Programme. Which is right? That instruction "
+        "belonged to the closed phase. Current reliance proposals go to the Code Bodies."
+    )
+    question = "An older page tells us to send our reliance form to the MHHS Programme. Is that still right?"
+    reading = read_question(question)
+    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+    assert "Current reliance proposals go to the Code Bodies." in chosen.text
+    assert "Older pages say" in chosen.lead_in
