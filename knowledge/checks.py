@@ -312,7 +312,10 @@ MONEY = re.compile(
 # How often: "fortnightly", "every two months", "once a year", "on the first Wednesday of the month", "twice".
 FREQUENCY = re.compile(
     r"\b(?:hourly|daily|weekly|fortnightly|monthly|quarterly|annually|yearly|biannually|every|each|once|twice|"
-    r"(?:per|a|an) (?:day|week|fortnight|month|quarter|year)|of (?:the|each|every) (?:week|month|year))\b",
+    # not "a month ahead of your deadline", "a week before the meeting"
+    r"(?:per|a|an) (?:day|week|fortnight|month|quarter|year)"
+    r"(?! (?:ahead|before|after|earlier|later|in advance|or so|from|of|beforehand))|"
+    r"of (?:the|each|every) (?:week|month|year))\b",
     re.IGNORECASE,
 )
 _HAS = {

@@ -1202,3 +1202,10 @@ def test_the_situation_told_before_an_faq_question_is_answered_by_what_follows_t
     chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
     assert "Current reliance proposals go to the Code Bodies." in chosen.text
     assert "Older pages say" in chosen.lead_in
+
+
+def test_a_time_ahead_of_something_is_no_frequency():
+    assert not has_answer_type("Diary the Annual Statement a month ahead of your own deadline.", "frequency")
+    assert not has_answer_type("Book the room a week before the meeting.", "frequency")
+    assert has_answer_type("A yearly self-certification, submitted through the REC Portal.", "frequency")
+    assert has_answer_type("Suppliers refresh their envelopes twice a month.", "frequency")
