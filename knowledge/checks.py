@@ -344,7 +344,9 @@ _LIST = re.compile(
     r"\bwhat (?:do|does|should|must) (?:i|we|you|they) (?:need to |have to )?(?:include|put|provide|cover|list)\b|"
     # "what goes in the report?", "what's expected to go into it?", "what 3 things should it cover?"
     r"\bwhat(?:'s|s| is)? (?:(?:expected|needed|required|supposed) to |(?:should|has to|needs to|must) )?go(?:es)? "
-    r"(?:in|into)\b|\bwhat (?:\d|two|three|four|five|six) (?:things|items|areas|topics|points|parts)\b",
+    r"(?:in|into)\b|\bwhat (?:\d|two|three|four|five|six) (?:things|items|areas|topics|points|parts)\b|"
+    # "Apart from placing reliance and the RTTM, what other topic ...?": the rest of a list the question names part of
+    r"\b(?:apart from|aside from|besides|other than)\b.*\b(?:what|which)\b|\bwhat (?:other|else)\b",
     re.IGNORECASE,
 )
 

@@ -1209,3 +1209,22 @@ def test_a_time_ahead_of_something_is_no_frequency():
     assert not has_answer_type("Book the room a week before the meeting.", "frequency")
     assert has_answer_type("A yearly self-certification, submitted through the REC Portal.", "frequency")
     assert has_answer_type("Suppliers refresh their envelopes twice a month.", "frequency")
+
+
+def test_a_question_naming_part_of_a_list_asks_for_the_rest_of_it():
+    assert asks_for_list(
+        "Apart from placing reliance and the RTTM, what other topic should the template address?"
+    )
+    assert asks_for_list("Besides the RTTM, which documents do we send?")
+    assert asks_for_list("what else does the template want us to cover?")
+    assert not asks_for_list("Other than email, how can I contact them?")
+    text = (
+        "It asks you to think in particular about:\n"
+        "1. your Placing Reliance approach;\n"
+        "2. your Requirements to Test Traceability Matrix (RTTM);\n"
+        "3. any Opt Out of DIP Flows."
+    )
+    question = "Apart from placing reliance and the RTTM, what other topic should the template address?"
+    reading = read_question(question)
+    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+    assert "any Opt Out of DIP Flows" in chosen.text
