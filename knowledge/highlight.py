@@ -41,7 +41,7 @@ from knowledge.checks import (
     says_not_given,
 )
 from knowledge.chunk import split_sentences
-from knowledge.reading import ORDINAL, ORDINALS
+from knowledge.reading import MEMBERSHIP, ORDINAL, ORDINALS
 from knowledge.terms import lexical_terms, verb_of
 
 CAPTION_WEIGHT = (
@@ -154,6 +154,7 @@ def choose_highlight(
     past: bool = False,
     ordinal: int | None = None,
     replacement: bool = False,
+    membership: bool = False,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -171,12 +172,17 @@ def choose_highlight(
         for i, unit in enumerate(units):
             if re.search(rf"\b{relation}\b", unit.text, re.IGNORECASE):
                 present[i] = present[i] | {marker}
-    # "What's the cut-off for comments?", "do we have to pay anything?": the words asking for a deadline or a charge
-    # are matched by a unit saying something closes or is due ("Deadline for feedback", "closes at 17:00 on ..."),
-    # or what is charged ("There is no applicant fee"), whatever its words.
-    for marker, asked, says in (("~deadline", deadline, _DEADLINE), ("~money", kind == "money", MONEY)):
+    # "What's the cut-off for comments?", "do we have to pay anything?", "who is on the PAB?": the words asking for a
+    # deadline, a charge or a body's members are matched by a unit saying something closes or is due ("Deadline for
+    # feedback", "closes at 17:00 on ..."), what is charged ("There is no applicant fee") or who a body is made up of
+    # ("Membership. The PAB is made up of ..."), whatever its words.
+    for marker, asked, says in (
+        ("~deadline", deadline, _DEADLINE),
+        ("~money", kind == "money", MONEY),
+        ("~members", membership, MEMBERSHIP),
+    ):
         if asked and wanted:
-            wanted[marker] = sorted(wanted.values())[len(wanted) // 2]
+            wanted[marker] = max(wanted.values())
             for i, unit in enumerate(units):
                 if says.search(unit.text):
                     present[i] = present[i] | {marker}

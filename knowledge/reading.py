@@ -88,6 +88,7 @@ class Reading:
     past: bool = False  # something past or replaced asked about: "the old labels" (asks_about_past)
     ordinal: int | None = None  # which of several is asked about: "the 2nd consultation" (asked_ordinal)
     replacement: bool = False  # what replaced something, or what to use now (asks_for_replacement)
+    membership: bool = False  # who a body is made up of ("who is on the BSC PAB?")
 
 
 NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked for
@@ -109,7 +110,21 @@ def read_question(question: str) -> Reading:
         past=asks_about_past(question),
         ordinal=asked_ordinal(question),
         replacement=asks_for_replacement(question),
+        membership=bool(_MEMBERSHIP_ASKED.search(asked_part(question))),
     )
+
+
+# "Who is on the BSC PAB?", "who sits on the QAG?", "who are its members?"
+_MEMBERSHIP_ASKED = re.compile(
+    r"\bwho (?:actually |really )?(?:is|are|sits?|serves?|gets? to sit) on\b|\bwho(?:'s| is| are) in\b|\bmembers?(?:hip)?\b|"
+    r"\bmade up of\b|\bcomposed of\b",
+    re.IGNORECASE,
+)
+# A unit saying who a body is made of: "Membership. The PAB is made up of industry SMEs who serve as volunteers."
+MEMBERSHIP = re.compile(
+    r"\b(?:membership|members?|made up of|composed of|consists? of|comprises?|sit on|sits on|serve on|serves on)\b",
+    re.IGNORECASE,
+)
 
 
 _REPLACEMENT = re.compile(

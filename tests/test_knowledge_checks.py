@@ -1228,3 +1228,23 @@ def test_a_question_naming_part_of_a_list_asks_for_the_rest_of_it():
     reading = read_question(question)
     chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
     assert "any Opt Out of DIP Flows" in chosen.text
+
+
+def test_who_is_on_a_body_is_answered_by_what_it_is_made_up_of():
+    assert read_question("who actually sits on the BSC PAB, is it elexon staff?").membership
+    assert read_question("Who are the QAG's members?").membership
+    assert not read_question("Who presents our application to the PAB?").membership
+    text = (
+        "- Role of the PAB. The BSC PAB provides preventative assurance that participants are properly qualified.\n"
+        "- Membership. The PAB is made up of industry Subject Matter Experts (SMEs) who serve as volunteers.\n"
+        "- What it looks at. The PAB does not re-review your QAD.\n"
+        "- Who presents. Your application is presented to the PAB by Elexon's Qualification Analysts.\n"
+        "- Meeting date. You will be told which PAB meeting your application is targeted at."
+    )
+    question = "Who is on the BSC PAB - Elexon staff?"
+    reading = read_question(question)
+    rarity = _rarities(
+        {"bsc": 0.3, "elexon": 0.5, "staff": 0.1}
+    )  # "BSC" and "Elexon" are in most of the guidance
+    chosen = choose_highlight(lexical_terms(question, expand=False), text, rarity, **vars(reading))
+    assert "made up of industry Subject Matter Experts" in chosen.text
