@@ -346,7 +346,9 @@ _LIST = re.compile(
     r"\bwhat(?:'s|s| is)? (?:(?:expected|needed|required|supposed) to |(?:should|has to|needs to|must) )?go(?:es)? "
     r"(?:in|into)\b|\bwhat (?:\d|two|three|four|five|six) (?:things|items|areas|topics|points|parts)\b|"
     # "Apart from placing reliance and the RTTM, what other topic ...?": the rest of a list the question names part of
-    r"\b(?:apart from|aside from|besides|other than)\b.*\b(?:what|which)\b|\bwhat (?:other|else)\b",
+    r"\b(?:apart from|aside from|besides|other than)\b.*\b(?:what|which)\b|\bwhat (?:other|else)\b|"
+    # "What should the QT Test Completion Report contain?"
+    r"\bwhat (?:does|do|should|must|will|would|has to|needs to) (?:[\w&-]+ ){1,7}?(?:contain|include)\b",
     re.IGNORECASE,
 )
 

@@ -1166,6 +1166,9 @@ def test_what_goes_in_something_asks_for_a_list_and_a_sentence_leading_into_one_
     assert asks_for_list("what goes in the QT test completion report template?")
     assert asks_for_list("What's expected to go into the test completion report at the end of QT?")
     assert asks_for_list("what 3 things shld the LDSO QT approach & plan template cover??")
+    assert asks_for_list("What should the QT Test Completion Report contain?")
+    assert asks_for_list("We need to write the report. What does it need to contain?")
+    assert not asks_for_list("Does the report contain defects?")
     assert not asks_for_list("what goes wrong in QT?")
     text = (
         "At the end of QT, the Test Completion Report Template is used to confirm that testing is finished. It:\n"
