@@ -613,7 +613,10 @@ def asks_why(question: str) -> bool:
     return bool(_WHY.search(asked_part(question)))
 
 
-_STILL = re.compile(r"\b(?:still|any ?more|these days|nowadays)\b", re.IGNORECASE)
+_STILL = re.compile(
+    r"\b(?:still|any ?more|these days|nowadays|(?:what|whatever) (?:has |have )?(?:ever )?happened to)\b",
+    re.IGNORECASE,
+)
 
 
 def asks_if_still(question: str) -> bool:

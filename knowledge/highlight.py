@@ -323,6 +323,16 @@ def choose_highlight(
         )
         if giving is not None:
             best = giving
+        elif (
+            best + 1 < len(units)
+            and units[best + 1].line == units[best].line
+            and not units[best + 1].caption
+            and not marker.search(units[best].text)
+            and marker.search(units[best + 1].text)
+        ):
+            # The sentence after the best one, in its paragraph, says what came of it ("... proposed a one way gate.
+            # The later design allows reverse migration, so that recommendation was not carried forward.").
+            return _shown(units, [best, best + 1], holds, absence)
         elif replacement and not _NEW.search(units[best].text):
             # The new thing shares no word with the old one the question names: the unit naming the old ("| Old
             # (superseded) | SIT MVC / Non-MVC |") is shown with the next naming the new, a row of the same table or
@@ -562,7 +572,7 @@ _REASON = re.compile(
 
 _CURRENT_STATE = re.compile(
     r"\b(?:current|currently|now|no longer|any ?more|ceased|replaced|retired|superseded|is over|has ended|"
-    r"latest|later)\b",
+    r"latest|later|dropped|abandoned|withdrawn|not (?:carried|taken) forward)\b",
     re.IGNORECASE,
 )
 

@@ -1251,3 +1251,27 @@ def test_who_is_on_a_body_is_answered_by_what_it_is_made_up_of():
     )  # "BSC" and "Elexon" are in most of the guidance
     chosen = choose_highlight(lexical_terms(question, expand=False), text, rarity, **vars(reading))
     assert "made up of industry Subject Matter Experts" in chosen.text
+
+
+def test_what_came_of_something_or_why_it_is_is_the_sentence_after_the_one_naming_it():
+    assert asks_if_still("whatever happened to the CCDG 'one way gate' idea?")
+    text = (
+        "- Superseded recommendation. In its 2021 transition consultation the CCDG proposed a one way gate that "
+        "would have ruled reverse migration out. The later MHHS design allows reverse migration, so that "
+        "recommendation was not carried forward.\n"
+        "- Superseded date. An article said reverse migration could happen from March 2025."
+    )
+    question = "whatever happened to the CCDG 'one way gate' idea for reverse migration?"
+    reading = read_question(question)
+    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+    assert chosen.text.endswith("so that recommendation was not carried forward.")
+    text = (
+        "Under the MHHS Placing Reliance Policy a participant may count testing that a third party has already "
+        "carried out towards its own Qualification. The point is to stop participants repeating tests that add "
+        "nothing new.\n"
+        "If you use reliance, the evidence goes into your QAD."
+    )
+    question = "What is the purpose of the MHHS Placing Reliance Policy?"
+    reading = read_question(question)
+    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+    assert "The point is to stop participants repeating tests" in chosen.text
