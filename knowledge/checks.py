@@ -215,7 +215,10 @@ _WANTS = [
         # "Where do I send the PQS form?": an address, or a portal or mailbox named without one.
         "destination",
         re.compile(
-            r"\bwhere (?:should|do|can|must|shall) (?:i|we) (?:send|e-?mail|submit)\b|"
+            r"\bwhere (?:should|do|can|must|shall) (?:i|we) (?:send|e-?mail|submit|raise)\b|"
+            # "where should DIP onboarding questions be raised?"
+            r"\bwhere (?:should|do|can|must|shall|are|is) (?:[\w'&-]+ ){1,5}?(?:be )?"
+            r"(?:sent|raised|submitted|directed|e-?mailed|addressed)\b|"
             r"\bwho (?:should|do|can|must|shall) (?:i|we) (?:contact|e-?mail|write to|ask)\b|"
             r"\bwho (?:should|do|can|must|shall) (?:i|we) (?:send|write)\b.{0,40}\bto\b",
             re.IGNORECASE,

@@ -47,7 +47,11 @@ def defined_term(question: str) -> str | None:
     return next(group for group in match.groups() if group)
 
 
-_LEAD_IN_END = re.compile(r"(?:\s[-–]|[:.!?])\s+(?=(?:what|wat|wot)\b)", re.IGNORECASE)
+_LEAD_IN_END = re.compile(
+    r"(?:\s[-–]|[:.!?])\s+(?=(?:what|wat|wot)\b)"
+    r"|,\s+(?=(?:what|wat|wot)(?:'s|s|\s+is|\s+are|\s+does)\b)",  # "in the glossary, what is UIT?"
+    re.IGNORECASE,
+)
 
 
 # "LDSO vs DNO", "the difference between the QAD and the QA&P", "is an ADO the same as a defect?"

@@ -1275,3 +1275,10 @@ def test_what_came_of_something_or_why_it_is_is_the_sentence_after_the_one_namin
     reading = read_question(question)
     chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
     assert "The point is to stop participants repeating tests" in chosen.text
+
+
+def test_where_something_should_be_raised_asks_for_a_destination_and_a_comma_ends_a_lead_in():
+    assert wanted_answer_type("where should DIP onboarding questions be raised?") == "destination"
+    assert wanted_answer_type("where do I raise DIP onboarding questions?") == "destination"
+    assert wanted_answer_type("where are the deadlines written?") is None
+    assert defined_term("in the glossary, what is UIT exactly?") == "UIT"
