@@ -42,7 +42,7 @@ from knowledge.checks import (
 )
 from knowledge.chunk import split_sentences
 from knowledge.reading import MEMBERSHIP, ORDINAL, ORDINALS
-from knowledge.terms import lexical_terms, verb_of
+from knowledge.terms import lexical_terms, meaning_of
 
 CAPTION_WEIGHT = (
     0.8  # a table header row, a line ending in ":" or a question scores less (0.5: fewer headlines)
@@ -162,7 +162,7 @@ def choose_highlight(
     ``defined``: the term a question asks to have defined ("what is Kestrel?"); a unit defining it answers.
     """
     units = units_of(text)
-    wanted = {verb_of(t): weight(t) for t in question_terms}
+    wanted = {meaning_of(t): weight(t) for t in question_terms}
     present = [_terms(u) for u in units]
     if relation and wanted:
         # "What has to happen before RoQ can start?": the word saying which side of an event is asked about counts
@@ -638,4 +638,4 @@ def _match(term: str, present: set[str]) -> float:
 
 
 def _terms(unit: Unit) -> set[str]:
-    return {verb_of(t) for t in lexical_terms(unit.text, expand=True)}
+    return {meaning_of(t) for t in lexical_terms(unit.text, expand=True)}

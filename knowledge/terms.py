@@ -385,3 +385,19 @@ _VERB_OF = {
 def verb_of(term: str) -> str:
     """The verb a stemmed term is an irregular past form of ("sent" -> "send"), else the term."""
     return _VERB_OF.get(term, term)
+
+
+# Everyday words of one meaning, one standing for all in the highlight: "which fields are compulsory?" is answered by
+# "(all mandatory)". ("type" and "kind" were tried too: "kinds of requirement" then matched "party type".)
+_SAME_MEANING = {
+    _stemmer.stemWord(word): _stemmer.stemWord(group.split()[0])
+    for group in ("mandatory compulsory obligatory",)
+    for word in group.split()
+}
+
+
+def meaning_of(term: str) -> str:
+    """A stemmed term as the highlight compares it: an irregular past form as its verb, a word as the first of the
+    everyday words of its meaning."""
+    verb = verb_of(term)
+    return _SAME_MEANING.get(verb, verb)

@@ -37,7 +37,7 @@ from knowledge.highlight import choose_highlight, defines_term, units_of
 from knowledge.reading import Reading, compared_terms, defined_term, read_question
 from knowledge.search import Hit
 from knowledge.store import Passage
-from knowledge.terms import expand_shorthand, lexical_terms, verb_of
+from knowledge.terms import expand_shorthand, lexical_terms, meaning_of, verb_of
 
 
 def test_identifiers_are_found_and_normalised():
@@ -1282,3 +1282,14 @@ def test_where_something_should_be_raised_asks_for_a_destination_and_a_comma_end
     assert wanted_answer_type("where do I raise DIP onboarding questions?") == "destination"
     assert wanted_answer_type("where are the deadlines written?") is None
     assert defined_term("in the glossary, what is UIT exactly?") == "UIT"
+
+
+def test_compulsory_and_mandatory_are_one_word_in_the_highlight():
+    assert meaning_of("compulsori") == meaning_of("mandatori") and meaning_of("sent") == "send"
+    text = (
+        "Verifying company details. Only a Primary User Admin can do this.\n"
+        "The fields are company name, company description and company number (all mandatory)."
+    )
+    question = "When verifying the company, which fields are compulsory?"
+    chosen = choose_highlight(lexical_terms(question, expand=False), text, _rarities({"field": 0.5}))
+    assert "(all mandatory)" in chosen.text
