@@ -269,6 +269,7 @@ def evidence_of(
         and not role_missing(question, kind, top.passage, highlight)
         and not superseded_answer(question, kind, highlight.text)
         and not unconfirmed_event(question, highlight.text)
+        and not other_actor(question, answering_text(top.passage, highlight))
         else 1.0,
         "ids_missing": 1.0 if missing_identifiers(question, top.passage.retrieval_text()) else 0.0,
         "ids_missing_sentence": 1.0
@@ -321,6 +322,35 @@ def unconfirmed_event(question: str, text: str) -> bool:
     if not _EVENT_ASKED.search(question) or not _ANNOUNCED.search(text):
         return False
     return not _DONE.search(text)
+
+
+# ... by a body: "When did the PSG approve QA&P v3.0?" names the PSG as the one approving.
+_ACTOR_ASKED = re.compile(
+    r"\b(?:did|has|have|had)\s+(?:the\s+)?(?P<actor>[\w&-]+(?:\s+(?:pab|panel|board|group|manager|sro))?)\s+"
+    r"(?:(?:formally|actually|already|finally|ever)\s+)?"
+    r"(?:approv|sign|agree|accept|baselin|ratif|endors|decid)\w*",
+    re.IGNORECASE,
+)
+_NO_ACTOR = frozenset(
+    "i we you they it he she anyone anybody someone somebody everyone participants people us them this that these "
+    "those its their our your any all both each to".split()
+)
+
+
+def other_actor(question: str, text: str) -> bool:
+    """Whether a question asking when (or whether) a named body approved something is answered by sentences saying
+    it was approved by others and never naming that body: "approved by the QAG on 22 August 2024 and the BSC and REC
+    PABs on 28 August" does not say when the PSG approved QA&P v3.0."""
+    match = _ACTOR_ASKED.search(question)
+    if not match or not _DONE.search(text):
+        return False
+    actor = match.group("actor")
+    # "who has to sign the QAD?" asks for the one signing
+    if actor.lower() in _NO_ACTOR or not actor[0].isalpha() or re.match(r"\W*who\b", question, re.IGNORECASE):
+        return False
+    # Each of its words, in either number ("the PABs", "the REC PAB" in "the BSC and REC PABs").
+    words = [w[:-1] if len(w) > 3 and w[-1] in "sS" and w[:-1].isupper() else w for w in actor.split()]
+    return not all(re.search(rf"\b{re.escape(w)}s?\b", text, re.IGNORECASE) for w in words)
 
 
 def role_missing(question: str, kind: str | None, passage: Passage, highlight: Highlight) -> bool:

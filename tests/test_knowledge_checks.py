@@ -12,6 +12,7 @@ from knowledge.answer import (
     defines,
     heading_gives_date,
     highlight_of,
+    other_actor,
     prefer_definition,
     role_missing,
     superseded_answer,
@@ -1293,3 +1294,17 @@ def test_compulsory_and_mandatory_are_one_word_in_the_highlight():
     question = "When verifying the company, which fields are compulsory?"
     chosen = choose_highlight(lexical_terms(question, expand=False), text, _rarities({"field": 0.5}))
     assert "(all mandatory)" in chosen.text
+
+
+def test_a_body_asked_about_must_be_the_one_the_answer_says_approved():
+    text = (
+        "Following the consultation, the documents were approved by the Qualification Advisory Group (QAG) on "
+        "22 August 2024 and the BSC and REC Performance Assurance Boards (PABs) on 28 August 2024."
+    )
+    assert other_actor("When did the PSG approve QA&P v3.0?", text)
+    assert other_actor("When did Ofgem approve QA&P v3.0?", text)
+    assert not other_actor("When did the REC PAB approve QA&P v3.0?", text)
+    assert not other_actor("when did the qag approve it?", text)
+    assert not other_actor("When was QA&P v3.0 approved?", text)
+    assert not other_actor("who has to sign the final QAD?", "It is signed by a Company Director.")
+    assert not other_actor("When did the PSG approve it?", "It goes to the PSG next month.")
