@@ -36,7 +36,7 @@ from knowledge.checks import (
 )
 from knowledge.decline import DeclineModel, load_decline_model
 from knowledge.highlight import ITEM_MARK, Highlight, choose_highlight
-from knowledge.reading import NOTHING_ASKED, Reading, compared_terms, defined_term, read_question
+from knowledge.reading import NOTHING_ASKED, Reading, asked_about, compared_terms, defined_term, read_question
 from knowledge.search import Hit, SearchIndex
 from knowledge.store import Passage
 from knowledge.terms import FRAMING_WORDS, QUESTION_WORDS, STOPWORDS, acronyms_in, lexical_terms, words
@@ -253,9 +253,9 @@ def evidence_of(
     # Words the guidance never uses count only in the sentence that asks: the situation told before it ("we're
     # trying to sort the budget") is in the participant's words, not the guidance's.
     unknown = set(unknown_subject_terms(asked_part(question), index))
-    said = about_asked(highlight, identifiers_in(question))
+    said = about_asked(highlight, identifiers_in(asked_about(question, kind)))
     # An identifier dating the subject ("the post-CR055 QA&P") need only be in the passage.
-    subject = _DATING.sub(" ", question)
+    subject = _DATING.sub(" ", asked_about(question, kind))
     return {
         "confidence": passage_confidence(top.dense, covered),
         "dense": top.dense,

@@ -227,7 +227,7 @@ _WANTS = [
     (
         "change",
         re.compile(
-            r"\b(?:which|what) (?:change request|cr|modification|mod)s?\b(?! process)|"
+            r"\b(?:which|what) (?:bsc |rec |code |programme )?(?:change request|cr|modification|mod)s?\b(?! process)|"
             r"\b(?:change request|modification|cr|mod) (?:number|no|ref|reference)\b",
             re.IGNORECASE,
         ),
@@ -321,8 +321,9 @@ FREQUENCY = re.compile(
     r"of (?:the|each|every) (?:week|month|year))\b",
     re.IGNORECASE,
 )
+CHANGE_ID = re.compile(r"\bCR\s?\d{2,4}\b|\bP\d{3,4}\b", re.IGNORECASE)
 _HAS = {
-    "change": re.compile(r"\bCR\s?\d{2,4}\b|\bP\d{3,4}\b"),  # a change request or a code modification
+    "change": CHANGE_ID,  # a change request or a code modification
     "email": EMAIL,
     "destination": re.compile(
         EMAIL.pattern

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from knowledge.checks import (
+    CHANGE_ID,
     MONEY,
     SUPERSEDED,
     entry_names,
@@ -162,7 +163,11 @@ def choose_highlight(
     ``defined``: the term a question asks to have defined ("what is Kestrel?"); a unit defining it answers.
     """
     units = units_of(text)
-    wanted = {meaning_of(t): weight(t) for t in question_terms}
+    # A question asking which change request or modification names the ones it is not asking for ("which mod set up
+    # the DIP governance? P496 refers back to it").
+    wanted = {
+        meaning_of(t): weight(t) for t in question_terms if not (kind == "change" and CHANGE_ID.fullmatch(t))
+    }
     present = [_terms(u) for u in units]
     if relation and wanted:
         # "What has to happen before RoQ can start?": the word saying which side of an event is asked about counts

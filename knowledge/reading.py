@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.checks import (
+    CHANGE_ID,
     ORDINAL_WORDS,
     asked_part,
     asks_for_list,
@@ -102,7 +103,7 @@ def read_question(question: str) -> Reading:
     kind = wanted_answer_type(question)
     return Reading(
         kind=kind,
-        identifiers=frozenset(identifiers_in(question)),
+        identifiers=frozenset(identifiers_in(asked_about(question, kind))),
         wants_list=asks_for_list(question),
         defined=defined_term(question),
         reason=asks_why(question),
@@ -143,6 +144,12 @@ def asks_for_replacement(question: str) -> bool:
     """Whether a question asks what replaced something, or what to use now ("what replaced the PAWG?", "What
     cohort labels should we be using instead?"): the answer names the new thing, not the old."""
     return bool(_REPLACEMENT.search(asked_part(question)))
+
+
+def asked_about(question: str, kind: str | None) -> str:
+    """The question without the identifiers of the kind it asks for: "which BSC mod set up the DIP governance? (P496
+    refers back to it)" asks for another modification than P496, which only tells what it is about."""
+    return CHANGE_ID.sub(" ", question) if kind == "change" else question
 
 
 ORDINALS = ORDINAL_WORDS | {

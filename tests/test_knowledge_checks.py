@@ -1308,3 +1308,16 @@ def test_a_body_asked_about_must_be_the_one_the_answer_says_approved():
     assert not other_actor("When was QA&P v3.0 approved?", text)
     assert not other_actor("who has to sign the final QAD?", "It is signed by a Company Director.")
     assert not other_actor("When did the PSG approve it?", "It goes to the PSG next month.")
+
+
+def test_a_question_for_a_modification_names_the_one_it_does_not_ask_for_as_context():
+    question = "which BSC mod originally set up the DIP Rules governance? (P496 refers back to it)"
+    reading = read_question(question)
+    assert reading.kind == "change" and not reading.identifiers
+    text = (
+        "Ofgem has approved BSC Modification P496. The DIP supports the exchange of data between participants. "
+        "In November 2024, BSC Modification P474 established a governance regime for the DIP known collectively as "
+        "the DIP Rules."
+    )
+    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+    assert "P474" in chosen.text and "P496" not in chosen.text
