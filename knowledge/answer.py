@@ -23,23 +23,21 @@ from knowledge.checks import (
     CAPITALISED_PAIR,
     DATE,
     SUPERSEDED,
-    asked_part,
-    asks_place_or_reason,
     entry_names,
     has_answer_type,
     identifiers_in,
     is_absence_statement,
-    kind_named_terms,
     missing_identifiers,
     says_not_given,
-    wanted_answer_type,
 )
 from knowledge.decline import DeclineModel, load_decline_model
-from knowledge.highlight import ITEM_MARK, Highlight, choose_highlight
+from knowledge.highlight import Highlight, choose_highlight
+from knowledge.kinds import asked_part, asks_place_or_reason, kind_named_terms, wanted_answer_type
 from knowledge.reading import NOTHING_ASKED, Reading, asked_about, compared_terms, defined_term, read_question
 from knowledge.search import Hit, SearchIndex
 from knowledge.store import Passage
 from knowledge.terms import FRAMING_WORDS, QUESTION_WORDS, STOPWORDS, acronyms_in, lexical_terms, words
+from knowledge.units import ITEM_MARK
 
 __all__ = [
     "has_answer_type",

@@ -41,9 +41,22 @@ from knowledge.checks import (
     is_absence_statement,
     says_not_given,
 )
-from knowledge.chunk import split_sentences
 from knowledge.reading import MEMBERSHIP, ORDINAL, ORDINALS
 from knowledge.terms import lexical_terms, meaning_of
+from knowledge.units import (
+    CURRENT_STATE,
+    DEADLINE,
+    FORMER,
+    NEW,
+    REASON,
+    Unit,
+    continues,
+    introduces,
+    labels,
+    refers_back,
+    states,
+    units_of,
+)
 
 CAPTION_WEIGHT = (
     0.8  # a table header row, a line ending in ":" or a question scores less (0.5: fewer headlines)
@@ -63,22 +76,12 @@ DENSE_CANDIDATES = 4  # units compared by meaning: the best this many by words
 DENSE_WITHIN = 0.5  # ...that score at least this share of the best unit's (0 gave the same highlights)
 DENSE_WEIGHT = 0.25  # what meaning similarity (cosine) counts for, against the share of the question's words
 ABSENCE_SHARE = 0.7  # an absence statement scoring this share of the best unit's score declines
-LABEL_WORDS = 5  # a first sentence this short, with more after it on its line, is the line's label
 RUNNER_UP = 0.7  # a neighbouring unit scoring at least this share of the best's is highlighted with it
 # A unit up to this many after the best one (or the one before it) holding the asked value is highlighted with it.
 TYPED_AFTER = 2
 # What a sentence giving an earlier state counts for, for a question not about the past; and one about another of
 # several things than the one asked ("the first consultation" for "the second consultation").
 OFF_SUBJECT_WEIGHT = 0.5
-
-
-@dataclass(frozen=True)
-class Unit:
-    text: str  # as written in the passage (a table row keeps its "|" cells)
-    header: str | None = None  # the header row of the table a row belongs to
-    caption: bool = False  # a table header row, or a line that introduces what follows
-    line: int = 0  # the number of the line (paragraph, list item or row) the unit belongs to
-    block: int = -1  # list items and table rows in a run share a number; -1 for other units
 
 
 @dataclass(frozen=True)
@@ -92,47 +95,6 @@ class Highlight:
     @property
     def header(self) -> str | None:
         return next((u.header for u in self.units if u.header), None)
-
-
-# A list item's mark: a bullet or a number ("- ", "2. ", "3) ").
-ITEM_MARK = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
-
-
-def units_of(text: str) -> list[Unit]:
-    units: list[Unit] = []
-    header: str | None = None
-    previous_table = False
-    block, previous_kind = 0, None
-    for number, line in enumerate(text.split("\n")):
-        kind = "row" if line.startswith("|") else "item" if ITEM_MARK.match(line) else None
-        if kind != previous_kind:
-            block += 1
-        previous_kind = kind
-        if line.startswith("|"):
-            if not previous_table:
-                header = line
-                units.append(Unit(line, None, caption=True, line=number))
-            elif set(line.replace("|", "").strip()) <= set("-: "):
-                pass  # the Markdown separator row
-            else:
-                units.append(Unit(line, header, line=number, block=block))
-            previous_table = True
-            continue
-        previous_table = False
-        sentences = _sentences_of(line, kind == "item")
-        for position, sentence in enumerate(sentences):
-            stripped = sentence.strip()
-            # A list item's short lead ("- Membership.", "Verifying company details.") names the subject of the
-            # sentences after it without stating anything.
-            label = (
-                position == 0
-                and len(sentences) > 1
-                and len(stripped.lstrip("-*0123456789. ").split()) <= LABEL_WORDS
-            )
-            caption = label or stripped.endswith((":", "?")) or stripped.startswith("#")
-            in_block = block if kind == "item" and len(sentences) == 1 else -1
-            units.append(Unit(sentence, None, caption=caption, line=number, block=in_block))
-    return units or [Unit(text)]
 
 
 def choose_highlight(
@@ -182,7 +144,7 @@ def choose_highlight(
     # feedback", "closes at 17:00 on ..."), what is charged ("There is no applicant fee") or who a body is made up of
     # ("Membership. The PAB is made up of ..."), whatever its words.
     for marker, asked, says in (
-        ("~deadline", deadline, _DEADLINE),
+        ("~deadline", deadline, DEADLINE),
         ("~money", kind == "money", MONEY),
         ("~members", membership, MEMBERSHIP),
     ):
@@ -287,7 +249,7 @@ def choose_highlight(
             for i in range(len(units))
             # A line introducing a list can state the value itself ("approved by both PABs on 28 August 2024:").
             # So can a line's short lead stating something ("There is no applicant fee.").
-            if (not units[i].caption or _introduces(units[i]) or _states(units[i]))
+            if (not units[i].caption or introduces(units[i]) or states(units[i]))
             and has_answer_type(units[i].text, kind, lowercase_words)
         ]
         # Of the units holding one that match the question nearly enough in their own words, the best ranked; one
@@ -297,7 +259,7 @@ def choose_highlight(
         # before one that dates something else about the subject.
         # Such a sentence often names nothing of the question but what the heading says ("The consultation period
         # opened on ... and closes at 17:00 on ..."): it is judged with the heading's words.
-        closing = [i for i in typed if _DEADLINE.search(units[i].text)] if deadline else []
+        closing = [i for i in typed if DEADLINE.search(units[i].text)] if deadline else []
         closing = [i for i in closing if scores[i] > 0 and scores[i] >= TYPED_SHARE * scores[best]]
         best_closing = max(closing, key=lambda i: (scores[i], -i)) if closing else None
         best_typed = next(
@@ -322,7 +284,7 @@ def choose_highlight(
         # whether something still holds, the best ranked saying what holds now; one asking what something was
         # called before, the best ranked giving an earlier name; one asking what replaced something, the best ranked
         # naming the new.
-        marker = _REASON if reason else _NEW if replacement else _CURRENT_STATE if current else _FORMER
+        marker = REASON if reason else NEW if replacement else CURRENT_STATE if current else FORMER
         giving = best_near(
             [i for i in range(len(units)) if not units[i].caption and marker.search(units[i].text)]
         )
@@ -338,7 +300,7 @@ def choose_highlight(
             # The sentence after the best one, in its paragraph, says what came of it ("... proposed a one way gate.
             # The later design allows reverse migration, so that recommendation was not carried forward.").
             return _shown(units, [best, best + 1], holds, absence)
-        elif replacement and not _NEW.search(units[best].text):
+        elif replacement and not NEW.search(units[best].text):
             # The new thing shares no word with the old one the question names: the unit naming the old ("| Old
             # (superseded) | SIT MVC / Non-MVC |") is shown with the next naming the new, a row of the same table or
             # one of the few units after it ("| New (current) | M10 Ready / M11 Ready / Not M11 Ready |").
@@ -350,7 +312,7 @@ def choose_highlight(
                 (
                     i
                     for i in same_table + following
-                    if i != best and not units[i].caption and _NEW.search(units[i].text)
+                    if i != best and not units[i].caption and NEW.search(units[i].text)
                 ),
                 None,
             )
@@ -374,7 +336,7 @@ def choose_highlight(
             lead = best + 1
             best = after
             holds = kind is None or has_answer_type(units[best].text, kind, lowercase_words)
-            if lead < after and units[lead].line == units[after].line and not _introduces(units[lead]):
+            if lead < after and units[lead].line == units[after].line and not introduces(units[lead]):
                 # The answer's short lead ("No.", "Yes, once.") is its first word: shown with it.
                 return _shown(units, [lead, after], holds, absence)
     elif (
@@ -451,14 +413,14 @@ def choose_highlight(
             chosen = sorted([best, max(near, key=lambda i: (plain[i], -i))])
     # A line's short label ("There is no applicant fee.") is shown with the sentence after it: it names what that
     # sentence says, and is often the answer itself.
-    if chosen[0] > 0 and _labels(units[chosen[0] - 1], units[chosen[0]]):
+    if chosen[0] > 0 and labels(units[chosen[0] - 1], units[chosen[0]]):
         chosen.insert(0, chosen[0] - 1)
     # A sentence that refers back ("It replaced...", "Both mean the same document.") is read with the sentence it
     # refers to: the answer often sits in one of the two.
     first, last = chosen[0], chosen[-1]
-    if _refers_back(units[first]) and first > 0 and _continues(units[first - 1], units[first]):
+    if refers_back(units[first]) and first > 0 and continues(units[first - 1], units[first]):
         chosen.insert(0, first - 1)
-    elif last + 1 < len(units) and _refers_back(units[last + 1]) and _continues(units[last], units[last + 1]):
+    elif last + 1 < len(units) and refers_back(units[last + 1]) and continues(units[last], units[last + 1]):
         chosen.append(last + 1)
     return _shown(units, chosen, holds, absence)
 
@@ -475,42 +437,6 @@ def defines_term(text: str, term: str) -> bool:
         or re.search(rf"[A-Z][\w-]*(?:\s+[\w&-]+){{0,8}}\s+\({name}\)", text)
         or term.lower() in entry_names(text)
     )
-
-
-def _sentences_of(line: str, item: bool) -> list[str]:
-    """The sentences of a line; a numbered list item's number stays with its first sentence ("1. PIT entry" is one
-    sentence, not "1." and "PIT entry")."""
-    mark = ITEM_MARK.match(line) if item else None
-    if mark is None:
-        return _clauses_joined(_brackets_closed(split_sentences(line)))
-    sentences = _clauses_joined(_brackets_closed(split_sentences(line[mark.end() :])))
-    if not sentences:
-        return [line]
-    return [mark.group(0) + sentences[0], *sentences[1:]]
-
-
-def _brackets_closed(sentences: list[str]) -> list[str]:
-    """Sentences that do not end inside brackets: "Who can lose Qualification this way (Qualified Persons, i.e.
-    Party Agents):" is one, not two split after "i.e."."""
-    out: list[str] = []
-    for sentence in sentences:
-        if out and out[-1].count("(") > out[-1].count(")"):
-            out[-1] = f"{out[-1]} {sentence}"
-        else:
-            out.append(sentence)
-    return out
-
-
-def _clauses_joined(sentences: list[str]) -> list[str]:
-    """A line's sentences with clauses ending in ";" joined to what follows: "Removal of Qualification applies to
-    Party Agents; BSC Parties are dealt with under Breach and Default." is one sentence, not a list."""
-    joined: list[str] = []
-    for sentence in sentences:
-        if joined and joined[-1].rstrip().endswith(";"):
-            joined[-1] = f"{joined[-1]} {sentence}"
-        else:
-            joined.append(sentence)
-    return joined
 
 
 def _shown(units: list[Unit], chosen: list[int], holds: bool, absence: bool) -> Highlight:
@@ -560,75 +486,6 @@ def _lead_in(units: list[Unit], first: int) -> str:
                 start -= 1
             lead = [u.text for u in units[start:first]]
     return " ".join(lead)
-
-
-_BACK = re.compile(
-    r"^\W*(?:\w+\W+){0,3}?(?:it|its|they|them|their|this|that|these|those|both|such|either|neither)\b",
-    re.IGNORECASE,
-)
-
-
-_REASON = re.compile(
-    r"\b(?:because|since|so that|in order to|due to|as a result|reasons?|purpose|aim(?:ed)? (?:is|was|at)|"
-    r"to (?:reflect|ensure|allow|enable|help|support|avoid|stop|prevent|keep|reduce|give|provide|align|make))\b",
-    re.IGNORECASE,
-)
-
-
-_CURRENT_STATE = re.compile(
-    r"\b(?:current|currently|now|no longer|any ?more|ceased|replaced|retired|superseded|is over|has ended|"
-    r"latest|later|dropped|abandoned|withdrawn|not (?:carried|taken) forward)\b",
-    re.IGNORECASE,
-)
-
-
-_DEADLINE = re.compile(
-    r"\b(?:deadlines?|closes|closed|closing|due|no later than|cut-?off|(?:submitted|returned|sent|received) by)\b",
-    re.IGNORECASE,
-)
-# What names the new thing: "| New (current) | M10 Ready ... |", "has been replaced by the SAWG", "Use the new labels".
-_NEW = re.compile(
-    r"\b(?:new|current|currently|now|instead|replaced by|renamed|took over|takes over|successor|use)\b",
-    re.IGNORECASE,
-)
-_FORMER = re.compile(
-    r"\b(?:previously|formerly|used to be|renamed|old name|former|originally|(?:was|were) (?:called|named|known as))\b",
-    re.IGNORECASE,
-)
-
-
-def _labels(label: Unit, unit: Unit) -> bool:
-    """Whether ``label`` is the short label of ``unit``'s line (see units_of), not a heading, question or lead-in."""
-    text = label.text.rstrip()
-    return (
-        label.caption
-        and not label.header
-        and label.line == unit.line
-        and not text.startswith(("|", "#"))
-        and not text.endswith((":", "?"))
-    )
-
-
-def _states(unit: Unit) -> bool:
-    """Whether a caption is a short statement (a line's lead ending in a full stop), not a heading, a question, a
-    table's header row or a lead ending in ":"."""
-    return unit.text.rstrip().endswith(".") and not unit.text.lstrip().startswith(("#", "|"))
-
-
-def _introduces(unit: Unit) -> bool:
-    """Whether ``unit`` is a line introducing what follows ("The documents were approved on 28 August 2024:")."""
-    return unit.text.rstrip().endswith(":") and not unit.text.startswith("|")
-
-
-def _refers_back(unit: Unit) -> bool:
-    """Whether a sentence leans on the one before it: a pronoun or demonstrative among its first words."""
-    return bool(_BACK.match(unit.text))
-
-
-def _continues(unit: Unit, following: Unit) -> bool:
-    """Whether ``following`` goes on from ``unit``: sentences of one paragraph or list item, neither a question,
-    heading or label."""
-    return unit.line == following.line and not unit.caption and not following.caption and not unit.header
 
 
 def _match(term: str, present: set[str]) -> float:

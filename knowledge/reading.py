@@ -7,15 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.checks import (
-    CHANGE_ID,
-    ORDINAL_WORDS,
+from knowledge.checks import CHANGE_ID, ORDINAL_WORDS, identifiers_in
+from knowledge.kinds import (
     asked_part,
     asks_for_list,
     asks_former_name,
     asks_if_still,
     asks_why,
-    identifiers_in,
     second_answer_type,
     wanted_answer_type,
 )

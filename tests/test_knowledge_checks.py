@@ -19,26 +19,29 @@ from knowledge.answer import (
     unconfirmed_event,
 )
 from knowledge.checks import (
-    asks_for_list,
-    asks_former_name,
-    asks_if_still,
-    asks_why,
     entry_names,
     has_answer_type,
     identifiers_in,
     is_absence_statement,
-    kind_named_terms,
     missing_identifiers,
     says_not_given,
+)
+from knowledge.decline import DeclineModel
+from knowledge.highlight import choose_highlight, defines_term
+from knowledge.kinds import (
+    asks_for_list,
+    asks_former_name,
+    asks_if_still,
+    asks_why,
+    kind_named_terms,
     second_answer_type,
     wanted_answer_type,
 )
-from knowledge.decline import DeclineModel
-from knowledge.highlight import choose_highlight, defines_term, units_of
 from knowledge.reading import Reading, compared_terms, defined_term, read_question
 from knowledge.search import Hit
 from knowledge.store import Passage
 from knowledge.terms import expand_shorthand, lexical_terms, meaning_of, verb_of
+from knowledge.units import units_of
 
 
 def test_identifiers_are_found_and_normalised():

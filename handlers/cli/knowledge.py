@@ -92,7 +92,7 @@ def lines_kept(text: str) -> str:
     """``text`` with each line of a quoted passage kept as its own paragraph when shown as Markdown, where lines of a
     quote run together into one paragraph (and a line after a list item joins that item). List items stay together,
     and a quoted table gets the separator row under its header that Markdown needs to show it as a table."""
-    from knowledge.highlight import ITEM_MARK
+    from knowledge.units import ITEM_MARK
 
     out: list[str] = []
     lines = text.split("\n")
