@@ -151,6 +151,12 @@ def _weights(term: str) -> float:
     return 1.0
 
 
+def _answer_of(question: str, text: str, weight=_weights, **extra):
+    """The highlight of ``text`` for ``question``, read as the product reads it."""
+    reading = read_question(question)
+    return choose_highlight(lexical_terms(question, expand=False), text, weight, **vars(reading), **extra)
+
+
 def _rarities(weights: dict[str, float]):
     """A term's rarity from ``weights`` (1.0 for any other term)."""
     return lambda term: weights.get(term, 1.0)
@@ -1161,8 +1167,7 @@ def test_a_question_for_what_replaced_something_is_answered_by_what_names_the_ne
         "Which cohort names superseded MVC and Non-MVC?",
         "What labels replaced the old SIT MVC / Non-MVC cohort names in the May 2025 QA&P update?",
     ):
-        reading = read_question(question)
-        chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+        chosen = _answer_of(question, text)
         assert "M10 Ready / M11 Ready / Not M11 Ready" in chosen.text, question
 
 
@@ -1181,8 +1186,7 @@ def test_what_goes_in_something_asks_for_a_list_and_a_sentence_leading_into_one_
         "- proposes items that should be carried forward as work-off items."
     )
     question = "what goes in the test completion report at the end of QT?"
-    reading = read_question(question)
-    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+    chosen = _answer_of(question, text)
     assert chosen.text.startswith("At the end of QT") and "- records any defects; and" in chosen.text
     assert chosen.text.endswith("work-off items.")
 
@@ -1205,8 +1209,7 @@ def test_the_situation_told_before_an_faq_question_is_answered_by_what_follows_t
         "belonged to the closed phase. Current reliance proposals go to the Code Bodies."
     )
     question = "An older page tells us to send our reliance form to the MHHS Programme. Is that still right?"
-    reading = read_question(question)
-    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+    chosen = _answer_of(question, text)
     assert "Current reliance proposals go to the Code Bodies." in chosen.text
     assert "Older pages say" in chosen.lead_in
 
@@ -1232,8 +1235,7 @@ def test_a_question_naming_part_of_a_list_asks_for_the_rest_of_it():
         "3. any Opt Out of DIP Flows."
     )
     question = "Apart from placing reliance and the RTTM, what other topic should the template address?"
-    reading = read_question(question)
-    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+    chosen = _answer_of(question, text)
     assert "any Opt Out of DIP Flows" in chosen.text
 
 
@@ -1249,11 +1251,10 @@ def test_who_is_on_a_body_is_answered_by_what_it_is_made_up_of():
         "- Meeting date. You will be told which PAB meeting your application is targeted at."
     )
     question = "Who is on the BSC PAB - Elexon staff?"
-    reading = read_question(question)
     rarity = _rarities(
         {"bsc": 0.3, "elexon": 0.5, "staff": 0.1}
-    )  # "BSC" and "Elexon" are in most of the guidance
-    chosen = choose_highlight(lexical_terms(question, expand=False), text, rarity, **vars(reading))
+    )  # "BSC" and "Elexon": in most of the guidance
+    chosen = _answer_of(question, text, rarity)
     assert "made up of industry Subject Matter Experts" in chosen.text
 
 
@@ -1266,8 +1267,7 @@ def test_what_came_of_something_or_why_it_is_is_the_sentence_after_the_one_namin
         "- Superseded date. An article said reverse migration could happen from March 2025."
     )
     question = "whatever happened to the CCDG 'one way gate' idea for reverse migration?"
-    reading = read_question(question)
-    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+    chosen = _answer_of(question, text)
     assert chosen.text.endswith("so that recommendation was not carried forward.")
     text = (
         "Under the MHHS Placing Reliance Policy a participant may count testing that a third party has already "
@@ -1276,8 +1276,7 @@ def test_what_came_of_something_or_why_it_is_is_the_sentence_after_the_one_namin
         "If you use reliance, the evidence goes into your QAD."
     )
     question = "What is the purpose of the MHHS Placing Reliance Policy?"
-    reading = read_question(question)
-    chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
+    chosen = _answer_of(question, text)
     assert "The point is to stop participants repeating tests" in chosen.text
 
 
