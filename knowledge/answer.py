@@ -266,7 +266,7 @@ def evidence_of(
         if (highlight.holds_answer or kind == "destination")
         and not role_missing(question, kind, top.passage, highlight)
         and not superseded_answer(question, kind, highlight.text)
-        and not unconfirmed_event(question, highlight.text)
+        and not unconfirmed_event(question, highlight.text, f"{top.passage.heading}\n{highlight.lead_in}")
         and not other_actor(question, answering_text(top.passage, highlight))
         else 1.0,
         "ids_missing": 1.0 if missing_identifiers(question, top.passage.retrieval_text()) else 0.0,
@@ -312,14 +312,27 @@ _DONE = re.compile(
 )
 
 
-def unconfirmed_event(question: str, text: str) -> bool:
+def unconfirmed_event(question: str, text: str, context: str = "") -> bool:
     """Whether a question asking if (or when) something was approved, signed, agreed, baselined or published is
     answered by sentences that only say it will be presented or tabled, or is recommended: the guidance does not
     confirm the premise ("did the REC PAB approve them on 26 March?" against "They will go to the REC PAB on Tuesday
-    26 March")."""
-    if not _EVENT_ASKED.search(question) or not _ANNOUNCED.search(text):
+    26 March"). Nor by sentences telling of another event and, with ``context`` (their heading and lead-in), none of
+    the kind asked: "On Monday 11 August 2025 the Programme issued the report" does not say when it was approved."""
+    asked = _EVENT_ASKED.search(question)
+    if not asked:
         return False
+    if not _ANNOUNCED.search(text):
+        return not re.search(_EVENT_WORDS[asked.group(1).lower()], f"{context}\n{text}", re.IGNORECASE)
     return not _DONE.search(text)
+
+
+# The words telling of each kind of event a question may ask about, in any form: approving and its near kin ("signed
+# off", "agreed", "endorsed" answer "when was it approved?"), and publishing ("issued").
+_APPROVING = r"\b(?:approv|sign|agree|accept|baselin|ratif|endors|deci[ds])"
+_EVENT_WORDS = dict.fromkeys(
+    ("approv", "sign", "agree", "accept", "baselin", "ratif", "endors", "decid"), _APPROVING
+)
+_EVENT_WORDS["publish"] = r"\b(?:publish|issued|released)"
 
 
 # ... by a body: "When did the PSG approve QA&P v3.0?" names the PSG as the one approving.

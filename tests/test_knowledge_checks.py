@@ -1323,3 +1323,18 @@ def test_a_question_for_a_modification_names_the_one_it_does_not_ask_for_as_cont
     )
     chosen = choose_highlight(lexical_terms(question, expand=False), text, _weights, **vars(reading))
     assert "P474" in chosen.text and "P496" not in chosen.text
+
+
+def test_a_question_on_when_something_was_approved_is_not_answered_by_another_event():
+    issued = (
+        "On Monday 11 August 2025, the MHHS Programme issued the SIT Overarching Exit Report Post-Regression."
+    )
+    assert unconfirmed_event("When was the SIT overarching exit report post-regression approved?", issued)
+    assert not unconfirmed_event(
+        "When was the SIT overarching exit report post-regression published?", issued
+    )
+    signed = "The eSITAG signed off the SIT Operational Exit Report on Friday 15 August 2025."
+    assert not unconfirmed_event("When was the SIT operational exit report approved?", signed)
+    faq = "By the SRO at the extraordinary PSG on Wednesday 24 September 2025, together with M13."
+    assert unconfirmed_event("When were M10 and M13 approved?", faq)
+    assert not unconfirmed_event("When were M10 and M13 approved?", faq, "E2. When was M10 approved?")
