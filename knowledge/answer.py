@@ -28,6 +28,7 @@ from knowledge.checks import (
     identifiers_in,
     is_absence_statement,
     missing_identifiers,
+    missing_months,
     says_not_given,
 )
 from knowledge.decline import DeclineModel, load_decline_model
@@ -269,7 +270,10 @@ def evidence_of(
         and not unconfirmed_event(question, highlight.text, f"{top.passage.heading}\n{highlight.lead_in}")
         and not other_actor(question, answering_text(top.passage, highlight))
         else 1.0,
-        "ids_missing": 1.0 if missing_identifiers(question, top.passage.retrieval_text()) else 0.0,
+        "ids_missing": 1.0
+        if missing_identifiers(question, top.passage.retrieval_text())
+        or missing_months(asked_part(question), top.passage.retrieval_text())
+        else 0.0,
         "ids_missing_sentence": 1.0
         if missing_identifiers(subject, answering_text(top.passage, highlight), SENTENCE_IDENTIFIER_KINDS)
         or names_another(subject, f"{highlight.lead_in}\n{highlight.text}")

@@ -165,6 +165,44 @@ def missing_identifiers(
     return missing
 
 
+_MONTH_NAMES = (
+    "jan(?:uary)?",
+    "feb(?:ruary)?",
+    "mar(?:ch)?",
+    "apr(?:il)?",
+    "may",
+    "june?",
+    "july?",
+    "aug(?:ust)?",
+    "sep(?:t|tember)?",
+    "oct(?:ober)?",
+    "nov(?:ember)?",
+    "dec(?:ember)?",
+)
+_MONTH = re.compile(rf"\b(?:{'|'.join(f'({m})' for m in _MONTH_NAMES)})\b\.?", re.IGNORECASE)
+
+
+# "May" as the month, not the verb: next to a day or year, or after a word for when ("in May", "since May").
+_THE_MONTH_MAY = re.compile(
+    r"\d\s+May\b|\bMay\s+\d|\b(?:in|of|early|mid|late|since|until|by|before|after|from|during)\s+May\b",
+    re.IGNORECASE,
+)
+
+
+def months_in(text: str) -> set[int]:
+    """The months ``text`` names (1-12); "May" only as the month (see _THE_MONTH_MAY)."""
+    months = {next(i for i, g in enumerate(m.groups(), start=1) if g) for m in _MONTH.finditer(text)}
+    if 5 in months and not _THE_MONTH_MAY.search(text):
+        months.discard(5)
+    return months
+
+
+def missing_months(question: str, passage_text: str) -> set[int]:
+    """Months the question names that the passage does not: "what date is the January QAG?" is not answered by a
+    calendar of the October to December meetings."""
+    return months_in(question) - months_in(passage_text)
+
+
 # --- answer kinds ---------------------------------------------------------------------------------------------------
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"

@@ -24,6 +24,7 @@ from knowledge.checks import (
     identifiers_in,
     is_absence_statement,
     missing_identifiers,
+    missing_months,
     says_not_given,
 )
 from knowledge.decline import DeclineModel
@@ -1338,3 +1339,12 @@ def test_a_question_on_when_something_was_approved_is_not_answered_by_another_ev
     faq = "By the SRO at the extraordinary PSG on Wednesday 24 September 2025, together with M13."
     assert unconfirmed_event("When were M10 and M13 approved?", faq)
     assert not unconfirmed_event("When were M10 and M13 approved?", faq, "E2. When was M10 approved?")
+
+
+def test_a_month_the_question_names_must_be_in_the_passage():
+    calendar = "- November 21 Thursday QAG\n- December 19 Thursday QAG"
+    assert missing_months("what date is the January QAG?", calendar) == {1}
+    assert not missing_months("what date was the Dec QAG?", calendar)
+    assert not missing_months("may we see the QAG calendar?", calendar)  # the verb, not the month
+    assert not missing_months("May auditors attend the QAG?", calendar)
+    assert missing_months("what happened in May 2025?", calendar) == {5}
