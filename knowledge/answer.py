@@ -579,7 +579,8 @@ def compose_answer(
             index,
             Reading(identifiers=reading.identifiers, wants_list=reading.wants_list),
         )
-        if has_answer_type(plain.text, kind, index.lowercase_words):
+        years = frozenset(i for i in reading.identifiers if i.isdigit())
+        if has_answer_type(plain.text, kind, index.lowercase_words, years):
             hits = [hits[1], hits[0], *hits[2:]]
             highlights = highlights_of(hits[:2]) + highlights[2:]  # the rest are unchanged
     sources = [

@@ -276,11 +276,28 @@ _NUMBERED = re.compile(
 )
 
 
-def has_answer_type(sentence: str, kind: str | None, lowercase_words: set[str] | None = None) -> bool:
+_MONTH_BEFORE = re.compile(rf"(?:{_MONTHS}|{_MONTH_ABBREVIATIONS})\.?,?\s+$", re.IGNORECASE)
+
+
+def _year_unless_dated(match: re.Match) -> str:
+    """A year kept when a month goes before it ("March 2025", "22 March 2025"), else blanked."""
+    return match.group(0) if _MONTH_BEFORE.search(match.string, 0, match.start()) else " "
+
+
+def has_answer_type(
+    sentence: str,
+    kind: str | None,
+    lowercase_words: set[str] | None = None,
+    named_years: frozenset[str] = frozenset(),
+) -> bool:
     """Whether ``sentence`` holds a value of the kind asked for (a person: a name the guidance never writes in
-    lower case, like "Chris Welby", given ``lowercase_words``: the words the guidance writes in lower case)."""
+    lower case, like "Chris Welby", given ``lowercase_words``: the words the guidance writes in lower case). A year
+    the question names (``named_years``), standing alone, is no date: "the REC MHHS Engagement Day 2025 playlist"
+    does not say when the 2025 day was held."""
     if kind is None:
         return True
+    if kind == "date" and named_years:
+        sentence = re.sub(rf"\b(?:{'|'.join(sorted(named_years))})\b", _year_unless_dated, sentence)
     if kind == "number":
         # A count or amount: not the digits of a date, a time, a version, an identifier or a numbered part ("M10",
         # "19 May 2025", "17:00", "Cycle 2", "Level 3").

@@ -125,6 +125,7 @@ def choose_highlight(
     ``defined``: the term a question asks to have defined ("what is Kestrel?"); a unit defining it answers.
     """
     units = units_of(text)
+    years = frozenset(i for i in identifiers or () if i.isdigit())  # the years the question names
     # A question asking which change request or modification names the ones it is not asking for ("which mod set up
     # the DIP governance? P496 refers back to it").
     wanted = {
@@ -250,7 +251,7 @@ def choose_highlight(
             # A line introducing a list can state the value itself ("approved by both PABs on 28 August 2024:").
             # So can a line's short lead stating something ("There is no applicant fee.").
             if (not units[i].caption or introduces(units[i]) or states(units[i]))
-            and has_answer_type(units[i].text, kind, lowercase_words)
+            and has_answer_type(units[i].text, kind, lowercase_words, years)
         ]
         # Of the units holding one that match the question nearly enough in their own words, the best ranked; one
         # holding the second kind asked for too comes first ("By when, and to which mailbox, ...?").
@@ -335,7 +336,7 @@ def choose_highlight(
         if after is not None and after - best <= 2:
             lead = best + 1
             best = after
-            holds = kind is None or has_answer_type(units[best].text, kind, lowercase_words)
+            holds = kind is None or has_answer_type(units[best].text, kind, lowercase_words, years)
             if lead < after and units[lead].line == units[after].line and not introduces(units[lead]):
                 # The answer's short lead ("No.", "Yes, once.") is its first word: shown with it.
                 return _shown(units, [lead, after], holds, absence)
@@ -350,7 +351,7 @@ def choose_highlight(
     ):
         # A line's short label ("Verifying company details.") names what the sentence after it says; a short
         # statement read as a label ("There is no applicant fee.") is shown too.
-        holds = holds or has_answer_type(units[best + 1].text, kind, lowercase_words)
+        holds = holds or has_answer_type(units[best + 1].text, kind, lowercase_words, years)
         return _shown(units, [best, best + 1], holds, absence)
     chosen = [best]
     if wants_list:

@@ -1348,3 +1348,13 @@ def test_a_month_the_question_names_must_be_in_the_passage():
     assert not missing_months("may we see the QAG calendar?", calendar)  # the verb, not the month
     assert not missing_months("May auditors attend the QAG?", calendar)
     assert missing_months("what happened in May 2025?", calendar) == {5}
+
+
+def test_a_year_the_question_names_is_no_date_on_its_own():
+    years = frozenset({"2025"})
+    playlist = "Watch the REC MHHS Engagement Day 2025 Playlist on our YouTube channel."
+    assert has_answer_type(playlist, "date")
+    assert not has_answer_type(playlist, "date", None, years)
+    assert has_answer_type("It was held on Tuesday 12 March 2025.", "date", None, years)
+    assert has_answer_type("It was held in March 2025.", "date", None, years)
+    assert has_answer_type("The 2024 day was the first.", "date", None, years)
