@@ -380,3 +380,84 @@ def entry_names(text: str) -> set[str]:
         if opening:
             names.add(opening.group(1).strip().lower())
     return names
+
+
+# --- events and who did them ----------------------------------------------------------------------------------------
+
+_CURRENT = re.compile(r"\b(?:current|currently|now|latest|these days|at the moment|today)\b", re.IGNORECASE)
+
+
+def superseded_answer(question: str, kind: str | None, text: str) -> bool:
+    """Whether a question asking for the current value of something ("what is the current date for M15?") is
+    answered by sentences that give it as superseded ("| October 2026 | M15 date quoted in late-2023 pages |
+    Superseded |"): the value they hold is the old one."""
+    return bool(kind and _CURRENT.search(question) and SUPERSEDED.search(text))
+
+
+# A question on whether or when something happened ("Did the PSG approve it?", "When was v3.2 approved?") ...
+_EVENT_ASKED = re.compile(
+    r"(?:^|[.?!]\s+)\W*(?:so\s+|and\s+)?(?:(?:when|on what date)\s+)?(?:did|was|were|has|have|had)\b[^.?!]{0,80}?"
+    r"\b(approv|sign|agree|accept|baselin|ratif|endors|decid|publish)",
+    re.IGNORECASE,
+)
+# ... answered by sentences that only announce or propose it ("will go to the REC PAB on 26 March", "We recommend").
+_ANNOUNCED = re.compile(
+    r"\bwill (?:also )?(?:go|be (?:taken|presented|tabled|submitted|considered))\b|\brecommends?\b|\btabled for\b",
+    re.IGNORECASE,
+)
+# ... and never that it was done, in any of the words for it ("approved by the eSITAG" answers "when did it sign off?").
+_DONE = re.compile(
+    r"\b(?:approved|signed|agreed|accepted|baselined|ratified|endorsed|decided|published)\b", re.IGNORECASE
+)
+
+
+def unconfirmed_event(question: str, text: str, context: str = "") -> bool:
+    """Whether a question asking if (or when) something was approved, signed, agreed, baselined or published is
+    answered by sentences that only say it will be presented or tabled, or is recommended: the guidance does not
+    confirm the premise ("did the REC PAB approve them on 26 March?" against "They will go to the REC PAB on Tuesday
+    26 March"). Nor by sentences telling of another event and, with ``context`` (their heading and lead-in), none of
+    the kind asked: "On Monday 11 August 2025 the Programme issued the report" does not say when it was approved."""
+    asked = _EVENT_ASKED.search(question)
+    if not asked:
+        return False
+    if not _ANNOUNCED.search(text):
+        return not re.search(_EVENT_WORDS[asked.group(1).lower()], f"{context}\n{text}", re.IGNORECASE)
+    return not _DONE.search(text)
+
+
+# The words telling of each kind of event a question may ask about, in any form: approving and its near kin ("signed
+# off", "agreed", "endorsed" answer "when was it approved?"), and publishing ("issued").
+_APPROVING = r"\b(?:approv|sign|agree|accept|baselin|ratif|endors|deci[ds])"
+_EVENT_WORDS = dict.fromkeys(
+    ("approv", "sign", "agree", "accept", "baselin", "ratif", "endors", "decid"), _APPROVING
+)
+_EVENT_WORDS["publish"] = r"\b(?:publish|issued|released)"
+
+
+# ... by a body: "When did the PSG approve QA&P v3.0?" names the PSG as the one approving.
+_ACTOR_ASKED = re.compile(
+    r"\b(?:did|has|have|had)\s+(?:the\s+)?(?P<actor>[\w&-]+(?:\s+(?:pab|panel|board|group|manager|sro))?)\s+"
+    r"(?:(?:formally|actually|already|finally|ever)\s+)?"
+    r"(?:approv|sign|agree|accept|baselin|ratif|endors|decid)\w*",
+    re.IGNORECASE,
+)
+_NO_ACTOR = frozenset(
+    "i we you they it he she anyone anybody someone somebody everyone participants people us them this that these "
+    "those its their our your any all both each to".split()
+)
+
+
+def other_actor(question: str, text: str) -> bool:
+    """Whether a question asking when (or whether) a named body approved something is answered by sentences saying
+    it was approved by others and never naming that body: "approved by the QAG on 22 August 2024 and the BSC and REC
+    PABs on 28 August" does not say when the PSG approved QA&P v3.0."""
+    match = _ACTOR_ASKED.search(question)
+    if not match or not _DONE.search(text):
+        return False
+    actor = match.group("actor")
+    # "who has to sign the QAD?" asks for the one signing
+    if actor.lower() in _NO_ACTOR or not actor[0].isalpha() or re.match(r"\W*who\b", question, re.IGNORECASE):
+        return False
+    # Each of its words, in either number ("the PABs", "the REC PAB" in "the BSC and REC PABs").
+    words = [w[:-1] if len(w) > 3 and w[-1] in "sS" and w[:-1].isupper() else w for w in actor.split()]
+    return not all(re.search(rf"\b{re.escape(w)}s?\b", text, re.IGNORECASE) for w in words)

@@ -12,11 +12,8 @@ from knowledge.answer import (
     defines,
     heading_gives_date,
     highlight_of,
-    other_actor,
     prefer_definition,
     role_missing,
-    superseded_answer,
-    unconfirmed_event,
 )
 from knowledge.checks import (
     entry_names,
@@ -25,7 +22,10 @@ from knowledge.checks import (
     is_absence_statement,
     missing_identifiers,
     missing_months,
+    other_actor,
     says_not_given,
+    superseded_answer,
+    unconfirmed_event,
 )
 from knowledge.decline import DeclineModel
 from knowledge.highlight import choose_highlight, defines_term
