@@ -21,7 +21,10 @@ well (the facts of one answer often sit in two sentences or two rows), and a sen
 replaced...", "Both mean the same document.") is highlighted with the one it refers to. A question asking why is
 answered by the best ranked unit giving a reason or purpose ("because", "to reflect", "so that") among those matching
 at least a third as well as the best, and one asking whether something still holds ("is it still out for
-consultation?") by the best ranked of those saying what holds now ("current", "no longer", "replaced").
+consultation?") by the best ranked of those saying what holds now ("current", "no longer", "replaced"); one asking
+what replaced something by the unit naming the new, shown with the one naming the old when the new shares no word
+with the question. Words that ask for a deadline, a charge or a body's members are matched by a unit stating one in
+other words ("Deadline for feedback", "There is no applicant fee", "The PAB is made up of ...").
 
 The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
 
@@ -308,7 +311,7 @@ def choose_highlight(
             same_table = [
                 i for i in range(len(units)) if units[best].header and units[i].header == units[best].header
             ]
-            following = [i for i in range(best + 1, min(best + 5, len(units)))]
+            following = list(range(best + 1, min(best + 5, len(units))))
             successor = next(
                 (
                     i
