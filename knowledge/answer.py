@@ -32,6 +32,7 @@ from knowledge.checks import (
     says_not_given,
     superseded_answer,
     unconfirmed_event,
+    years_named,
 )
 from knowledge.decline import DeclineModel, load_decline_model
 from knowledge.highlight import Highlight, choose_highlight
@@ -502,8 +503,7 @@ def compose_answer(
             index,
             Reading(identifiers=reading.identifiers, wants_list=reading.wants_list),
         )
-        years = frozenset(i for i in reading.identifiers if i.isdigit())
-        if has_answer_type(plain.text, kind, index.lowercase_words, years):
+        if has_answer_type(plain.text, kind, index.lowercase_words, years_named(reading.identifiers)):
             hits = [hits[1], hits[0], *hits[2:]]
             highlights = highlights_of(hits[:2]) + highlights[2:]  # the rest are unchanged
     sources = [

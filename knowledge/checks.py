@@ -276,6 +276,11 @@ _NUMBERED = re.compile(
 )
 
 
+def years_named(identifiers) -> frozenset[str]:
+    """The years among a question's identifiers ("2025")."""
+    return frozenset(i for i in identifiers or () if i.isdigit())
+
+
 _MONTH_BEFORE = re.compile(rf"(?:{_MONTHS}|{_MONTH_ABBREVIATIONS})\.?,?\s+$", re.IGNORECASE)
 
 

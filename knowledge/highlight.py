@@ -43,6 +43,7 @@ from knowledge.checks import (
     identifiers_in,
     is_absence_statement,
     says_not_given,
+    years_named,
 )
 from knowledge.reading import MEMBERSHIP, ORDINAL, ORDINALS
 from knowledge.terms import lexical_terms, meaning_of
@@ -128,7 +129,7 @@ def choose_highlight(
     ``defined``: the term a question asks to have defined ("what is Kestrel?"); a unit defining it answers.
     """
     units = units_of(text)
-    years = frozenset(i for i in identifiers or () if i.isdigit())  # the years the question names
+    years = years_named(identifiers)
     # A question asking which change request or modification names the ones it is not asking for ("which mod set up
     # the DIP governance? P496 refers back to it").
     wanted = {

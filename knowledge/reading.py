@@ -19,8 +19,9 @@ from knowledge.kinds import (
 )
 
 # A numbered part is named by two words: "Appendix C", "Annex 2".
-_PART = r"(?:annex|appendix|pathway|theme)\s+[\w&/-]+"
-_NAMED = r"(?:(?:annex|appendix|pathway|theme)\s+)?"
+_PART_WORD = r"(?:annex|appendix|pathway|theme)"
+_PART = rf"{_PART_WORD}\s+[\w&/-]+"
+_NAMED = rf"(?:{_PART_WORD}\s+)?"
 _DEFINITION_QUESTION = re.compile(
     rf"^\s*(?:(?:what|wat|wot)(?:'s|s|\s+is|\s+are)?\s+(?:an?\s+|the\s+)?(?:milestone\s+|term\s+|acronym\s+)?(?:(?P<a>{_NAMED}[\w&/-]+)(?:\s+(?:in|on|within)\s[^?]*?)?|(?P<f>{_PART})\s+of\s[^?]*?)"
     r"(?:\s+(?:again|exactly|actually|then|anyway|precisely|please|pls|about))*\s*(?:\?|$)"
