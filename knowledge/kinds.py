@@ -300,7 +300,8 @@ def asks_why(question: str) -> bool:
 
 
 _STILL = re.compile(
-    r"\b(?:still|any ?more|these days|nowadays|(?:what|whatever) (?:has |have )?(?:ever )?happened to)\b",
+    r"\b(?:still|any ?more|these days|nowadays|(?:what|whatever) (?:has |have )?(?:ever )?happened to|"
+    r"(?:wasn't|weren't|was not|were not|isn't|aren't)\b[^?]*\b(?:meant|supposed) to|i thought)\b",
     re.IGNORECASE,
 )
 
