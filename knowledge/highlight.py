@@ -24,7 +24,8 @@ at least a third as well as the best, and one asking whether something still hol
 consultation?") by the best ranked of those saying what holds now ("current", "no longer", "replaced"); one asking
 what replaced something by the unit naming the new, shown with the one naming the old when the new shares no word
 with the question. Words that ask for a deadline, a charge or a body's members are matched by a unit stating one in
-other words ("Deadline for feedback", "There is no applicant fee", "The PAB is made up of ...").
+other words ("Deadline for feedback", "There is no applicant fee", "The PAB is made up of ..."), and a question opening
+with "who", "when", "where" or "why" by a line whose label opens with the same word ("Who runs it: ...").
 
 The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
 
@@ -122,6 +123,7 @@ def choose_highlight(
     ordinal: int | None = None,
     replacement: bool = False,
     membership: bool = False,
+    opening: str | None = None,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -148,10 +150,14 @@ def choose_highlight(
     # deadline, a charge or a body's members are matched by a unit saying something closes or is due ("Deadline for
     # feedback", "closes at 17:00 on ..."), what is charged ("There is no applicant fee") or who a body is made up of
     # ("Membership. The PAB is made up of ..."), whatever its words.
+    # A line's label opening with the word the question opens with ("Who runs it: the Testing Assurance team ...",
+    # "When you submit it. ...") says what the question asks, whatever its other words.
+    opened = re.compile(rf"^\W*{opening}\b[^.:?]{{0,40}}[.:]", re.IGNORECASE) if opening else None
     for marker, asked, says in (
         ("~deadline", deadline, DEADLINE),
         ("~money", kind == "money", MONEY),
         ("~members", membership, MEMBERSHIP),
+        ("~opening", opened is not None, opened),
     ):
         if asked and wanted:
             wanted[marker] = max(wanted.values())

@@ -93,6 +93,7 @@ class Reading:
     ordinal: int | None = None  # which of several is asked about: "the 2nd consultation" (asked_ordinal)
     replacement: bool = False  # what replaced something, or what to use now (asks_for_replacement)
     membership: bool = False  # who a body is made up of ("who is on the BSC PAB?")
+    opening: str | None = None  # "who", "when", "where" or "why" when the asking sentence opens with it
 
 
 NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked for
@@ -115,7 +116,19 @@ def read_question(question: str) -> Reading:
         ordinal=asked_ordinal(question),
         replacement=asks_for_replacement(question),
         membership=bool(_MEMBERSHIP_ASKED.search(asked_part(question))),
+        opening=question_opening(question),
     )
+
+
+# The word a question opens with, a few leading words allowed ("so who runs QT?", "and when is it due?").
+_OPENING = re.compile(r"^\W*(?:[\w'’]+\W+){0,2}?(who|when|where|why)\b", re.IGNORECASE)
+
+
+def question_opening(question: str) -> str | None:
+    """The word "who", "when", "where" or "why" when the sentence that asks opens with it (a line labelled "Who runs it:"
+    answers "who manages QT?")."""
+    match = _OPENING.search(asked_part(question))
+    return match.group(1).lower() if match else None
 
 
 # "Who is on the BSC PAB?", "who sits on the QAG?", "who are its members?"

@@ -38,7 +38,7 @@ from knowledge.kinds import (
     second_answer_type,
     wanted_answer_type,
 )
-from knowledge.reading import Reading, compared_terms, defined_term, read_question
+from knowledge.reading import Reading, compared_terms, defined_term, question_opening, read_question
 from knowledge.search import Hit
 from knowledge.store import Passage
 from knowledge.terms import expand_shorthand, lexical_terms, meaning_of, verb_of
@@ -1358,3 +1358,35 @@ def test_a_year_the_question_names_is_no_date_on_its_own():
     assert has_answer_type("It was held on Tuesday 12 March 2025.", "date", None, years)
     assert has_answer_type("It was held in March 2025.", "date", None, years)
     assert has_answer_type("The 2024 day was the first.", "date", None, years)
+
+
+def test_an_expectation_the_asker_held_asks_whether_it_still_holds():
+    assert asks_if_still("wasn't there meant to be a one way gate stopping reverse migration?")
+    assert asks_if_still("weren't suppliers supposed to send it to the Programme?")
+    assert asks_if_still("I thought the form went to the Programme?")
+    assert not asks_if_still("what is the QAD meant to contain?")
+    text = (
+        "- Superseded recommendation. In its 2021 transition consultation the CCDG proposed a one way gate that "
+        "would have ruled reverse migration out. The later MHHS design allows reverse migration, so that "
+        "recommendation was not carried forward.\n"
+        "- Superseded date. An article said reverse migration could happen from March 2025."
+    )
+    chosen = _answer_of("wasn't there meant to be a one way gate stopping reverse migration?", text)
+    assert chosen.text.endswith("so that recommendation was not carried forward.")
+
+
+def test_a_line_labelled_with_the_word_the_question_opens_with_answers_it():
+    assert question_opening("Who manages QT for new entrant LDSOs?") == "who"
+    assert question_opening("MOA here - when is it due?") == "when"
+    assert question_opening("Which bodies approve it, and when?") is None
+    text = (
+        "- Test content: the scenarios page carries the test cases for new entrants.\n"
+        "- Who runs it: the Testing Assurance team at CGI, for the Code Bodies.\n"
+        "- Where the detail is: QA&P Annex 3."
+    )
+    rarity = _rarities({"test": 0.3, "new": 0.3, "entrant": 0.4})  # words of the whole page's subject
+    chosen = _answer_of("Who manages Qualification Testing for new entrant LDSOs?", text, rarity)
+    assert "- Who runs it: the Testing Assurance team at CGI" in chosen.text
+    # Without the opening word, the label is just another line.
+    chosen = _answer_of("Qualification Testing for new entrant LDSOs - manager?", text, rarity)
+    assert "Who runs it" not in chosen.text
