@@ -197,11 +197,13 @@ _DEADLINE_ASKED = re.compile(
 
 
 _RELATION = re.compile(
-    r"\b(?:happen|happened|done|do|complete[d]?|in place|ready|finished|needed|required)\s+(before|after)\b",
+    r"\b(?:happen|happened|done|do|complete[d]?|in place|ready|finished|needed|required)\s+(before|after)\b|"
+    # "what has to be exhausted before RoQ can start?", "which steps come after QT?"
+    r"\b(?:what|which)\b[^?]{0,60}?\b(before|after)\b",
     re.IGNORECASE,
 )
 
 
 def _relation(question: str) -> str | None:
     match = _RELATION.search(asked_part(question))
-    return match.group(1).lower() if match else None
+    return next(group for group in match.groups() if group).lower() if match else None

@@ -366,6 +366,10 @@ def test_a_question_asking_what_happens_before_an_event_prefers_the_sentence_say
     assert read_question(question).relation == "before"
     assert read_question("what do we do after QT?").relation == "after"
     assert read_question("When was RoQ started?").relation is None
+    # Any "what ... before/after ...?" asks about that side of the event.
+    assert read_question("what has to be exhausted before RoQ can kick off?").relation == "before"
+    assert read_question("which steps come after QT?").relation == "after"
+    assert read_question("Is PIT before QT?").relation is None
     text = (
         "1. The BSC PAB approves starting the Removal of Qualification process.\n"
         "2. Elexon gathers the performance history.\n"
