@@ -157,13 +157,17 @@ def choose_highlight(
         ("~deadline", deadline, DEADLINE),
         ("~money", kind == "money", MONEY),
         ("~members", membership, MEMBERSHIP),
-        ("~opening", opened is not None, opened),
+        # (Who is on a body asks for its members, not for whatever a line opening "Who" says.)
+        ("~opening", opened is not None and not membership, opened),
     ):
         if asked and wanted:
             wanted[marker] = max(wanted.values())
             for i, unit in enumerate(units):
                 if says.search(unit.text):
                     present[i] = present[i] | {marker}
+                    if i + 1 < len(units) and labels(unit, units[i + 1]):
+                        # The label's sentence says it too ("- Who presents. Your application is presented by ...").
+                        present[i + 1] = present[i + 1] | {marker}
     named = [identifiers_in(u.text) & identifiers if identifiers else set() for u in units]
     identifier_weight = max(wanted.values(), default=1.0)
     # Choosing the answering unit, a question word in many of the passage's units counts less: it names the passage's

@@ -1394,3 +1394,16 @@ def test_a_line_labelled_with_the_word_the_question_opens_with_answers_it():
     # Without the opening word, the label is just another line.
     chosen = _answer_of("Qualification Testing for new entrant LDSOs - manager?", text, rarity)
     assert "Who runs it" not in chosen.text
+    # A label ending in a full stop labels the sentence after it, which says it too; a question asking who is on a
+    # body asks for its members.
+    text = (
+        "- Membership. The PAB is made up of industry experts who serve as volunteers.\n"
+        "- Who presents. Your application is presented to the PAB by the Qualification Analysts.\n"
+        "- Meeting date. You will be told which PAB meeting your application is targeted at before it goes for "
+        "approval."
+    )
+    rarity = _rarities({"pab": 0.3})
+    chosen = _answer_of("Who actually presents our application when it goes to the PAB?", text, rarity)
+    assert "presented to the PAB by the Qualification Analysts" in chosen.text
+    chosen = _answer_of("who actually sits on the PAB, is it Elexon staff?", text, rarity)
+    assert "made up of industry experts" in chosen.text
