@@ -199,7 +199,9 @@ _DEADLINE_ASKED = re.compile(
 _RELATION = re.compile(
     r"\b(?:happen|happened|done|do|complete[d]?|in place|ready|finished|needed|required)\s+(before|after)\b|"
     # "what has to be exhausted before RoQ can start?", "which steps come after QT?"
-    r"\b(?:what|which)\b[^?]{0,60}?\b(before|after)\b",
+    r"\b(?:what|which)\b[^?]{0,60}?\b(before|after)\b|"
+    # "Before Elexon can start RoQ on one of our agents, what needs to have been done?"
+    r"^\W*(before|after)\b[^?]{0,80}?,\s*(?:what|which)\b",
     re.IGNORECASE,
 )
 

@@ -370,6 +370,8 @@ def test_a_question_asking_what_happens_before_an_event_prefers_the_sentence_say
     assert read_question("what has to be exhausted before RoQ can kick off?").relation == "before"
     assert read_question("which steps come after QT?").relation == "after"
     assert read_question("Is PIT before QT?").relation is None
+    question = "Before Elexon can start RoQ on one of our agents, what needs to have already been done?"
+    assert read_question(question).relation == "before"
     text = (
         "1. The BSC PAB approves starting the Removal of Qualification process.\n"
         "2. Elexon gathers the performance history.\n"
