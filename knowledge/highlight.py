@@ -25,7 +25,8 @@ consultation?") by the best ranked of those saying what holds now ("current", "n
 what replaced something by the unit naming the new, shown with the one naming the old when the new shares no word
 with the question. Words that ask for a deadline, a charge or a body's members are matched by a unit stating one in
 other words ("Deadline for feedback", "There is no applicant fee", "The PAB is made up of ..."), and a question opening
-with "who", "when", "where" or "why" by a line whose label opens with the same word ("Who runs it: ...").
+with "who", "when", "where" or "why" by a line whose label opens with the same word ("Who runs it: ..."); one telling
+two terms apart ("QAP vs QA&P?") by a unit naming both.
 
 The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
 
@@ -124,6 +125,7 @@ def choose_highlight(
     replacement: bool = False,
     membership: bool = False,
     opening: str | None = None,
+    compared: tuple[str, str] | None = None,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -153,7 +155,16 @@ def choose_highlight(
     # A line's label opening with the word the question opens with ("Who runs it: the Testing Assurance team ...",
     # "When you submit it. ...") says what the question asks, whatever its other words.
     opened = re.compile(rf"^\W*{opening}\b[^.:?]{{0,40}}[.:]", re.IGNORECASE) if opening else None
+    # Two terms asked to be told apart ("QAP vs QA&P?"): a unit naming both tells them apart.
+    both = (
+        re.compile(
+            "".join(rf"(?=.*(?<![\w&]){re.escape(t)}(?![\w&]))" for t in compared), re.IGNORECASE | re.DOTALL
+        )
+        if compared
+        else None
+    )
     for marker, asked, says in (
+        ("~compared", both is not None, both),
         ("~deadline", deadline, DEADLINE),
         ("~money", kind == "money", MONEY),
         ("~members", membership, MEMBERSHIP),

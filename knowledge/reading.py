@@ -94,6 +94,7 @@ class Reading:
     replacement: bool = False  # what replaced something, or what to use now (asks_for_replacement)
     membership: bool = False  # who a body is made up of ("who is on the BSC PAB?")
     opening: str | None = None  # "who", "when", "where" or "why" when the asking sentence opens with it
+    compared: tuple[str, str] | None = None  # two terms asked to be told apart (compared_terms)
 
 
 NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked for
@@ -117,6 +118,7 @@ def read_question(question: str) -> Reading:
         replacement=asks_for_replacement(question),
         membership=bool(_MEMBERSHIP_ASKED.search(asked_part(question))),
         opening=question_opening(question),
+        compared=compared_terms(question),
     )
 
 

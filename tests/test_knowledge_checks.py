@@ -1409,3 +1409,16 @@ def test_a_line_labelled_with_the_word_the_question_opens_with_answers_it():
     assert "presented to the PAB by the Qualification Analysts" in chosen.text
     chosen = _answer_of("who actually sits on the PAB, is it Elexon staff?", text, rarity)
     assert "made up of industry experts" in chosen.text
+
+
+def test_a_question_telling_two_terms_apart_is_answered_by_the_unit_naming_both():
+    text = (
+        "The QA&P is the master plan for MHHS Qualification. It sets out the high-level plan. "
+        'Elexon pages sometimes abbreviate it as "QAP"; Programme pages use "QA&P". Both mean the same document.'
+    )
+    chosen = _answer_of("QAP vs QA&P, same doc or different?", text)
+    assert chosen.text == (
+        'Elexon pages sometimes abbreviate it as "QAP"; Programme pages use "QA&P". Both mean the same document.'
+    )
+    # The same words without the comparison: the plan's own sentence.
+    assert _answer_of("what is the QA&P, the plan?", text).text.startswith("The QA&P is the master plan")
