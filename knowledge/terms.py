@@ -388,10 +388,11 @@ def verb_of(term: str) -> str:
 
 
 # Everyday words of one meaning, one standing for all in the highlight: "which fields are compulsory?" is answered by
-# "(all mandatory)". ("type" and "kind" were tried too: "kinds of requirement" then matched "party type".)
+# "(all mandatory)", and "is SIT mandatory?" by "SIT was an optional phase" (whether something is required: its
+# opposite answers too). ("type" and "kind" were tried too: "kinds of requirement" then matched "party type".)
 _SAME_MEANING = {
     _stemmer.stemWord(word): _stemmer.stemWord(group.split()[0])
-    for group in ("mandatory compulsory obligatory",)
+    for group in ("mandatory compulsory obligatory optional voluntary",)
     for word in group.split()
 }
 

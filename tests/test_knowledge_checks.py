@@ -1294,7 +1294,7 @@ def test_where_something_should_be_raised_asks_for_a_destination_and_a_comma_end
     assert defined_term("in the glossary, what is UIT exactly?") == "UIT"
 
 
-def test_compulsory_and_mandatory_are_one_word_in_the_highlight():
+def test_compulsory_mandatory_and_optional_are_one_word_in_the_highlight():
     assert meaning_of("compulsori") == meaning_of("mandatori") and meaning_of("sent") == "send"
     text = (
         "Verifying company details. Only a Primary User Admin can do this.\n"
@@ -1303,6 +1303,16 @@ def test_compulsory_and_mandatory_are_one_word_in_the_highlight():
     question = "When verifying the company, which fields are compulsory?"
     chosen = choose_highlight(lexical_terms(question, expand=False), text, _rarities({"field": 0.5}))
     assert "(all mandatory)" in chosen.text
+    # Whether something is required is answered by a sentence saying it is optional as much as one saying it is not.
+    assert meaning_of("option") == meaning_of("mandatori") == meaning_of("voluntari")
+    text = (
+        "A participant qualifies through Qualification Testing or through the earlier SIT route. Those who took "
+        "part in SIT were told they need not do QT as well.\n"
+        "- Voluntary for most. For the majority of participants SIT was an optional phase."
+    )
+    rarity = _rarities({"take": 0.3, "part": 0.3, "sit": 0.5})  # everyday words and the passage's subject
+    chosen = choose_highlight(lexical_terms("Is taking part in SIT mandatory?", expand=False), text, rarity)
+    assert "SIT was an optional phase" in chosen.text
 
 
 def test_a_body_asked_about_must_be_the_one_the_answer_says_approved():
