@@ -26,7 +26,8 @@ what replaced something by the unit naming the new, shown with the one naming th
 with the question. Words that ask for a deadline, a charge or a body's members are matched by a unit stating one in
 other words ("Deadline for feedback", "There is no applicant fee", "The PAB is made up of ..."), and a question opening
 with "who", "when", "where" or "why" by a line whose label opens with the same word ("Who runs it: ..."); one telling
-two terms apart ("QAP vs QA&P?") by a unit naming both.
+two terms apart ("QAP vs QA&P?") by a unit naming both; one asking whether anyone did something by a unit saying
+none did ("No participant sent feedback").
 
 The weights were chosen by 5-fold cross-validation over the shared question sets (docs/benchmarks.md)."""
 
@@ -126,6 +127,7 @@ def choose_highlight(
     membership: bool = False,
     opening: str | None = None,
     compared: tuple[str, str] | None = None,
+    any_asked: bool = False,
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -165,6 +167,8 @@ def choose_highlight(
     )
     for marker, asked, says in (
         ("~compared", both is not None, both),
+        # "Did any participants send comments?": a sentence saying none did ("No participant sent feedback").
+        ("~none", any_asked, NONE),
         ("~deadline", deadline, DEADLINE),
         ("~money", kind == "money", MONEY),
         ("~members", membership, MEMBERSHIP),
@@ -512,6 +516,9 @@ def _lead_in(units: list[Unit], first: int) -> str:
                 start -= 1
             lead = [u.text for u in units[start:first]]
     return " ".join(lead)
+
+
+NONE = re.compile(r"\b(?:no|none|nobody|no one|nothing|neither|not any)\b", re.IGNORECASE)
 
 
 def _match(term: str, present: set[str]) -> float:

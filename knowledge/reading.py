@@ -95,6 +95,7 @@ class Reading:
     membership: bool = False  # who a body is made up of ("who is on the BSC PAB?")
     opening: str | None = None  # "who", "when", "where" or "why" when the asking sentence opens with it
     compared: tuple[str, str] | None = None  # two terms asked to be told apart (compared_terms)
+    any_asked: bool = False  # whether anything or anyone at all did or is something ("did anyone comment?")
 
 
 NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked for
@@ -119,7 +120,16 @@ def read_question(question: str) -> Reading:
         membership=bool(_MEMBERSHIP_ASKED.search(asked_part(question))),
         opening=question_opening(question),
         compared=compared_terms(question),
+        any_asked=bool(_ANY_ASKED.search(asked_part(question))),
     )
+
+
+# "Did any participants send comments?", "did anybody reply?", "is there any fee?", "were there any objections?"
+_ANY_ASKED = re.compile(
+    r"^\W*(?:[\w'’]+\W+){0,2}?(?:did|does|do|has|have|had|is|are|was|were|will|can)\b[^?]{0,30}?"
+    r"\b(?:any|anyone|anybody|anything)\b",
+    re.IGNORECASE,
+)
 
 
 # The word a question opens with, a few leading words allowed ("so who runs QT?", "and when is it due?").

@@ -1432,3 +1432,19 @@ def test_a_question_telling_two_terms_apart_is_answered_by_the_unit_naming_both(
     )
     # The same words without the comparison: the plan's own sentence.
     assert _answer_of("what is the QA&P, the plan?", text).text.startswith("The QA&P is the master plan")
+
+
+def test_whether_anyone_did_something_is_answered_by_the_sentence_saying_none_did():
+    assert read_question("Did any participants send comments on the consultation?").any_asked
+    assert read_question("is there any fee?").any_asked
+    assert not read_question("Which participants sent comments?").any_asked
+    text = (
+        "| Event | Date |\n| --- | --- |\n"
+        "| Updated Functional Batches 1-3 published for consultation | Monday 19 May 2025 |\n"
+        "| Deadline for feedback and the completed Comments Log | Friday 30 May 2025 |\n\n"
+        "No participant sent feedback or comments, which the Code Bodies had expected."
+    )
+    question = "Did any participants send comments on the Functional Batches 1-3 consultation in May 2025?"
+    chosen = _answer_of(question, text, heading="5.2 Functional Batches 1, 2 and 3")
+    assert "No participant sent feedback or comments" in chosen.text
+    assert "published for consultation" not in chosen.text
