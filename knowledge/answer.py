@@ -54,6 +54,15 @@ DEFAULT_THRESHOLD = DECLINE_MODEL.threshold
 MIN_RELATED_PREFIX = 4
 WORD_PREFIXES = ("re", "pre", "non", "un", "sub", "co")
 _FRAMING_TERMS = frozenset(lexical_terms(" ".join(FRAMING_WORDS), expand=False))
+# The framing adverbs ("actually", "roughly", "usually"): no sentence answers by repeating them ("Once an MPAN has
+# actually migrated" does not answer "do we load actual MPANs for planning?", the stem being one).
+# ("currently" and "generally" stay: "the current version", "general queries".)
+_HEDGE_TERMS = frozenset(
+    lexical_terms(
+        " ".join(w for w in FRAMING_WORDS if w.endswith("ly") and w not in ("currently", "generally")),
+        expand=False,
+    )
+)
 MAX_QUESTION_CHARS = 2000
 TEAM_ANSWER_SOURCE = "Answered by the qualification team on {date}"
 
@@ -479,7 +488,7 @@ def compose_answer(
     hits = prefer_named_identifiers(question, hits)
     hits = prefer_definition(question, hits, entries_of)
     named = kind_named_terms(question, kind)
-    shown = [t for t in terms if t not in named]
+    shown = [t for t in terms if t not in named and t not in _HEDGE_TERMS]
 
     def highlights_of(hits: list[Hit]) -> list[Highlight]:
         return [

@@ -325,6 +325,18 @@ def test_a_year_dating_the_event_asked_about_is_checked_on_the_passage_not_the_s
     )
 
 
+def test_a_hedging_adverb_does_not_choose_the_answering_sentence(knowledge_base):
+    index = knowledge_base.search_index
+    passage = _page(
+        "- No MPANs in planning. For planning, Kestrel holds volumes only; the Supplier chooses which MPANs make up "
+        "each volume. Once an MPAN has actually migrated, Kestrel records it for reporting.",
+        title="Kestrel",
+    )
+    # "actual" and "actually" are one stem: the sentence saying "actually" answered before.
+    answer = _answer_from(passage, "does kestrel need our actual MPAN list for migration planning?", index)
+    assert "Kestrel holds volumes only" in answer.sources[0].highlight
+
+
 def test_what_a_term_stands_for_is_answered_from_its_glossary_entry(tmp_path, knowledge_embedder):
     from bot.knowledge_base import index_guidance, open_knowledge_base
     from tests.fixtures.knowledge import knowledge_settings_for, make_corpus
