@@ -39,7 +39,6 @@ from dataclasses import dataclass
 
 from knowledge.checks import (
     CHANGE_ID,
-    MONEY,
     SUPERSEDED,
     entry_names,
     has_answer_type,
@@ -48,7 +47,8 @@ from knowledge.checks import (
     says_not_given,
     years_named,
 )
-from knowledge.reading import MEMBERSHIP, ORDINAL, ORDINALS
+from knowledge.markers import mark_asked
+from knowledge.reading import ORDINAL, ORDINALS
 from knowledge.terms import lexical_terms, meaning_of
 from knowledge.units import (
     CURRENT_STATE,
@@ -142,47 +142,18 @@ def choose_highlight(
         meaning_of(t): weight(t) for t in question_terms if not (kind == "change" and CHANGE_ID.fullmatch(t))
     }
     present = [_terms(u) for u in units]
-    if relation and wanted:
-        # "What has to happen before RoQ can start?": the word saying which side of an event is asked about counts
-        # like a word of middling rarity, though the index drops it.
-        marker = f"~{relation}"
-        wanted[marker] = sorted(wanted.values())[len(wanted) // 2]
-        for i, unit in enumerate(units):
-            if re.search(rf"\b{relation}\b", unit.text, re.IGNORECASE):
-                present[i] = present[i] | {marker}
-    # "What's the cut-off for comments?", "do we have to pay anything?", "who is on the PAB?": the words asking for a
-    # deadline, a charge or a body's members are matched by a unit saying something closes or is due ("Deadline for
-    # feedback", "closes at 17:00 on ..."), what is charged ("There is no applicant fee") or who a body is made up of
-    # ("Membership. The PAB is made up of ..."), whatever its words.
-    # A line's label opening with the word the question opens with ("Who runs it: the Testing Assurance team ...",
-    # "When you submit it. ...") says what the question asks, whatever its other words.
-    opened = re.compile(rf"^\W*{opening}\b[^.:?]{{0,40}}[.:]", re.IGNORECASE) if opening else None
-    # Two terms asked to be told apart ("QAP vs QA&P?"): a unit naming both tells them apart.
-    both = (
-        re.compile(
-            "".join(rf"(?=.*(?<![\w&]){re.escape(t)}(?![\w&]))" for t in compared), re.IGNORECASE | re.DOTALL
-        )
-        if compared
-        else None
+    mark_asked(
+        units,
+        present,
+        wanted,
+        relation=relation,
+        compared=compared,
+        any_asked=any_asked,
+        deadline=deadline,
+        money=kind == "money",
+        membership=membership,
+        opening=opening,
     )
-    for marker, asked, says in (
-        ("~compared", both is not None, both),
-        # "Did any participants send comments?": a sentence saying none did ("No participant sent feedback").
-        ("~none", any_asked, NONE),
-        ("~deadline", deadline, DEADLINE),
-        ("~money", kind == "money", MONEY),
-        ("~members", membership, MEMBERSHIP),
-        # (Who is on a body asks for its members, not for whatever a line opening "Who" says.)
-        ("~opening", opened is not None and not membership, opened),
-    ):
-        if asked and wanted:
-            wanted[marker] = max(wanted.values())
-            for i, unit in enumerate(units):
-                if says.search(unit.text):
-                    present[i] = present[i] | {marker}
-                    if i + 1 < len(units) and labels(unit, units[i + 1]):
-                        # The label's sentence says it too ("- Who presents. Your application is presented by ...").
-                        present[i + 1] = present[i + 1] | {marker}
     named = [identifiers_in(u.text) & identifiers if identifiers else set() for u in units]
     identifier_weight = max(wanted.values(), default=1.0)
     # Choosing the answering unit, a question word in many of the passage's units counts less: it names the passage's
@@ -516,9 +487,6 @@ def _lead_in(units: list[Unit], first: int) -> str:
                 start -= 1
             lead = [u.text for u in units[start:first]]
     return " ".join(lead)
-
-
-NONE = re.compile(r"\b(?:no|none|nobody|no one|nothing|neither|not any)\b", re.IGNORECASE)
 
 
 def _match(term: str, present: set[str]) -> float:
