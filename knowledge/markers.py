@@ -14,6 +14,11 @@ from knowledge.checks import MONEY
 from knowledge.reading import MEMBERSHIP
 from knowledge.units import DEADLINE, Unit, labels
 
+# Words saying that something comes before or after an event: "SIT could not begin until ...", "once approved".
+_RELATION_WORDS = {
+    "before": re.compile(r"\b(?:before|until|prior to|ahead of)\b", re.IGNORECASE),
+    "after": re.compile(r"\b(?:after|once|following|afterwards)\b", re.IGNORECASE),
+}
 # A unit saying that none did or is something: "No participant sent feedback or comments".
 NONE = re.compile(r"\b(?:no|none|nobody|no one|nothing|neither|not any)\b", re.IGNORECASE)
 
@@ -58,7 +63,7 @@ def mark_asked(
         marker = f"~{relation}"
         wanted[marker] = sorted(wanted.values())[len(wanted) // 2]
         for i, unit in enumerate(units):
-            if re.search(rf"\b{relation}\b", unit.text, re.IGNORECASE):
+            if _RELATION_WORDS[relation].search(unit.text):
                 present[i] = present[i] | {marker}
     asked = [
         ("~compared", _naming_both(compared) if compared else None),

@@ -389,10 +389,11 @@ def verb_of(term: str) -> str:
 
 # Everyday words of one meaning, one standing for all in the highlight: "which fields are compulsory?" is answered by
 # "(all mandatory)", and "is SIT mandatory?" by "SIT was an optional phase" (whether something is required: its
-# opposite answers too). ("type" and "kind" were tried too: "kinds of requirement" then matched "party type".)
+# opposite answers too); "kick off" (read as "start") by "could not begin until". ("type" and "kind" were tried too:
+# "kinds of requirement" then matched "party type".)
 _SAME_MEANING = {
     _stemmer.stemWord(word): _stemmer.stemWord(group.split()[0])
-    for group in ("mandatory compulsory obligatory optional voluntary",)
+    for group in ("mandatory compulsory obligatory optional voluntary", "start begin commence")
     for word in group.split()
 }
 

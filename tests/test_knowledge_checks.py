@@ -1448,3 +1448,16 @@ def test_whether_anyone_did_something_is_answered_by_the_sentence_saying_none_di
     chosen = _answer_of(question, text, heading="5.2 Functional Batches 1, 2 and 3")
     assert "No participant sent feedback or comments" in chosen.text
     assert "published for consultation" not in chosen.text
+
+
+def test_what_had_to_be_in_place_before_something_began_is_the_sentence_saying_not_until():
+    assert meaning_of("begin") == meaning_of("start") == meaning_of("commenc")
+    text = (
+        "- Start conditions. SIT could not begin until every Core Capability Provider had finished design, build "
+        "and PIT.\n"
+        "- Why the plan moved. CR055 extended the timeline because SIT was taking longer than planned and needed to "
+        "be completed robustly."
+    )
+    chosen = _answer_of("what needed to be in place before SIT could kick off?", text)
+    assert "could not begin until every Core Capability Provider" in chosen.text
+    assert "Why the plan moved" not in chosen.text
