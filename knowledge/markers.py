@@ -23,9 +23,14 @@ _RELATION_WORDS = {
 NONE = re.compile(r"\b(?:no|none|nobody|no one|nothing|neither|not any)\b", re.IGNORECASE)
 
 
+# Labels naming people, which say who as a label opening "Who" does ("Users: Suppliers, LDSOs, ...").
+_PEOPLE = r"(?:users?|members?|chair(?:ed by)?|attendees?|audience|owners?|contacts?|signator(?:y|ies))"
+
+
 def _opened_by(word: str) -> re.Pattern[str]:
     """A line's label opening with ``word`` ("Who runs it: ...", "When you submit it. ...")."""
-    return re.compile(rf"^\W*{word}\b[^.:?]{{0,40}}[.:]", re.IGNORECASE)
+    opening = f"(?:{word}|{_PEOPLE})" if word == "who" else word
+    return re.compile(rf"^\W*{opening}\b[^.:?]{{0,40}}[.:]", re.IGNORECASE)
 
 
 def _naming_both(terms: tuple[str, str]) -> re.Pattern[str]:

@@ -1461,3 +1461,14 @@ def test_what_had_to_be_in_place_before_something_began_is_the_sentence_saying_n
     chosen = _answer_of("what needed to be in place before SIT could kick off?", text)
     assert "could not begin until every Core Capability Provider" in chosen.text
     assert "Why the plan moved" not in chosen.text
+
+
+def test_a_label_naming_people_answers_a_question_opening_with_who():
+    text = (
+        "- What: the Migration Planning and Management Tool, known as Kestrel, built on role-based access.\n"
+        "- Users: Suppliers, LDSOs, Supplier Agents and Central Parties.\n"
+        "- Use: Suppliers submit their migration plans through Kestrel."
+    )
+    rarity = _rarities({"kestrel": 0.5})
+    chosen = _answer_of("who gets access to Kestrel, LDSOs too?", text, rarity)
+    assert "Users: Suppliers, LDSOs, Supplier Agents and Central Parties." in chosen.text
