@@ -172,6 +172,8 @@ SHORTHAND: dict[str, str] = {
     "quals": "qualifications",
     "qual'd": "qualified",
     "thx": "thanks",
+    "1:1": "one-to-one",
+    "1-to-1": "one-to-one",
     # Contractions written without their apostrophe.
     "whats": "what's",
     "wats": "what's",
