@@ -8,7 +8,8 @@ fails (the passage lacks an identifier the question names), the question is decl
 and the nearest passages are returned only as "possibly related".
 
 A question naming an identifier is answered from the best passage that names it too, when one of the passages found
-does.
+does; one naming a market role ("Does a Data Service need ...?") from the first of the best three naming the role,
+when the best names none.
 """
 
 from __future__ import annotations
@@ -407,6 +408,34 @@ def prefer_named_identifiers(question: str, hits: list[Hit]) -> list[Hit]:
     return hits
 
 
+# The market roles a participant asks as ("we're a non-SIT supplier"), each with the ways the guidance names it.
+_ROLES = {
+    "supplier": re.compile(r"\bsuppliers?\b(?! agents?)", re.IGNORECASE),
+    "ldso": re.compile(
+        r"\b(?:ldsos?|dnos?|idnos?|distributors?|distribution network operators?)\b", re.IGNORECASE
+    ),
+    "mem": re.compile(r"\b(?:mems?|meter equipment managers?|moas?|meter operators?)\b", re.IGNORECASE),
+    "agent": re.compile(r"\b(?:supplier agents?|agents?|data services?)\b", re.IGNORECASE),
+}
+ROLE_DEPTH = 3
+_EXAMPLE = re.compile(r"\b(?:e\.g\.?|eg|such as|for example|like)\s[^,;)?]*", re.IGNORECASE)
+
+
+def prefer_named_roles(question: str, hits: list[Hit]) -> list[Hit]:
+    """``hits`` with the first of the best few naming a market role the question names put first, when the best
+    names none of them ("What address do non-SIT suppliers send the Placing Reliance Proposal Form to?" is answered
+    by the row for Non-SIT Suppliers, not by an FAQ on "the form" of new entrant distributors)."""
+    # A role given as an example ("a BSC Party, e.g. a supplier") is not the one asked about.
+    part = asked_part(_EXAMPLE.sub(" ", question))
+    asked = [pattern for pattern in _ROLES.values() if pattern.search(part)]
+    if not asked or not hits or any(p.search(hits[0].passage.retrieval_text()) for p in asked):
+        return hits
+    for i, hit in enumerate(hits[1:ROLE_DEPTH], start=1):
+        if any(p.search(hit.passage.retrieval_text()) for p in asked):
+            return [hit] + hits[:i] + hits[i + 1 :]
+    return hits
+
+
 def highlight_of(
     terms: list[str],
     passage: Passage,
@@ -486,6 +515,7 @@ def compose_answer(
     reading = read_question(question)
     kind = reading.kind
     hits = prefer_named_identifiers(question, hits)
+    hits = prefer_named_roles(question, hits)
     hits = prefer_definition(question, hits, entries_of)
     named = kind_named_terms(question, kind)
     shown = [t for t in terms if t not in named and t not in _HEDGE_TERMS]

@@ -13,6 +13,7 @@ from knowledge.answer import (
     heading_gives_date,
     highlight_of,
     prefer_definition,
+    prefer_named_roles,
     role_missing,
 )
 from knowledge.checks import (
@@ -1476,3 +1477,27 @@ def test_a_label_naming_people_answers_a_question_opening_with_who():
     rarity = _rarities({"kestrel": 0.5})
     chosen = _answer_of("who gets access to Kestrel, LDSOs too?", text, rarity)
     assert "Users: Suppliers, LDSOs, Supplier Agents and Central Parties." in chosen.text
+
+
+def test_a_question_asking_as_a_market_role_prefers_a_passage_naming_it():
+    general = hit("For roles that need REC approval, the REC Code Manager approves.", 1)
+    matrix = hit(
+        "In words: Suppliers need all three; Data Services need the DIP Manager and the BSC PAB only.", 2
+    )
+    other = hit("Data Services send their QAD to the Code Bodies.", 3)
+
+    def order(question, hits=(general, matrix, other)):
+        return [h.passage.chunk_id for h in prefer_named_roles(question, list(hits))]
+
+    assert order("Does a Data Service need approval from the REC Code Manager?") == ["c2", "c1", "c3"]
+    # The best already names the role, no role is named, or the role is only an example: the order stands.
+    assert order("Does a Data Service need approval?", (matrix, general, other)) == ["c2", "c1", "c3"]
+    assert order("Who approves at the REC?") == ["c1", "c2", "c3"]
+    assert order("Can the REC Code Manager approve a party, e.g. a data service?") == ["c1", "c2", "c3"]
+    # Only the best few are looked at.
+    assert order("Does a Data Service need approval?", (general, hit("Nothing here.", 4), other, matrix)) == [
+        "c3",
+        "c1",
+        "c4",
+        "c2",
+    ]
