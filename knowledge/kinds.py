@@ -74,7 +74,7 @@ _WANTS = [
         "person",
         re.compile(
             r"\b(?:which|what) person\b|\bwho (?:is|was) (?:the )?(?:chair|head|lead|director|manager|speaker)\b|"
-            r"\bname of the (?:person|chair|head|lead|director|manager|speaker)\b|\bwho chairs\b|"
+            r"\bname of the (?:person|chair|head|lead|director|manager|speaker)\b|\bwho (?:chairs|chaired|is chairing)\b|"
             r"\bwho (?:is|was|were|are) (?:the )?(?:[\w'’]+ ){0,4}(?:speaker|presenter|chair|chairperson|sro|lead|director|officer)s?"
             r"(?= for\b| of\b| at\b| on\b|\s*[?,.]|\s*$)|"
             r"\bname of (?:the|our|my|your) (?:[\w'’&-]+ ){1,5}(?:manager|chair|chairperson|lead|director|head|speaker|"

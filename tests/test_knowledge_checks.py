@@ -429,6 +429,8 @@ def test_durations_percentages_costs_and_lists_of_dates_are_asked_for_and_found(
     assert wanted_answer_type("Who is the named lead in the CGI Testing Assurance team?") == "person"
     assert wanted_answer_type("who was the MHHS programme code lead for M8?") == "person"
     assert wanted_answer_type("Who was the programme's data director?") == "person"
+    assert wanted_answer_type("who chaired the CCAG?") == "person"  # a chair is a person, in any tense
+    assert wanted_answer_type("who is chairing the QAG these days?") == "person"
     assert wanted_answer_type("what is the name of the form?") is None
     assert wanted_answer_type("how many test cases are in the batch?") == "number"
     # A question for a named thing: the count it mentions is what the thing is about.
