@@ -173,6 +173,8 @@ SHORTHAND: dict[str, str] = {
     "qual'd": "qualified",
     "thx": "thanks",
     "1:1": "one-to-one",
+    "retro": "retrospective",
+    "retros": "retrospectives",
     "1-to-1": "one-to-one",
     # Contractions written without their apostrophe.
     "whats": "what's",

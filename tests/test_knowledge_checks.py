@@ -240,6 +240,7 @@ def test_shorthand_is_written_out_but_acronyms_in_capitals_stay():
     assert expand_shorthand("a 1:1 mapping, 1-to-1, at 11:10, 10:1") == (
         "a one-to-one mapping, one-to-one, at 11:10, 10:1"
     )
+    assert expand_shorthand("missed the SIT retros") == "missed the SIT retrospectives"
     # Text-message spellings; a capital letter on its own stays a letter.
     assert expand_shorthand("wen r u going live, wat abt M14? Annex R") == (
         "when are you going live, what about M14? Annex R"
