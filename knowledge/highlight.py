@@ -128,6 +128,7 @@ def choose_highlight(
     opening: str | None = None,
     compared: tuple[str, str] | None = None,
     any_asked: bool = False,
+    asked_terms: frozenset[str] = frozenset(),
 ) -> Highlight:
     """The units of ``text`` that answer a question with ``question_terms`` (``weight``: a term's rarity).
 
@@ -266,6 +267,16 @@ def choose_highlight(
         best_typed = next(
             (found for found in (best_near(both), best_closing) if found is not None), best_near(typed)
         )
+        if best_typed is not None and asked_terms:
+            # A situation told besides the asking sentence ("We're a supplier wanting a smart segment exemption.
+            # When did Ofgem approve the modification?"): of the units holding the value, the one matching the
+            # asking sentence best answers.
+            asked_weights = {t: w for t, w in local.items() if t in asked_terms or t.startswith("~")}
+            asked_own = [score(i, asked_weights) for i in range(len(units))]
+            top = max(asked_own)
+            near = [i for i in typed if asked_own[i] > 0 and asked_own[i] >= TYPED_SHARE * top]
+            if near:
+                best_typed = max(near, key=lambda i: (score(i, asked_weights, titled), scores[i], -i))
         # A short sentence after the best one often states its value without repeating its subject ("Ofgem consulted
         # on a proposed direction to Elexon. [...] The consultation closed on 30 January 2025."). Not for people,
         # whose names are told apart by their capitals alone.

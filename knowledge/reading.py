@@ -17,6 +17,7 @@ from knowledge.kinds import (
     second_answer_type,
     wanted_answer_type,
 )
+from knowledge.terms import lexical_terms, meaning_of
 
 # A numbered part is named by two words: "Appendix C", "Annex 2".
 _PART_WORD = r"(?:annex|appendix|pathway|theme)"
@@ -96,6 +97,9 @@ class Reading:
     opening: str | None = None  # "who", "when", "where" or "why" when the asking sentence opens with it
     compared: tuple[str, str] | None = None  # two terms asked to be told apart (compared_terms)
     any_asked: bool = False  # whether anything or anyone at all did or is something ("did anyone comment?")
+    asked_terms: frozenset[str] = (
+        frozenset()
+    )  # the asking sentence's terms, when a situation is told besides it
 
 
 NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked for
@@ -121,6 +125,7 @@ def read_question(question: str) -> Reading:
         opening=question_opening(question),
         compared=compared_terms(question),
         any_asked=bool(_ANY_ASKED.search(asked_part(question))),
+        asked_terms=_asked_terms(question),
     )
 
 
@@ -130,6 +135,13 @@ _ANY_ASKED = re.compile(
     r"\b(?:any|anyone|anybody|anything)\b",
     re.IGNORECASE,
 )
+
+
+def _asked_terms(question: str) -> frozenset[str]:
+    asked = asked_part(question)
+    if asked == question:
+        return frozenset()
+    return frozenset(meaning_of(t) for t in lexical_terms(asked, expand=False))
 
 
 # The word a question opens with, a few leading words allowed ("so who runs QT?", "and when is it due?").

@@ -1504,3 +1504,21 @@ def test_a_question_asking_as_a_market_role_prefers_a_passage_naming_it():
         "c4",
         "c2",
     ]
+
+
+def test_with_a_situation_told_the_asking_sentence_chooses_among_the_units_giving_the_value():
+    question = (
+        "We're a supplier that only operates in the advanced segment and want an exemption from smart segment "
+        "qualification. When did Ofgem approve the modification that allows this?"
+    )
+    assert read_question(question).asked_terms >= {"ofgem", "approv"}
+    assert read_question("When did Ofgem approve P476?").asked_terms == frozenset()
+    text = (
+        "- What P476 does. It gives the PAB power to exempt a Supplier from its smart segment qualification.\n"
+        "- Approval. Ofgem approved P476 on 23 January 2025.\n"
+        "- REC side. In February 2025 a paper asked the REC PAB to approve the principle that a Supplier "
+        "qualifying with an exemption may receive a derogation for smart segment Meter Points."
+    )
+    chosen = _answer_of(question, text, heading="6. The smart segment exemption (P476)")
+    assert "Ofgem approved P476 on 23 January 2025." in chosen.text
+    assert "REC side" not in chosen.text
