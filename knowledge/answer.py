@@ -41,7 +41,15 @@ from knowledge.kinds import asked_part, asks_place_or_reason, kind_named_terms, 
 from knowledge.reading import NOTHING_ASKED, Reading, asked_about, compared_terms, defined_term, read_question
 from knowledge.search import Hit, SearchIndex
 from knowledge.store import Passage
-from knowledge.terms import FRAMING_WORDS, QUESTION_WORDS, STOPWORDS, acronyms_in, lexical_terms, words
+from knowledge.terms import (
+    FRAMING_WORDS,
+    QUESTION_WORDS,
+    STOPWORDS,
+    acronyms_in,
+    lexical_terms,
+    verb_of,
+    words,
+)
 from knowledge.units import ITEM_MARK
 
 __all__ = [
@@ -168,7 +176,12 @@ def unknown_subject_terms(question: str, index: SearchIndex) -> list[str]:
     """
     unknown = []
     for term in content_terms(question):
-        if term in _FRAMING_TERMS or any(ch.isdigit() for ch in term) or term in index.vocabulary:
+        if (
+            term in _FRAMING_TERMS
+            or any(ch.isdigit() for ch in term)
+            or term in index.vocabulary
+            or verb_of(term) in index.vocabulary  # "gone": the guidance says "go"
+        ):
             continue
         if index.correct(term):  # a misspelling of a word the guidance uses
             continue

@@ -94,7 +94,7 @@ QUESTION_WORDS = frozenset("what when where which who whom whose why how".split(
 # still count for retrieval; they are never taken as a sign that the question is about something else.
 FRAMING_WORDS = frozenset(
     """roughly approximately about exactly precisely sort kind often usually normally typically generally appear
-    appears appeared raise raised ask asked tell know please anyone someone somebody actually currently really
+    appears appeared seem seems seemed raise raised ask asked tell know please anyone someone somebody actually currently really
     still ever whereabouts hey hi hello please thanks cheers mate gimme quick cannot due versus everything
     everyone everybody nothing nobody somewhere anywhere ourselves yourselves themselves myself yourself""".split()
 )
@@ -172,6 +172,9 @@ SHORTHAND: dict[str, str] = {
     "quals": "qualifications",
     "qual'd": "qualified",
     "thx": "thanks",
+    "shld": "should",
+    "wld": "would",
+    "cld": "could",
     "1:1": "one-to-one",
     "retro": "retrospective",
     "retros": "retrospectives",

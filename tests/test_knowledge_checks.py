@@ -241,6 +241,10 @@ def test_shorthand_is_written_out_but_acronyms_in_capitals_stay():
         "a one-to-one mapping, one-to-one, at 11:10, 10:1"
     )
     assert expand_shorthand("missed the SIT retros") == "missed the SIT retrospectives"
+    assert (
+        expand_shorthand("how long shld we allow? wld it cld it")
+        == "how long should we allow? would it could it"
+    )
     # Text-message spellings; a capital letter on its own stays a letter.
     assert expand_shorthand("wen r u going live, wat abt M14? Annex R") == (
         "when are you going live, what about M14? Annex R"
