@@ -47,7 +47,6 @@ from knowledge.terms import (
     STOPWORDS,
     acronyms_in,
     lexical_terms,
-    verb_of,
     words,
 )
 from knowledge.units import ITEM_MARK
@@ -176,12 +175,7 @@ def unknown_subject_terms(question: str, index: SearchIndex) -> list[str]:
     """
     unknown = []
     for term in content_terms(question):
-        if (
-            term in _FRAMING_TERMS
-            or any(ch.isdigit() for ch in term)
-            or term in index.vocabulary
-            or verb_of(term) in index.vocabulary  # "gone": the guidance says "go"
-        ):
+        if term in _FRAMING_TERMS or any(ch.isdigit() for ch in term) or term in index.vocabulary:
             continue
         if index.correct(term):  # a misspelling of a word the guidance uses
             continue
