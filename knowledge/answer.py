@@ -41,14 +41,7 @@ from knowledge.kinds import asked_part, asks_place_or_reason, kind_named_terms, 
 from knowledge.reading import NOTHING_ASKED, Reading, asked_about, compared_terms, defined_term, read_question
 from knowledge.search import Hit, SearchIndex
 from knowledge.store import Passage
-from knowledge.terms import (
-    FRAMING_WORDS,
-    QUESTION_WORDS,
-    STOPWORDS,
-    acronyms_in,
-    lexical_terms,
-    words,
-)
+from knowledge.terms import FRAMING_WORDS, QUESTION_WORDS, STOPWORDS, acronyms_in, lexical_terms, words
 from knowledge.units import ITEM_MARK
 
 __all__ = [
@@ -429,9 +422,11 @@ _EXAMPLE = re.compile(r"\b(?:e\.g\.?|eg|such as|for example|like)\s[^,;)?]*", re
 
 
 def prefer_named_roles(question: str, hits: list[Hit]) -> list[Hit]:
-    """``hits`` with the first of the best few naming a market role the question names put first, when the best
-    names none of them ("What address do non-SIT suppliers send the Placing Reliance Proposal Form to?" is answered
-    by the row for Non-SIT Suppliers, not by an FAQ on "the form" of new entrant distributors)."""
+    """``hits`` with the first of the best few naming a market role the question's asking sentence names put first,
+    when the best names none of them ("Does a Data Service need approval from the REC Code Manager?" is answered by
+    "Data Services need the DIP Manager and the BSC PAB only", not by the REC step naming the roles it approves).
+    The situation told before the asking sentence does not count: "We're a Non-SIT agent finishing QT. What goes in
+    the Test Completion Report?" asks about the report whoever asks."""
     # A role given as an example ("a BSC Party, e.g. a supplier") is not the one asked about.
     part = asked_part(_EXAMPLE.sub(" ", question))
     asked = [pattern for pattern in _ROLES.values() if pattern.search(part)]

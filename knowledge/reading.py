@@ -97,9 +97,7 @@ class Reading:
     opening: str | None = None  # "who", "when", "where" or "why" when the asking sentence opens with it
     compared: tuple[str, str] | None = None  # two terms asked to be told apart (compared_terms)
     any_asked: bool = False  # whether anything or anyone at all did or is something ("did anyone comment?")
-    asked_terms: frozenset[str] = (
-        frozenset()
-    )  # the asking sentence's terms, when a situation is told besides it
+    asked_terms: frozenset[str] = frozenset()  # the asking sentence's terms, beside a situation told
 
 
 NOTHING_ASKED = Reading()  # no kind of value, identifier, term or list asked for

@@ -94,9 +94,10 @@ QUESTION_WORDS = frozenset("what when where which who whom whose why how".split(
 # still count for retrieval; they are never taken as a sign that the question is about something else.
 FRAMING_WORDS = frozenset(
     """roughly approximately about exactly precisely sort kind often usually normally typically generally appear
-    appears appeared seem seems seemed raise raised ask asked tell know please anyone someone somebody actually currently really
-    still ever whereabouts hey hi hello please thanks cheers mate gimme quick cannot due versus everything
-    everyone everybody nothing nobody somewhere anywhere ourselves yourselves themselves myself yourself""".split()
+    appears appeared seem seems seemed raise raised ask asked tell know please anyone someone somebody actually
+    currently really still ever whereabouts hey hi hello please thanks cheers mate gimme quick cannot due versus
+    everything everyone everybody nothing nobody somewhere anywhere ourselves yourselves themselves myself
+    yourself""".split()
 )
 
 # Everyday shorthand in chat and mail, read as the words it stands for (general English, nothing of this guidance).
@@ -175,9 +176,9 @@ SHORTHAND: dict[str, str] = {
     "shld": "should",
     "wld": "would",
     "cld": "could",
-    "1:1": "one-to-one",
     "retro": "retrospective",
     "retros": "retrospectives",
+    "1:1": "one-to-one",
     "1-to-1": "one-to-one",
     # Contractions written without their apostrophe.
     "whats": "what's",
