@@ -37,7 +37,13 @@ from knowledge.checks import (
 )
 from knowledge.decline import DeclineModel, load_decline_model
 from knowledge.highlight import Highlight, choose_highlight
-from knowledge.kinds import asked_part, asks_place_or_reason, kind_named_terms, wanted_answer_type
+from knowledge.kinds import (
+    answers_by_when,
+    asked_part,
+    asks_place_or_reason,
+    kind_named_terms,
+    wanted_answer_type,
+)
 from knowledge.reading import NOTHING_ASKED, Reading, asked_about, compared_terms, defined_term, read_question
 from knowledge.search import Hit, SearchIndex
 from knowledge.store import Passage
@@ -275,9 +281,10 @@ def evidence_of(
         "margin": top.score - hits[1].score if len(hits) > 1 else top.score,
         "unknown": sum(w for t, w in weights.items() if t in unknown) / (sum(weights.values()) or 1.0),
         # Where to send something may be answered by a body named without an address ("raise them with the Code
-        # Bodies"): the destination asked for chooses the sentence but does not decline.
+        # Bodies"): the destination asked for chooses the sentence but does not decline. "By when" may be answered by a
+        # point another step fixes ("before the migration period starts").
         "type_missing": 0.0
-        if (highlight.holds_answer or kind == "destination")
+        if (highlight.holds_answer or kind == "destination" or answers_by_when(question, highlight.text))
         and not role_missing(question, kind, top.passage, highlight)
         and not superseded_answer(question, kind, highlight.text)
         and not unconfirmed_event(question, highlight.text, f"{top.passage.heading}\n{highlight.lead_in}")

@@ -295,6 +295,24 @@ def test_where_to_send_something_prefers_an_address_but_a_body_named_without_one
     assert answer.evidence["type_missing"] == 0.0
 
 
+def test_by_when_is_answered_by_a_point_another_step_fixes_but_not_by_a_sentence_without_one(knowledge_base):
+    index = knowledge_base.search_index
+    question = "by when do DNOs have to be qualified?"
+    rule = _page(
+        "Distributors qualify early. All DNOs are expected to be qualified before the migration period starts."
+    )
+    answer = _answer_from(rule, question, index)
+    assert "before the migration period starts" in answer.sources[0].highlight
+    assert answer.evidence["type_missing"] == 0.0
+    vague = _page("Distributors qualify early. All DNOs are expected to be qualified under the REC as well.")
+    assert _answer_from(vague, question, index).evidence["type_missing"] == 1.0
+    # Asked "when" (a day), the same sentence gives none.
+    assert (
+        _answer_from(rule, "on what date do DNOs have to be qualified?", index).evidence["type_missing"]
+        == 1.0
+    )
+
+
 def _page(text: str, title: str = "QA&P consultation") -> Passage:
     """One passage of a saved page."""
     return Passage("page-1", 0, "page", title, "", text, "guidance")
