@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 
 from bot.storage import connect  # noqa: E402
 from knowledge.decline import MODEL_FILE, DeclineModel  # noqa: E402
-from knowledge.evaluation import headline_holds, load_questions  # noqa: E402
+from knowledge.evaluation import has_answer_words, headline_holds, load_questions  # noqa: E402
 from knowledge.fusion import LEXICAL_WEIGHT, WINDOW_MEAN_SHARE  # noqa: E402
 from knowledge.service import KnowledgeConfig, index_guidance, open_knowledge_base  # noqa: E402
 
@@ -89,6 +89,10 @@ def collect(kb, questions: list[dict], setting: Setting, mode: str) -> list[dict
         record = {"answerable": not item.get("unanswerable"), "evidence": answer.evidence}
         if record["answerable"]:
             record["rank"] = found_rank(answer, item["answer_contains"])
+            # A diagnostic (knowledge.evaluation): the first passage holds the answer strings' words.
+            record["words"] = record["rank"] == 1 or (
+                bool(answer.sources) and has_answer_words(answer.sources[0].passage, item["answer_contains"])
+            )
             # The headline as if answered: the decision is made by the model under test.
             forced = type(answer)(answer.question, True, 1.0, "", answer.sources)
             record["headline"], record["headline_all"] = headline_holds(forced, item["answer_contains"])
@@ -163,6 +167,7 @@ def figures(records: list[dict], decisions: list[bool]) -> dict:
     for k in CUTOFFS:
         out["recall"][str(k)] = round(sum(1 for r, _ in answerable if r["rank"] and r["rank"] <= k) / n, 4)
     out["mrr"] = round(sum(1 / r["rank"] for r, _ in answerable if r["rank"]) / n, 4)
+    out["first_has_words"] = round(sum(1 for r, _ in answerable if r["words"]) / n, 4)
     out["headline"] = round(sum(1 for r, d in answerable if d and r["headline"]) / n, 4)
     out["headline_all"] = round(sum(1 for r, d in answerable if d and r["headline_all"]) / n, 4)
     out["unanswerable_declined"] = round(sum(1 for d in unanswerable if not d) / max(len(unanswerable), 1), 4)
@@ -295,7 +300,7 @@ def main() -> None:
     for name, row in (("out-of-fold", out_of_fold), ("in-fold", in_fold), *baselines.items()):
         recall = ", ".join(f"@{k} {v:.3f}" for k, v in row["recall"].items())
         print(
-            f"{name:12} recall {recall}; MRR {row['mrr']:.3f}; headline {row['headline']:.3f} "
+            f"{name:12} recall {recall}; MRR {row['mrr']:.3f}; first has words {row['first_has_words']:.3f}; headline {row['headline']:.3f} "
             f"(all {row['headline_all']:.3f}); unanswerable declined {row['unanswerable_declined']:.3f}; "
             f"answerable declined {row['answerable_declined']:.3f}"
         )

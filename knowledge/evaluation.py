@@ -4,6 +4,13 @@ Each line of the file is a JSON object: ``q`` (the question) and either ``answer
 passage contains) or ``unanswerable: true``. A question is found at k when one of the top k passages contains every
 ``answer_contains`` string.
 
+``first_has_words`` is a diagnostic, not a target: the share of answerable questions whose first passage holds every
+content word of each ``answer_contains`` string, in any order. Guidance often states one fact in two places in other
+words ("One to two weeks per participant" in the FAQ, "Between one and two weeks per participant" in a note); where
+the strings come from the other place, recall@1 counts a first passage stating the fact as a miss, and this figure
+tells such misses apart from passages on something else. Every word of a string present somewhere in a passage does
+not prove it says the same thing, so read the misses it names.
+
 ``headline`` is what a reader sees first: the share of answerable questions that are answered (not declined) with
 highlighted sentences containing at least one ``answer_contains`` string; ``headline_all`` needs every one of them.
 """
@@ -14,6 +21,7 @@ import json
 from pathlib import Path
 
 from knowledge.errors import QuestionFileError
+from knowledge.terms import lexical_terms
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -42,6 +50,12 @@ def _found_rank(passages: list[str], needles: list[str]) -> int | None:
     return None
 
 
+def has_answer_words(passage: str, needles: list[str]) -> bool:
+    """Whether ``passage`` holds every content word (stemmed) of each of ``needles``, in any order."""
+    present = set(lexical_terms(passage, expand=False))
+    return all(set(lexical_terms(needle, expand=False)) <= present for needle in needles)
+
+
 def headline_holds(answer, needles: list[str]) -> tuple[bool, bool]:
     """(any, all): whether the answer's highlighted sentences contain one, and every, of ``needles``.
 
@@ -63,6 +77,7 @@ def evaluate_mode(kb, questions: list[dict], cutoffs: list[int], mode: str) -> d
     wrongly_declined = 0
     declined = 0
     headline = headline_all = 0
+    first_has_words = 0
     misses = []
     for item in questions:
         answer = kb.ask(item["q"], k=depth, mode=mode)
@@ -80,10 +95,15 @@ def evaluate_mode(kb, questions: list[dict], cutoffs: list[int], mode: str) -> d
         if answer.answered and not some:
             misses.append(f"headline misses the answer: {item['q']}")
         rank = _found_rank([s.passage for s in answer.sources], item["answer_contains"])
+        words = rank == 1 or (
+            bool(answer.sources) and has_answer_words(answer.sources[0].passage, item["answer_contains"])
+        )
+        first_has_words += words
+        where = " (the first passage has the answer's words)" if words else ""
         if rank is None:
-            misses.append(f"not in top {depth}: {item['q']}")
+            misses.append(f"not in top {depth}{where}: {item['q']}")
         elif rank > 1:
-            misses.append(f"found at {rank}: {item['q']}")
+            misses.append(f"found at {rank}{where}: {item['q']}")
         for k in cutoffs:
             if rank is not None and rank <= k:
                 found_at[k] += 1
@@ -93,6 +113,7 @@ def evaluate_mode(kb, questions: list[dict], cutoffs: list[int], mode: str) -> d
     return {
         "recall": {str(k): round(found_at[k] / n, 4) for k in cutoffs},
         "mrr": round(reciprocal / n, 4),
+        "first_has_words": round(first_has_words / n, 4),
         "headline": round(headline / n, 4),
         "headline_all": round(headline_all / n, 4),
         "unanswerable_declined": round(declined / len(unanswerable), 4) if unanswerable else 0.0,

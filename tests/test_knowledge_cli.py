@@ -127,12 +127,14 @@ def test_eval_json_reports_recall_and_declines(workspace):
         "answerable",
         "recall",
         "mrr",
+        "first_has_words",
         "headline",
         "headline_all",
         "unanswerable_declined",
         "answerable_declined",
         "baselines",
     }
+    assert report["first_has_words"] >= report["recall"]["1"]
     # Both answers are short sentences stating the asked fact: the highlighted sentence holds it.
     assert report["headline"] == report["headline_all"] == 1.0
     assert set(report["baselines"]) == {"lexical", "dense"}
@@ -140,6 +142,7 @@ def test_eval_json_reports_recall_and_declines(workspace):
         assert set(figures) == {
             "recall",
             "mrr",
+            "first_has_words",
             "headline",
             "headline_all",
             "unanswerable_declined",
@@ -150,6 +153,9 @@ def test_eval_json_reports_recall_and_declines(workspace):
     flat = " ".join(text.stdout.split())
     assert flat.index("product (hybrid)") < flat.index("headline 1.000 (all 1.000)") < flat.index("lexical")
     assert flat.count("headline ") == 3  # the product and both baselines
+    assert (
+        "first passage holding the answer's words (a diagnostic: the same fact in other words): 1.000" in flat
+    )
 
     bad = workspace["root"] / "bad.jsonl"
     bad.write_text('{"q": "no expected answer"}\n', encoding="utf-8")

@@ -61,3 +61,24 @@ def test_headline_holds_is_false_for_declined_answers_and_missing_highlights():
         True,
         False,
     )
+
+
+def test_first_has_words_tells_the_same_fact_in_other_words_apart_from_another_subject():
+    faq = "How long does Service Activation take? One to two weeks per participant."
+    note = "Service Activation takes between one and two weeks per participant."
+    other = "Service Activation is arranged with Elexon."
+    needles = ["between one and two weeks per participant"]
+    answers = {
+        # the labelled passage first
+        "q1": Answer("q1", True, 0.9, "", [_source(note, note), _source(faq, faq)]),
+        # the same fact in the FAQ's words first, the labelled passage second
+        "q2": Answer("q2", True, 0.9, "", [_source(faq, faq), _source(note, note)]),
+        # a passage on something else first
+        "q3": Answer("q3", True, 0.9, "", [_source(other, other), _source(note, note)]),
+    }
+    questions = [{"q": q, "answer_contains": needles} for q in answers]
+    report = evaluate(FakeKnowledgeBase(answers), questions, [1])
+    assert report["recall"]["1"] == round(1 / 3, 4)
+    assert report["first_has_words"] == round(2 / 3, 4)
+    assert "found at 2 (the first passage has the answer's words): q2" in report["misses"]
+    assert "found at 2: q3" in report["misses"]

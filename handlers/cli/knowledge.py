@@ -151,7 +151,7 @@ def eval_command(ctx: click.Context, file: Path, as_json: bool, ks: str, baselin
 
     A question is found at k when one of the top k passages contains every answer_contains string. "headline" is
     the share of answerable questions answered with highlighted sentences containing one of those strings
-    ("all": every one).
+    ("all": every one). "first_has_words" (a diagnostic) counts a first passage holding every word of the strings.
     """
     from bot.knowledge_base import open_knowledge_base
     from knowledge.evaluation import evaluate, load_questions
@@ -182,6 +182,11 @@ def eval_command(ctx: click.Context, file: Path, as_json: bool, ks: str, baselin
             f"{figures['unanswerable_declined']:.3f}; answerable declined {figures['answerable_declined']:.3f}",
             highlight=False,
         )
+    console.print(
+        f"first passage holding the answer's words (a diagnostic: the same fact in other words): "
+        f"{report['first_has_words']:.3f}",
+        highlight=False,
+    )
     for miss in misses:
         console.print(f"[dim]missed: {miss}[/dim]", highlight=False)
 
