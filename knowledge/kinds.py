@@ -150,8 +150,9 @@ _PLACE_OR_REASON = re.compile(r"\s*(?:where|why)\b", re.IGNORECASE)
 
 def asks_place_or_reason(question: str) -> bool:
     """Whether ``question`` asks where something is or why (a sentence saying a value is given elsewhere answers
-    it)."""
-    return bool(_PLACE_OR_REASON.match(question))
+    it), judged on the sentences that ask: "The new entrant page only shows a high-level schedule. Where can we find
+    the more detailed dates?" asks for a place, not a date."""
+    return bool(_PLACE_OR_REASON.match(asked_part(question)))
 
 
 _BY_WHEN = re.compile(r"\bby when\b", re.IGNORECASE)

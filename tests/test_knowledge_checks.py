@@ -34,6 +34,7 @@ from knowledge.kinds import (
     asks_for_list,
     asks_former_name,
     asks_if_still,
+    asks_place_or_reason,
     asks_why,
     kind_named_terms,
     second_answer_type,
@@ -100,6 +101,13 @@ def test_a_passage_about_a_neighbouring_identifier_does_not_answer():
     assert missing_identifiers("when did CR055 get approved in 2023?", passage) == {"2023"}
     undated = "The Qualification Plan goes to the PSG on 6 December."
     assert missing_identifiers("when did the plan go to the PSG in December 2023?", undated) == set()
+
+
+def test_a_situation_told_before_a_where_question_does_not_make_it_ask_for_a_value():
+    question = "The new entrant page only shows a high-level QT preparation schedule. Where can we find the more detailed dates?"
+    assert asks_place_or_reason(question)
+    assert wanted_answer_type(question) is None  # a place, not the dates named in it
+    assert wanted_answer_type("We moved office. When are the more detailed dates published?") == "date"
 
 
 def test_answer_kinds_asked_for():
