@@ -313,6 +313,28 @@ def test_by_when_is_answered_by_a_point_another_step_fixes_but_not_by_a_sentence
     )
 
 
+def test_pushing_a_route_out_is_read_as_delaying_it_not_as_a_word_the_guidance_never_uses(
+    tmp_path, knowledge_embedder
+):
+    from bot.knowledge_base import index_guidance, open_knowledge_base
+    from tests.fixtures.knowledge import knowledge_settings_for, make_corpus
+
+    corpus = make_corpus(
+        tmp_path / "guidance",
+        notes=("12_milestones-and-timeline.md", "13_key-dates-and-deadlines.md"),
+        copies=(),
+    )
+    settings = knowledge_settings_for(tmp_path / "data", corpus)
+    index_guidance(settings, embedder=knowledge_embedder)
+    kb = open_knowledge_base(settings, embedder=knowledge_embedder)
+    answer = kb.ask("How much did CR055 push out the route to M10 by?")
+    assert (
+        answer.evidence["unknown"] == 0.0
+    )  # "push" is a word the guidance never uses; "delay" is one it does
+    assert answer.answered
+    assert "The change added 6.5 months to the route to M10" in answer.sources[0].highlight
+
+
 def _page(text: str, title: str = "QA&P consultation") -> Passage:
     """One passage of a saved page."""
     return Passage("page-1", 0, "page", title, "", text, "guidance")

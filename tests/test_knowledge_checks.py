@@ -249,6 +249,10 @@ def test_shorthand_is_written_out_but_acronyms_in_capitals_stay():
         "a one-to-one mapping, one-to-one, at 11:10, 10:1"
     )
     assert expand_shorthand("missed the SIT retros") == "missed the SIT retrospectives"
+    # "Push back" and "push out" a date or a route: delay it.
+    assert expand_shorthand("did CR055 push out the route? it pushed back M10") == (
+        "did CR055 delay the route? it delayed M10"
+    )
     assert (
         expand_shorthand("how long shld we allow? wld it cld it")
         == "how long should we allow? would it could it"
