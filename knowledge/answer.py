@@ -30,6 +30,7 @@ from knowledge.checks import (
     missing_identifiers,
     missing_months,
     other_actor,
+    qualifies_another,
     says_not_given,
     superseded_answer,
     unconfirmed_event,
@@ -297,6 +298,7 @@ def evidence_of(
         "ids_missing_sentence": 1.0
         if missing_identifiers(subject, answering_text(top.passage, highlight), SENTENCE_IDENTIFIER_KINDS)
         or names_another(subject, f"{highlight.lead_in}\n{highlight.text}")
+        or qualifies_another(subject, highlight.text)
         else 0.0,
         # The answering sentence itself saying the guidance does not give it ("Cycle timings were to be announced
         # later") declines, unless the question asks where or why ("where are the timeframes?" is answered by "they

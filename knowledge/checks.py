@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.terms import lexical_terms
+from knowledge.terms import STOPWORDS, lexical_terms
 
 # --- identifiers ----------------------------------------------------------------------------------------------------
 
@@ -38,6 +38,54 @@ _LISTED = re.compile(r"[0-9]{1,2}|\b[A-H]\b")
 ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 _ORDINAL_PART = re.compile(rf"\b({'|'.join(ORDINAL_WORDS)})\s+({_PART_NOUNS})\b", re.IGNORECASE)
 IDENTIFIER_KINDS = ("version", "code", "year", "part")
+
+
+def _code_id(match: re.Match) -> str | None:
+    """The normalised identifier of a ``_CODE`` match ("m15", "cr55"), or None where it is not one."""
+    prefix, digits = match.group(1), match.group(2)
+    if prefix in ("m", "p", "d", "D", "r", "R") and match.group(0)[1:2] in (" ", "-"):
+        return None
+    prefix = _WRITTEN_OUT.get(prefix.lower(), prefix)
+    low, high = _CODES[prefix.lower()]
+    return f"{prefix.lower()}{int(digits)}" if low <= len(digits) <= high else None
+
+
+# The words naming what an identifier is part of, right after it: "M15 Acceptance Criteria", "m15 full transition".
+_QUALIFIER = re.compile(r"\s+((?:[A-Za-z][a-z]+\s+){0,2}[A-Za-z][a-z]+)")
+
+
+def _qualifiers(text: str, capitals: bool) -> dict[str, list[set[str]]]:
+    """Per code identifier of ``text``, the words following each mention (capitalised ones only with
+    ``capitals``, up to three, up to the first common word)."""
+    found: dict[str, list[set[str]]] = {}
+    for match in _CODE.finditer(text):
+        identifier = _code_id(match)
+        if identifier is None:
+            continue
+        following = _QUALIFIER.match(text, match.end())
+        taken: list[str] = []
+        for word in following.group(1).split() if following else []:
+            if word.lower() in STOPWORDS or (capitals and not word[0].isupper()):
+                break
+            taken.append(word)
+        found.setdefault(identifier, []).append(set(lexical_terms(" ".join(taken), expand=False)))
+    return found
+
+
+def qualifies_another(question: str, text: str) -> bool:
+    """Whether the answering ``text`` names an identifier of the question only as part of another thing than the
+    question does: "M15 Acceptance Criteria v1.0 baselined" does not give the date of "M15 full transition
+    complete". Only where the question names what the identifier is part of; "when is M15?" is answered by a
+    sentence on "M15 Full Transition Complete"."""
+    asked = {i: [w for w in words if w] for i, words in _qualifiers(question, capitals=False).items()}
+    told = _qualifiers(text, capitals=True)
+    for identifier, mentions in asked.items():
+        if not mentions or identifier not in told:
+            continue
+        wanted = set().union(*mentions)
+        if all(said and not (said & wanted) for said in told[identifier]):
+            return True
+    return False
 
 
 def identifiers_in(text: str, kinds: tuple[str, ...] = IDENTIFIER_KINDS) -> set[str]:

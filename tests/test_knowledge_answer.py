@@ -335,6 +335,19 @@ def test_pushing_a_route_out_is_read_as_delaying_it_not_as_a_word_the_guidance_n
     assert "The change added 6.5 months to the route to M10" in answer.sources[0].highlight
 
 
+def test_a_date_of_another_thing_named_after_the_milestone_is_declined(knowledge_base):
+    index = knowledge_base.search_index
+    row = _page(
+        "| Date | Event | Status |\n"
+        "| Wednesday 20 December 2023 | M15 Acceptance Criteria v1.0 baselined at the TMAG | Current baseline |"
+    )
+    answer = _answer_from(row, "what's the current baselined date for M15 full transition complete?", index)
+    assert answer.evidence["ids_missing_sentence"] == 1.0
+    assert not answer.answered
+    asked = _answer_from(row, "when were the M15 acceptance criteria baselined?", index)
+    assert asked.evidence["ids_missing_sentence"] == 0.0
+
+
 def _page(text: str, title: str = "QA&P consultation") -> Passage:
     """One passage of a saved page."""
     return Passage("page-1", 0, "page", title, "", text, "guidance")

@@ -24,6 +24,7 @@ from knowledge.checks import (
     missing_identifiers,
     missing_months,
     other_actor,
+    qualifies_another,
     says_not_given,
     superseded_answer,
     unconfirmed_event,
@@ -108,6 +109,20 @@ def test_a_situation_told_before_a_where_question_does_not_make_it_ask_for_a_val
     assert asks_place_or_reason(question)
     assert wanted_answer_type(question) is None  # a place, not the dates named in it
     assert wanted_answer_type("We moved office. When are the more detailed dates published?") == "date"
+
+
+def test_an_identifier_named_as_part_of_another_thing_does_not_answer_for_it():
+    row = "| Wednesday 20 December 2023 | M15 Acceptance Criteria v1.0 baselined at the TMAG | Current baseline |"
+    question = "what's the current baselined date for M15 full transition complete?"
+    assert qualifies_another(question, row)
+    # Unqualified in the question, or named the same way, or unqualified in the answer: nothing to tell apart.
+    assert not qualifies_another("when is M15?", row)
+    assert not qualifies_another(question, "M15 Full Transition Complete is planned for 2027.")
+    assert not qualifies_another(
+        "when was M10 approved?", "M10 and M13 approved at the ePSG on 24 September 2025."
+    )
+    # One mention of the identifier itself is enough.
+    assert not qualifies_another(question, f"{row}\nM15 is not yet dated.")
 
 
 def test_answer_kinds_asked_for():
