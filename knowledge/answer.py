@@ -41,6 +41,7 @@ from knowledge.highlight import Highlight, choose_highlight
 from knowledge.kinds import (
     answers_by_when,
     asked_part,
+    asks_former_name,
     asks_place_or_reason,
     kind_named_terms,
     wanted_answer_type,
@@ -49,7 +50,7 @@ from knowledge.reading import NOTHING_ASKED, Reading, asked_about, compared_term
 from knowledge.search import Hit, SearchIndex
 from knowledge.store import Passage
 from knowledge.terms import FRAMING_WORDS, QUESTION_WORDS, STOPWORDS, acronyms_in, lexical_terms, words
-from knowledge.units import ITEM_MARK
+from knowledge.units import FORMER, ITEM_MARK, units_of
 
 __all__ = [
     "has_answer_type",
@@ -447,6 +448,39 @@ def prefer_named_roles(question: str, hits: list[Hit]) -> list[Hit]:
     return hits
 
 
+# Words of a question asking what something used to be called that are not the thing's name.
+_RENAMING_TERMS = frozenset(
+    lexical_terms(
+        "called call named name known renamed rename used use before previously formerly former old original"
+    )
+)
+
+
+def prefer_former_name(question: str, hits: list[Hit]) -> list[Hit]:
+    """For a question asking what something used to be called ("what did the Participant Checklist used to be
+    called?"), ``hits`` with the first one holding a sentence that names the thing and gives an earlier name ("the
+    checklist was previously called the Master Consultation Dashboard") put first; unchanged when the best holds
+    one, or none does."""
+    if not hits or not asks_former_name(question):
+        return hits
+    name = set(lexical_terms(asked_part(question), expand=False)) - _RENAMING_TERMS
+    if not name:
+        return hits
+
+    def gives(hit: Hit) -> bool:
+        return any(
+            FORMER.search(unit.text) and name <= set(lexical_terms(unit.text, expand=False))
+            for unit in units_of(hit.passage.text)
+        )
+
+    if gives(hits[0]):
+        return hits
+    for i, hit in enumerate(hits[1:], start=1):
+        if gives(hit):
+            return [hit] + hits[:i] + hits[i + 1 :]
+    return hits
+
+
 def highlight_of(
     terms: list[str],
     passage: Passage,
@@ -528,6 +562,7 @@ def compose_answer(
     hits = prefer_named_identifiers(question, hits)
     hits = prefer_named_roles(question, hits)
     hits = prefer_definition(question, hits, entries_of)
+    hits = prefer_former_name(question, hits)
     named = kind_named_terms(question, kind)
     shown = [t for t in terms if t not in named and t not in _HEDGE_TERMS]
 

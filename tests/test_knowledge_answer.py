@@ -348,6 +348,31 @@ def test_a_date_of_another_thing_named_after_the_milestone_is_declined(knowledge
     assert asked.evidence["ids_missing_sentence"] == 0.0
 
 
+def test_a_question_for_an_earlier_name_puts_first_the_passage_giving_one():
+    from knowledge.answer import prefer_former_name
+
+    schedule = Passage(
+        "a", 0, "a.md", "Planning", "1. Schedule", "The Participant Checklist lists QT prep dates.", "m"
+    )
+    other = Passage("b", 1, "b.md", "Labels", "2. Cohorts", "Old cohort labels were renamed M10 Ready.", "m")
+    renamed = Passage(
+        "c",
+        2,
+        "c.md",
+        "Route",
+        "5. Planning",
+        "The dates sit in the Participant Checklist (the checklist was previously called the Master Consultation "
+        "Dashboard).",
+        "m",
+    )
+    hits = [Hit(p, 1.0 - i / 10, 0.5, 1.0) for i, p in enumerate((schedule, other, renamed))]
+    question = "what did the Participant Checklist used to be called?"
+    assert [h.passage.chunk_id for h in prefer_former_name(question, hits)] == ["c", "a", "b"]
+    # The renamed cohort labels name no checklist; another question keeps the order.
+    assert prefer_former_name("what is the Participant Checklist?", hits) == hits
+    assert prefer_former_name(question, hits[:2]) == hits[:2]
+
+
 def _page(text: str, title: str = "QA&P consultation") -> Passage:
     """One passage of a saved page."""
     return Passage("page-1", 0, "page", title, "", text, "guidance")
