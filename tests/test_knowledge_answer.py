@@ -349,7 +349,7 @@ def test_a_date_of_another_thing_named_after_the_milestone_is_declined(knowledge
 
 
 def test_a_question_for_an_earlier_name_puts_first_the_passage_giving_one():
-    from knowledge.answer import prefer_former_name
+    from knowledge.ordering import prefer_former_name
 
     schedule = Passage(
         "a", 0, "a.md", "Planning", "1. Schedule", "The Participant Checklist lists QT prep dates.", "m"

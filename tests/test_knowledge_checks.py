@@ -8,14 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from knowledge.answer import (
-    defines,
-    heading_gives_date,
-    highlight_of,
-    prefer_definition,
-    prefer_named_roles,
-    role_missing,
-)
+from knowledge.answer import heading_gives_date, highlight_of, role_missing
 from knowledge.checks import (
     entry_names,
     has_answer_type,
@@ -41,6 +34,7 @@ from knowledge.kinds import (
     second_answer_type,
     wanted_answer_type,
 )
+from knowledge.ordering import defines, prefer_definition, prefer_named_roles
 from knowledge.reading import Reading, compared_terms, defined_term, question_opening, read_question
 from knowledge.search import Hit
 from knowledge.store import Passage
