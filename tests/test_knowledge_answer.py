@@ -316,21 +316,13 @@ def test_by_when_is_answered_by_a_point_another_step_fixes_but_not_by_a_sentence
 def test_pushing_a_route_out_is_read_as_delaying_it_not_as_a_word_the_guidance_never_uses(
     tmp_path, knowledge_embedder
 ):
-    from bot.knowledge_base import index_guidance, open_knowledge_base
-    from tests.fixtures.knowledge import knowledge_settings_for, make_corpus
+    from tests.fixtures.knowledge import knowledge_base_over
 
-    corpus = make_corpus(
-        tmp_path / "guidance",
-        notes=("12_milestones-and-timeline.md", "13_key-dates-and-deadlines.md"),
-        copies=(),
-    )
-    settings = knowledge_settings_for(tmp_path / "data", corpus)
-    index_guidance(settings, embedder=knowledge_embedder)
-    kb = open_knowledge_base(settings, embedder=knowledge_embedder)
+    notes = ("12_milestones-and-timeline.md", "13_key-dates-and-deadlines.md")
+    kb = knowledge_base_over(tmp_path, notes, knowledge_embedder)
     answer = kb.ask("How much did CR055 push out the route to M10 by?")
-    assert (
-        answer.evidence["unknown"] == 0.0
-    )  # "push" is a word the guidance never uses; "delay" is one it does
+    # "push" is a word the guidance never uses; "delay" is one it does.
+    assert answer.evidence["unknown"] == 0.0
     assert answer.answered
     assert "The change added 6.5 months to the route to M10" in answer.sources[0].highlight
 
@@ -418,18 +410,11 @@ def test_a_hedging_adverb_does_not_choose_the_answering_sentence(knowledge_base)
 
 
 def test_what_a_term_stands_for_is_answered_from_its_glossary_entry(tmp_path, knowledge_embedder):
-    from bot.knowledge_base import index_guidance, open_knowledge_base
-    from tests.fixtures.knowledge import knowledge_settings_for, make_corpus
+    from tests.fixtures.knowledge import knowledge_base_over
 
     # The DIP note mentions the DIP in every section; the glossary row that spells it out is in another note.
-    corpus = make_corpus(
-        tmp_path / "guidance",
-        notes=("01_qualification-routes-overview.md", "10_dip-onboarding.md"),
-        copies=(),
-    )
-    settings = knowledge_settings_for(tmp_path / "data", corpus)
-    index_guidance(settings, embedder=knowledge_embedder)
-    kb = open_knowledge_base(settings, embedder=knowledge_embedder)
+    notes = ("01_qualification-routes-overview.md", "10_dip-onboarding.md")
+    kb = knowledge_base_over(tmp_path, notes, knowledge_embedder)
     searched = kb.search_index.search(
         "what does DIP stand for?", kb.embedder.encode_query("what does DIP stand for?")
     )
