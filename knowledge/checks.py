@@ -44,7 +44,7 @@ def _code_id(match: re.Match) -> str | None:
     """The normalised identifier of a ``_CODE`` match ("m15", "cr55"), or None where it is not one."""
     prefix, digits = match.group(1), match.group(2)
     if prefix in ("m", "p", "d", "D", "r", "R") and match.group(0)[1:2] in (" ", "-"):
-        return None
+        return None  # "m 11", "p 476": lower-case single letters only count written together
     prefix = _WRITTEN_OUT.get(prefix.lower(), prefix)
     low, high = _CODES[prefix.lower()]
     return f"{prefix.lower()}{int(digits)}" if low <= len(digits) <= high else None
@@ -96,14 +96,7 @@ def identifiers_in(text: str, kinds: tuple[str, ...] = IDENTIFIER_KINDS) -> set[
             number = m.group(1)
             found.add(f"v{number}" if "." in number else f"v{number}.0")
     if "code" in kinds:
-        for m in _CODE.finditer(text):
-            prefix, digits = m.group(1), m.group(2)
-            if prefix in ("m", "p", "d", "D", "r", "R") and m.group(0)[1:2] in (" ", "-"):
-                continue  # "m 11", "p 476": lower-case single letters only count written together
-            prefix = _WRITTEN_OUT.get(prefix.lower(), prefix)
-            low, high = _CODES[prefix.lower()]
-            if low <= len(digits) <= high:
-                found.add(f"{prefix.lower()}{int(digits)}")
+        found |= {identifier for m in _CODE.finditer(text) if (identifier := _code_id(m)) is not None}
     if "year" in kinds:
         found |= set(_YEAR.findall(text))
     if "part" in kinds:
