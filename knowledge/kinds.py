@@ -158,7 +158,7 @@ def asks_place_or_reason(question: str) -> bool:
 _BY_WHEN = re.compile(r"\bby when\b", re.IGNORECASE)
 # A point fixed by another step or event rather than a day: "before the migration period starts", "no later than
 # PIT exit", "within 15 working days of".
-RELATIVE_DEADLINE = re.compile(
+_RELATIVE_DEADLINE = re.compile(
     r"\b(?:before|no later than|ahead of|prior to|by the time)\s+(?:the|a|an|your|its|their|any|each|every)?\s*"
     r"[A-Za-z]|\bwithin\s+(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:working\s+)?"
     r"(?:days?|weeks?|months?)\b",
@@ -169,7 +169,7 @@ RELATIVE_DEADLINE = re.compile(
 def answers_by_when(question: str, sentence: str) -> bool:
     """Whether ``sentence`` answers a "by when" question with a point fixed by another step ("by when do DNOs have to
     be qualified?" is answered by "All DNOs are expected to be qualified before the migration period starts")."""
-    return bool(_BY_WHEN.search(asked_part(question))) and bool(RELATIVE_DEADLINE.search(sentence))
+    return bool(_BY_WHEN.search(asked_part(question))) and bool(_RELATIVE_DEADLINE.search(sentence))
 
 
 # A question for a named thing ("Which migration document sets the limit on how many migrations ...?"): a value

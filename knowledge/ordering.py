@@ -18,6 +18,18 @@ from knowledge.units import FORMER, units_of
 DEFINITION_DEPTH = 5
 
 
+def _first_that(hits: list[Hit], holds: Callable[[Hit], bool], depth: int | None = None) -> int | None:
+    """The place of the first of ``hits[:depth]`` that ``holds``, or None."""
+    return next((i for i, hit in enumerate(hits[:depth]) if holds(hit)), None)
+
+
+def _put_first(hits: list[Hit], place: int | None) -> list[Hit]:
+    """``hits`` with the one at ``place`` moved first (unchanged for None)."""
+    if not place:
+        return hits
+    return [hits[place]] + hits[:place] + hits[place + 1 :]
+
+
 def defines(text: str, term: str) -> bool:
     """Whether ``text`` has an entry for ``term`` (see knowledge.checks.entry_names)."""
     return term.lower() in entry_names(text)
@@ -32,11 +44,11 @@ def prefer_definition(
     telling two terms apart ("LDSO vs DNO?") puts first the first of the best few with an entry for each."""
     term = defined_term(question)
     names = (term,) if term is not None else compared_terms(question)
-    if names is None or not hits or all(defines(hits[0].passage.text, t) for t in names):
+    if names is None or not hits:
         return hits
-    for i, hit in enumerate(hits[1:DEFINITION_DEPTH], start=1):
-        if all(defines(hit.passage.text, t) for t in names):
-            return [hit] + hits[:i] + hits[i + 1 :]
+    place = _first_that(hits, lambda hit: all(defines(hit.passage.text, t) for t in names), DEFINITION_DEPTH)
+    if place is not None:
+        return _put_first(hits, place)
     # One term's entry anywhere in the guidance (two terms to tell apart need a passage defining both).
     entries = entries_of(term) if term is not None and entries_of is not None else []
     if entries:
@@ -49,12 +61,9 @@ def prefer_definition(
 
 def prefer_named_identifiers(question: str, hits: list[Hit]) -> list[Hit]:
     """``hits`` with the best one naming every identifier of the question first (unchanged when none does)."""
-    if not hits or not missing_identifiers(question, hits[0].passage.retrieval_text()):
-        return hits
-    for i, hit in enumerate(hits[1:], start=1):
-        if not missing_identifiers(question, hit.passage.retrieval_text()):
-            return [hit] + hits[:i] + hits[i + 1 :]
-    return hits
+    return _put_first(
+        hits, _first_that(hits, lambda hit: not missing_identifiers(question, hit.passage.retrieval_text()))
+    )
 
 
 # The market roles a participant asks as ("we're a non-SIT supplier"), each with the ways the guidance names it.
@@ -79,12 +88,12 @@ def prefer_named_roles(question: str, hits: list[Hit]) -> list[Hit]:
     # A role given as an example ("a BSC Party, e.g. a supplier") is not the one asked about.
     part = asked_part(_EXAMPLE.sub(" ", question))
     asked = [pattern for pattern in _ROLES.values() if pattern.search(part)]
-    if not asked or not hits or any(p.search(hits[0].passage.retrieval_text()) for p in asked):
+    if not asked:
         return hits
-    for i, hit in enumerate(hits[1:ROLE_DEPTH], start=1):
-        if any(p.search(hit.passage.retrieval_text()) for p in asked):
-            return [hit] + hits[:i] + hits[i + 1 :]
-    return hits
+    return _put_first(
+        hits,
+        _first_that(hits, lambda hit: any(p.search(hit.passage.retrieval_text()) for p in asked), ROLE_DEPTH),
+    )
 
 
 # Words of a question asking what something used to be called that are not the thing's name.
@@ -112,9 +121,4 @@ def prefer_former_name(question: str, hits: list[Hit]) -> list[Hit]:
             for unit in units_of(hit.passage.text)
         )
 
-    if gives(hits[0]):
-        return hits
-    for i, hit in enumerate(hits[1:], start=1):
-        if gives(hit):
-            return [hit] + hits[:i] + hits[i + 1 :]
-    return hits
+    return _put_first(hits, _first_that(hits, gives))
