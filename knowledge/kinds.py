@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge.checks import DURATION
 from knowledge.terms import lexical_terms
 
 # A question asked as a need ("need the date ofgem signed off CR055", "can someone confirm the dates ...").
@@ -157,11 +158,10 @@ def asks_place_or_reason(question: str) -> bool:
 
 _BY_WHEN = re.compile(r"\bby when\b", re.IGNORECASE)
 # A point fixed by another step or event rather than a day: "before the migration period starts", "no later than
-# PIT exit", "within 15 working days of".
+# PIT exit", "within 15 working days of" (any duration knowledge.checks reads).
 _RELATIVE_DEADLINE = re.compile(
     r"\b(?:before|no later than|ahead of|prior to|by the time)\s+(?:the|a|an|your|its|their|any|each|every)?\s*"
-    r"[A-Za-z]|\bwithin\s+(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+(?:working\s+)?"
-    r"(?:days?|weeks?|months?)\b",
+    rf"[A-Za-z]|\bwithin\s+(?:{DURATION.pattern})",
     re.IGNORECASE,
 )
 

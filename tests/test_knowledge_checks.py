@@ -25,6 +25,7 @@ from knowledge.checks import (
 from knowledge.decline import DeclineModel
 from knowledge.highlight import choose_highlight, defines_term
 from knowledge.kinds import (
+    answers_by_when,
     asks_for_list,
     asks_former_name,
     asks_if_still,
@@ -1547,3 +1548,16 @@ def test_with_a_situation_told_the_asking_sentence_chooses_among_the_units_givin
     chosen = _answer_of(question, text, heading="6. The smart segment exemption (P476)")
     assert "Ofgem approved P476 on 23 January 2025." in chosen.text
     assert "REC side" not in chosen.text
+
+
+def test_by_when_is_answered_by_a_time_allowed_after_another_step_in_any_duration_the_checks_read():
+    question = "By when must we reply to a data request?"
+    for sentence in (
+        "Reply within 15 working days of the request.",
+        "Reply within a fortnight of the request.",
+        "Reply within twelve calendar days.",
+        "Reply no later than the next QAG meeting.",
+    ):
+        assert answers_by_when(question, sentence), sentence
+    assert not answers_by_when(question, "Reply within the programme's usual process.")
+    assert not answers_by_when("When must we reply to a data request?", "Reply within 15 working days.")
